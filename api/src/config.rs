@@ -1,0 +1,325 @@
+//! Settings, read from an optional TOML file and then from `GRIDLINE_*`
+//! environment variables (which win). Every value has a default that works on
+//! a bare machine; a bad value names its variable and what is wrong with it.
+
+use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use gridline_persistence::{Backend, DbOptions};
+
+/// One setting: its environment variable, its TOML key and its default.
+struct Key {
+    env: &'static str,
+    toml: &'static str,
+}
+
+const LISTEN: Key = Key { env: "GRIDLINE_LISTEN", toml: "listen" };
+const DATA_DIR: Key = Key { env: "GRIDLINE_DATA_DIR", toml: "data_dir" };
+const DATABASE_URL: Key = Key { env: "GRIDLINE_DATABASE_URL", toml: "database_url" };
+const LOG_FORMAT: Key = Key { env: "GRIDLINE_LOG_FORMAT", toml: "log_format" };
+const LOG: Key = Key { env: "GRIDLINE_LOG", toml: "log" };
+const WORKERS: Key = Key { env: "GRIDLINE_WORKERS", toml: "workers" };
+const DB_MAX_CONNECTIONS: Key = Key { env: "GRIDLINE_DB_MAX_CONNECTIONS", toml: "db_max_connections" };
+const DB_ACQUIRE_TIMEOUT: Key = Key { env: "GRIDLINE_DB_ACQUIRE_TIMEOUT_MS", toml: "db_acquire_timeout_ms" };
+const DB_STATEMENT_CACHE: Key = Key { env: "GRIDLINE_DB_STATEMENT_CACHE", toml: "db_statement_cache" };
+const SQLITE_BUSY_TIMEOUT: Key = Key { env: "GRIDLINE_SQLITE_BUSY_TIMEOUT_MS", toml: "sqlite_busy_timeout_ms" };
+const MAX_BODY_BYTES: Key = Key { env: "GRIDLINE_MAX_BODY_BYTES", toml: "max_body_bytes" };
+const SHUTDOWN_TIMEOUT: Key = Key { env: "GRIDLINE_SHUTDOWN_TIMEOUT_S", toml: "shutdown_timeout_s" };
+const READY_TIMEOUT: Key = Key { env: "GRIDLINE_READY_TIMEOUT_MS", toml: "ready_timeout_ms" };
+
+/// Every key, for the README's table and for spotting misspelt variables.
+const ALL: &[&Key] = &[
+    &LISTEN,
+    &DATA_DIR,
+    &DATABASE_URL,
+    &LOG_FORMAT,
+    &LOG,
+    &WORKERS,
+    &DB_MAX_CONNECTIONS,
+    &DB_ACQUIRE_TIMEOUT,
+    &DB_STATEMENT_CACHE,
+    &SQLITE_BUSY_TIMEOUT,
+    &MAX_BODY_BYTES,
+    &SHUTDOWN_TIMEOUT,
+    &READY_TIMEOUT,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The server's settings, all validated.
+#[derive(Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info` or `gridline_api=debug,sqlx=warn`.
+    pub log_filter: String,
+    pub workers: usize,
+    pub db: DbOptions,
+    pub max_body_bytes: usize,
+    pub shutdown_timeout: Duration,
+    /// How long `/readyz` waits for the database before answering 503.
+    pub ready_timeout: Duration,
+}
+
+impl fmt::Debug for Settings {
+    // The database URL may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .field("workers", &self.workers)
+            .field("db", &self.db)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("ready_timeout", &self.ready_timeout)
+            .finish()
+    }
+}
+
+/// A setting that could not be used: which one, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {problem}")]
+pub struct ConfigError {
+    /// The variable (or `file: key`) at fault.
+    pub name: String,
+    pub problem: String,
+}
+
+/// Where raw values come from, in order of precedence.
+struct Sources {
+    env: HashMap<String, String>,
+    file: HashMap<String, String>,
+    file_name: String,
+}
+
+impl Sources {
+    /// The raw value of a key and the name to blame if it is bad.
+    fn get(&self, key: &Key) -> Option<(String, String)> {
+        if let Some(v) = self.env.get(key.env) {
+            return Some((key.env.to_owned(), v.clone()));
+        }
+        self.file.get(key.toml).map(|v| (format!("{} in {}", key.toml, self.file_name), v.clone()))
+    }
+
+    fn parse<T>(&self, key: &Key, default: T, parse: impl Fn(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some((name, raw)) => parse(raw.trim()).map_err(|problem| ConfigError { name, problem }),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings from the process environment and an optional TOML file.
+    ///
+    /// # Errors
+    /// The first bad value, naming its variable.
+    pub fn load(config_file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let env = std::env::vars().filter(|(k, _)| k.starts_with("GRIDLINE_")).collect();
+        let file = match config_file {
+            None => None,
+            Some(path) => Some((
+                path.display().to_string(),
+                std::fs::read_to_string(path).map_err(|e| ConfigError {
+                    name: "--config".into(),
+                    problem: format!("cannot read {}: {e}", path.display()),
+                })?,
+            )),
+        };
+        Self::from_sources(env, file.as_ref().map(|(n, t)| (n.as_str(), t.as_str())))
+    }
+
+    /// Builds settings from explicit variables and TOML text; `load` without the process.
+    ///
+    /// # Errors
+    /// The first bad value, naming its variable.
+    pub fn from_sources(env: HashMap<String, String>, file: Option<(&str, &str)>) -> Result<Self, ConfigError> {
+        let (file_name, file) = match file {
+            None => (String::new(), HashMap::new()),
+            Some((name, text)) => (name.to_owned(), parse_toml(name, text)?),
+        };
+        let src = Sources { env, file, file_name };
+
+        let listen = src.parse(&LISTEN, SocketAddr::from(([127, 0, 0, 1], 8080)), |v| {
+            v.parse().map_err(|_| format!("'{v}' is not a socket address like 127.0.0.1:8080"))
+        })?;
+        let data_dir = src.parse(&DATA_DIR, PathBuf::from("./gridline-data/"), |v| {
+            if v.is_empty() {
+                Err("must not be empty".into())
+            } else {
+                Ok(PathBuf::from(v))
+            }
+        })?;
+        let default_url = format!("sqlite://{}", data_dir.join("gridline.db").display());
+        let database_url = src.parse(&DATABASE_URL, default_url, |v| match Backend::from_url(v) {
+            Some(_) => Ok(v.to_owned()),
+            None => Err(format!(
+                "'{}' is not a supported database URL (expected postgres://… or sqlite://…)",
+                redact_url(v)
+            )),
+        })?;
+        let log_format = src.parse(&LOG_FORMAT, LogFormat::Text, |v| match v {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("'{v}' is not a log format (expected text or json)")),
+        })?;
+        let log_filter = src.parse(&LOG, "info,sqlx=warn".to_owned(), |v| {
+            tracing_subscriber::EnvFilter::try_new(v)
+                .map(|_| v.to_owned())
+                .map_err(|e| format!("'{v}' is not a log filter: {e}"))
+        })?;
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let workers = src.parse(&WORKERS, cores, |v| positive(v, 1024))?;
+        let max_connections = src.parse(&DB_MAX_CONNECTIONS, 16, |v| positive(v, 10_000))?;
+        let acquire_ms = src.parse(&DB_ACQUIRE_TIMEOUT, 5_000, |v| positive(v, 600_000))?;
+        let statement_cache = src.parse(&DB_STATEMENT_CACHE, 256, |v| whole(v, 100_000))?;
+        let busy_ms = src.parse(&SQLITE_BUSY_TIMEOUT, 10_000, |v| whole(v, 600_000))?;
+        let max_body_bytes = src.parse(&MAX_BODY_BYTES, 1024 * 1024, |v| positive(v, 1 << 30))?;
+        let shutdown_s = src.parse(&SHUTDOWN_TIMEOUT, 30, |v| whole(v, 3_600))?;
+        let ready_ms = src.parse(&READY_TIMEOUT, 2_000, |v| positive(v, 600_000))?;
+
+        Ok(Self {
+            listen,
+            data_dir,
+            database_url,
+            log_format,
+            log_filter,
+            workers,
+            db: DbOptions {
+                max_connections: max_connections as u32,
+                acquire_timeout: Duration::from_millis(acquire_ms as u64),
+                statement_cache_capacity: statement_cache,
+                sqlite_busy_timeout: Duration::from_millis(busy_ms as u64),
+            },
+            max_body_bytes,
+            shutdown_timeout: Duration::from_secs(shutdown_s as u64),
+            ready_timeout: Duration::from_millis(ready_ms as u64),
+        })
+    }
+
+    /// `GRIDLINE_*` variables that name no setting: most likely misspelt.
+    pub fn unknown_variables() -> Vec<String> {
+        std::env::vars()
+            .map(|(k, _)| k)
+            .filter(|k| k.starts_with("GRIDLINE_") && !k.starts_with("GRIDLINE_TEST_"))
+            .filter(|k| !ALL.iter().any(|key| key.env == k) && !EXTRA_VARIABLES.contains(&k.as_str()))
+            .collect()
+    }
+}
+
+/// Variables read outside [`Settings`] (by bootstrap and seeding).
+const EXTRA_VARIABLES: &[&str] = &[];
+
+fn whole(v: &str, max: usize) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(_) => Err(format!("'{v}' is larger than {max}")),
+        Err(_) => Err(format!("'{v}' is not a whole number")),
+    }
+}
+
+fn positive(v: &str, max: usize) -> Result<usize, String> {
+    match whole(v, max)? {
+        0 => Err("must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+fn parse_toml(name: &str, text: &str) -> Result<HashMap<String, String>, ConfigError> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
+        name: name.to_owned(),
+        problem: format!("not valid TOML: {}", e.message()),
+    })?;
+    let mut out = HashMap::new();
+    for (key, value) in table {
+        if !ALL.iter().any(|k| k.toml == key) {
+            return Err(ConfigError { name: format!("{key} in {name}"), problem: "unknown setting".into() });
+        }
+        let raw = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            other => {
+                return Err(ConfigError {
+                    name: format!("{key} in {name}"),
+                    problem: format!("expected a string or a whole number, found {}", other.type_str()),
+                })
+            }
+        };
+        out.insert(key, raw);
+    }
+    Ok(out)
+}
+
+/// The URL with any password replaced, for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = rest.split_once('/').map_or((rest, ""), |(a, t)| (a, t));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let slash = if rest.contains('/') { "/" } else { "" };
+            format!("{scheme}://{user}:***@{host}{slash}{tail}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_work_on_a_bare_machine() {
+        let s = Settings::from_sources(HashMap::new(), None).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./gridline-data/"));
+        assert!(s.database_url.starts_with("sqlite://"), "{}", s.database_url);
+        assert!(s.database_url.ends_with("gridline.db"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = Settings::from_sources(env(&[("GRIDLINE_LISTEN", "nowhere")]), None).unwrap_err();
+        assert_eq!(err.to_string(), "GRIDLINE_LISTEN: 'nowhere' is not a socket address like 127.0.0.1:8080");
+        let err = Settings::from_sources(env(&[("GRIDLINE_DATABASE_URL", "mysql://u:pw@h/db")]), None).unwrap_err();
+        assert_eq!(err.name, "GRIDLINE_DATABASE_URL");
+        assert!(!err.problem.contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let s = Settings::from_sources(
+            env(&[("GRIDLINE_WORKERS", "3")]),
+            Some(("g.toml", "workers = 5\nlisten = \"0.0.0.0:9000\"")),
+        )
+        .unwrap();
+        assert_eq!(s.workers, 3);
+        assert_eq!(s.listen.port(), 9000);
+    }
+
+    #[test]
+    fn the_file_rejects_unknown_keys() {
+        let err = Settings::from_sources(HashMap::new(), Some(("g.toml", "lisen = \"x\""))).unwrap_err();
+        assert_eq!(err.to_string(), "lisen in g.toml: unknown setting");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

@@ -1,0 +1,106 @@
+//! The one error type every handler returns. Variants are named after what the
+//! client sees; each maps to a status and a stable `code`. A 5xx logs its whole
+//! cause chain and tells the client nothing about internals.
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use gridline_domain::RepoError;
+use gridline_openapi::{FieldError, Problem, PROBLEM_JSON};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("request validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("invalid path parameter")]
+    InvalidPath(Vec<FieldError>),
+    #[error("invalid query parameter")]
+    InvalidQuery(Vec<FieldError>),
+    #[error("the body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("expected a body of type application/json")]
+    UnsupportedMediaType,
+    #[error("not found")]
+    NotFound,
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) => "malformed_json",
+            Self::Validation(_) => "validation_failed",
+            Self::InvalidPath(_) => "invalid_path_parameter",
+            Self::InvalidQuery(_) => "invalid_query_parameter",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::NotFound => "not_found",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The problem body, without the request id (added by the problem middleware).
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let problem = Problem::new(status.as_u16(), self.code(), title);
+        match self {
+            Self::Validation(errors) | Self::InvalidPath(errors) | Self::InvalidQuery(errors) => {
+                problem.with_detail(self.to_string()).with_errors(errors.clone())
+            }
+            // Say nothing of internals.
+            Self::Internal(_) => problem.with_detail("the server could not complete the request"),
+            Self::Unavailable(_) => problem.with_detail("a service the server depends on is unavailable"),
+            _ => problem.with_detail(self.to_string()),
+        }
+    }
+}
+
+impl From<RepoError> for ApiError {
+    fn from(err: RepoError) -> Self {
+        match err {
+            RepoError::NotFound => Self::NotFound,
+            RepoError::Unavailable(e) => Self::Unavailable(e),
+            RepoError::Duplicate { constraint } => {
+                Self::Internal(anyhow::anyhow!("unmapped duplicate on {constraint}"))
+            }
+            RepoError::Unknown(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MalformedJson(_) | Self::InvalidPath(_) | Self::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) | Self::Unavailable(cause) = self {
+            tracing::error!(error = %format!("{cause:#}"), code = self.code(), "request failed");
+        }
+        problem_response(self.problem())
+    }
+}
+
+/// A problem+json response. The problem also rides in the response's
+/// extensions so that the problem middleware can add the request id.
+pub fn problem_response(problem: Problem) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let mut response = HttpResponse::build(status).content_type(PROBLEM_JSON).body(body);
+    response.extensions_mut().insert(problem);
+    response
+}

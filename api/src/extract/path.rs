@@ -1,0 +1,20 @@
+use actix_web::{error::PathError, HttpRequest};
+use gridline_openapi::FieldError;
+
+use crate::error::ApiError;
+
+/// The `PathConfig` error handler: a path segment that does not parse (a
+/// malformed UUID, say) is a 400 naming the parameter.
+pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        PathError::Deserialize(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    let errors = req
+        .match_info()
+        .iter()
+        .map(|(name, value)| FieldError::parameter(name, format!("'{value}' is not valid here: {detail}")))
+        .collect::<Vec<_>>();
+    let errors = if errors.is_empty() { vec![FieldError::parameter("path", detail)] } else { errors };
+    ApiError::InvalidPath(errors).into()
+}

@@ -1,0 +1,15 @@
+//! Gridline's HTTP layer: configuration, routing, extractors, authentication,
+//! error mapping, and the `gridline` command line.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+mod middleware;
+pub mod routes;
+pub mod startup;
+mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,9 @@
+//! Middleware wrapped around every route.
+
+mod fallback;
+mod problem;
+mod request_id;
+
+pub(crate) use fallback::{fallback, RouteTable};
+pub(crate) use problem::problem_json;
+pub(crate) use request_id::{request_id, RequestId};

@@ -1,0 +1,18 @@
+//! The OpenAPI document and a way to Swagger UI.
+
+use actix_web::{get, http::header, web, HttpResponse};
+
+/// The OpenAPI 3.1 document describing every endpoint.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+)]
+#[get("/openapi.json")]
+pub(crate) async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
+}
+
+/// `/docs` without the slash Swagger UI's relative asset paths need.
+pub(crate) async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+}

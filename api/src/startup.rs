@@ -1,0 +1,102 @@
+//! Building and running the server: open the database, apply migrations, bind
+//! the listener, then serve until told to stop.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{
+    dev::{Server, ServerHandle},
+    middleware::from_fn,
+    web, App, HttpServer,
+};
+use anyhow::Context;
+use gridline_openapi::ApiDoc;
+use gridline_persistence::Database;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    config::{redact_url, Settings},
+    extract::{path_error, BodyLimit},
+    middleware::{fallback, problem_json, request_id, RouteTable},
+    routes,
+    state::AppState,
+};
+
+/// A bound, ready-to-run server. Binding happens in [`Application::build`],
+/// so `port()` is known before any request is served (tests bind port 0).
+pub struct Application {
+    port: u16,
+    server: Server,
+    database: Arc<Database>,
+}
+
+impl Application {
+    /// Opens the database, applies pending migrations and binds the listener.
+    ///
+    /// # Errors
+    /// When the data directory cannot be created, the database cannot be
+    /// opened or migrated, or the address cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+        let database = Database::connect(&settings.database_url, &settings.db)
+            .await
+            .with_context(|| format!("database {}", redact_url(&settings.database_url)))?;
+        database.migrate().await?;
+        let listener =
+            TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+        Self::serve(&settings, database, listener)
+    }
+
+    fn serve(settings: &Settings, database: Database, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let database = Arc::new(database);
+        let doc = routes::openapi();
+        let route_table = web::Data::new(RouteTable::from_openapi(&doc));
+        let doc = web::Data::new(doc);
+        let state = web::Data::new(AppState { store: database.store(), ready_timeout: settings.ready_timeout });
+        let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
+
+        let server = HttpServer::new(move || {
+            let (app, _) =
+                App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
+            app.app_data(state.clone())
+                .app_data(doc.clone())
+                .app_data(route_table.clone())
+                .app_data(body_limit.clone())
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .route("/docs", web::get().to(routes::docs_redirect))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
+                .default_service(web::to(fallback))
+                .wrap(from_fn(problem_json))
+                .wrap(from_fn(request_id))
+        })
+        .workers(settings.workers)
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .listen(listener)?
+        .run();
+        tracing::info!(port, backend = ?database.backend(), "listening");
+        Ok(Self { port, server, database })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the server (gracefully or not) from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM or [`ServerHandle::stop`], letting in-flight
+    /// requests finish, then closes the database pool.
+    ///
+    /// # Errors
+    /// When the server fails while running.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.database.close().await;
+        result
+    }
+}

@@ -1,0 +1,107 @@
+//! sqlx adapters for Gridline's repository ports: one for PostgreSQL, one for
+//! SQLite, each with its own embedded migrations. The backend is chosen once,
+//! from the database URL's scheme.
+
+mod errors;
+mod options;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use gridline_domain::ports::Store;
+
+pub use options::DbOptions;
+
+/// Which SQL dialect a [`Database`] speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a URL selects, or `None` for a scheme Gridline does not speak.
+    pub fn from_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            "sqlite" => Some(Self::Sqlite),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("unsupported database URL scheme (expected postgres:// or sqlite://)")]
+    UnsupportedScheme,
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(#[source] sqlx::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+enum Pools {
+    Postgres(postgres::PgStore),
+    Sqlite(sqlite::SqliteStore),
+}
+
+/// An open database: the store behind the domain's ports, plus migrations.
+pub struct Database {
+    pools: Pools,
+    store: Arc<dyn Store>,
+}
+
+impl Database {
+    /// Opens the database `url` names, without applying migrations.
+    ///
+    /// # Errors
+    /// [`ConnectError`] for an unknown scheme, a malformed URL or an unreachable server.
+    pub async fn connect(url: &str, options: &DbOptions) -> Result<Self, ConnectError> {
+        let pools = match Backend::from_url(url) {
+            Some(Backend::Postgres) => Pools::Postgres(postgres::PgStore::connect(url, options).await?),
+            Some(Backend::Sqlite) => Pools::Sqlite(sqlite::SqliteStore::connect(url, options).await?),
+            None => return Err(ConnectError::UnsupportedScheme),
+        };
+        let store: Arc<dyn Store> = match &pools {
+            Pools::Postgres(s) => Arc::new(s.clone()),
+            Pools::Sqlite(s) => Arc::new(s.clone()),
+        };
+        Ok(Self { pools, store })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Postgres(_) => Backend::Postgres,
+            Pools::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Applies every embedded migration not yet applied.
+    ///
+    /// # Errors
+    /// [`ConnectError::Migrate`] when a migration fails or the history diverges.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        match &self.pools {
+            Pools::Postgres(s) => s.migrate().await,
+            Pools::Sqlite(s) => s.migrate().await,
+        }
+        .map_err(ConnectError::Migrate)
+    }
+
+    /// The store behind every repository port.
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    /// Closes every pooled connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Postgres(s) => s.close().await,
+            Pools::Sqlite(s) => s.close().await,
+        }
+    }
+}

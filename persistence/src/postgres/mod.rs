@@ -1,0 +1,48 @@
+//! The PostgreSQL adapter.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use gridline_domain::{ports::Readiness, RepoError};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::{errors::map_sqlx, ConnectError, DbOptions};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+pub(crate) struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub(crate) async fn connect(url: &str, options: &DbOptions) -> Result<Self, ConnectError> {
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(ConnectError::InvalidUrl)?
+            .application_name("gridline")
+            .statement_cache_capacity(options.statement_cache_capacity);
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await
+            .map_err(ConnectError::Connect)?;
+        Ok(Self { pool })
+    }
+
+    pub(crate) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        MIGRATOR.run(&self.pool).await
+    }
+
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Readiness for PgStore {
+    async fn ping(&self) -> Result<(), RepoError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_sqlx)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,65 @@
+//! The SQLite adapter: WAL, `synchronous=NORMAL`, foreign keys on, and every
+//! write through one dedicated connection so that concurrent writers queue in
+//! the pool instead of failing with "database is locked".
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use gridline_domain::{ports::Readiness, RepoError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{errors::map_sqlx, ConnectError, DbOptions};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Clone)]
+pub(crate) struct SqliteStore {
+    /// Exactly one connection: SQLite admits one writer at a time, and a pool
+    /// of one turns that into a queue rather than a lock error.
+    #[allow(dead_code)]
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    pub(crate) async fn connect(url: &str, options: &DbOptions) -> Result<Self, ConnectError> {
+        let base = SqliteConnectOptions::from_str(url)
+            .map_err(ConnectError::InvalidUrl)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(options.sqlite_busy_timeout)
+            .statement_cache_capacity(options.statement_cache_capacity);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(base.clone())
+            .await
+            .map_err(ConnectError::Connect)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(base.read_only(true))
+            .await
+            .map_err(ConnectError::Connect)?;
+        Ok(Self { writer, reader })
+    }
+
+    pub(crate) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        MIGRATOR.run(&self.writer).await
+    }
+
+    pub(crate) async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+#[async_trait]
+impl Readiness for SqliteStore {
+    async fn ping(&self) -> Result<(), RepoError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(map_sqlx)?;
+        Ok(())
+    }
+}

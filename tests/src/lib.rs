@@ -1,0 +1,12 @@
+//! Support for Gridline's black-box tests: fresh databases on both backends,
+//! the real server on a free port, an HTTP client, and the harness that runs
+//! every test once per backend.
+
+pub mod app;
+pub mod database;
+pub mod harness;
+pub mod proxy;
+
+pub use app::TestApp;
+pub use database::Backend;
+pub use harness::Ctx;
