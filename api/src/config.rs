@@ -25,6 +25,19 @@ const SQLITE_BUSY_TIMEOUT: Key = Key { env: "GRIDLINE_SQLITE_BUSY_TIMEOUT_MS", t
 const MAX_BODY_BYTES: Key = Key { env: "GRIDLINE_MAX_BODY_BYTES", toml: "max_body_bytes" };
 const SHUTDOWN_TIMEOUT: Key = Key { env: "GRIDLINE_SHUTDOWN_TIMEOUT_S", toml: "shutdown_timeout_s" };
 const READY_TIMEOUT: Key = Key { env: "GRIDLINE_READY_TIMEOUT_MS", toml: "ready_timeout_ms" };
+const SECRET_KEY: Key = Key { env: "GRIDLINE_SECRET_KEY", toml: "secret_key" };
+const ADMIN_PASSWORD: Key = Key { env: "GRIDLINE_ADMIN_PASSWORD", toml: "admin_password" };
+const DEMO_PASSWORD: Key = Key { env: "GRIDLINE_DEMO_PASSWORD", toml: "demo_password" };
+const TOKEN_ISSUER: Key = Key { env: "GRIDLINE_TOKEN_ISSUER", toml: "token_issuer" };
+const ACCESS_TTL: Key = Key { env: "GRIDLINE_ACCESS_TOKEN_TTL_S", toml: "access_token_ttl_s" };
+const REFRESH_TTL: Key = Key { env: "GRIDLINE_REFRESH_TOKEN_TTL_S", toml: "refresh_token_ttl_s" };
+const HASH_MEMORY: Key = Key { env: "GRIDLINE_PASSWORD_HASH_MEMORY_KIB", toml: "password_hash_memory_kib" };
+const HASH_ITERATIONS: Key = Key { env: "GRIDLINE_PASSWORD_HASH_ITERATIONS", toml: "password_hash_iterations" };
+const LOGIN_MAX_FAILURES: Key = Key { env: "GRIDLINE_LOGIN_MAX_FAILURES", toml: "login_max_failures" };
+const LOGIN_MAX_FAILURES_PER_ADDR: Key =
+    Key { env: "GRIDLINE_LOGIN_MAX_FAILURES_PER_ADDR", toml: "login_max_failures_per_addr" };
+const LOGIN_LOCKOUT: Key = Key { env: "GRIDLINE_LOGIN_LOCKOUT_S", toml: "login_lockout_s" };
+const CACHE_POLL: Key = Key { env: "GRIDLINE_CACHE_POLL_MS", toml: "cache_poll_ms" };
 
 /// Every key, for the README's table and for spotting misspelt variables.
 const ALL: &[&Key] = &[
@@ -41,7 +54,63 @@ const ALL: &[&Key] = &[
     &MAX_BODY_BYTES,
     &SHUTDOWN_TIMEOUT,
     &READY_TIMEOUT,
+    &SECRET_KEY,
+    &ADMIN_PASSWORD,
+    &DEMO_PASSWORD,
+    &TOKEN_ISSUER,
+    &ACCESS_TTL,
+    &REFRESH_TTL,
+    &HASH_MEMORY,
+    &HASH_ITERATIONS,
+    &LOGIN_MAX_FAILURES,
+    &LOGIN_MAX_FAILURES_PER_ADDR,
+    &LOGIN_LOCKOUT,
+    &CACHE_POLL,
 ];
+
+/// A secret from configuration: never printed, not even by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// Tokens, password hashing and login throttling.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// `iss` of every access token; also its audience suffix.
+    pub issuer: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// Argon2id memory cost in KiB and passes. Lower them only in tests.
+    pub hash_memory_kib: u32,
+    pub hash_iterations: u32,
+    /// Failed logins per account within 15 minutes before a lockout.
+    pub login_max_failures: u32,
+    /// Failed logins per client address within 15 minutes before a lockout.
+    pub login_max_failures_per_addr: u32,
+    pub login_lockout: Duration,
+    /// Encrypts the signing keys' private parts; generated into the data
+    /// directory when absent. Every node of one installation needs the same.
+    pub secret_key: Option<Secret>,
+    /// The first admin's password; generated into the data directory when absent.
+    pub admin_password: Option<Secret>,
+    /// The demo users' password (`serve --demo`).
+    pub demo_password: Option<Secret>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -66,6 +135,10 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// How long `/readyz` waits for the database before answering 503.
     pub ready_timeout: Duration,
+    pub auth: AuthSettings,
+    /// How often a node checks whether shared cached data (grid boundaries,
+    /// signing keys) changed through another node.
+    pub cache_poll: Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -82,6 +155,8 @@ impl fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("ready_timeout", &self.ready_timeout)
+            .field("auth", &self.auth)
+            .field("cache_poll", &self.cache_poll)
             .finish()
     }
 }
@@ -187,6 +262,42 @@ impl Settings {
         let max_body_bytes = src.parse(&MAX_BODY_BYTES, 1024 * 1024, |v| positive(v, 1 << 30))?;
         let shutdown_s = src.parse(&SHUTDOWN_TIMEOUT, 30, |v| whole(v, 3_600))?;
         let ready_ms = src.parse(&READY_TIMEOUT, 2_000, |v| positive(v, 600_000))?;
+        let secret = |key: &Key, min: usize| {
+            src.parse(key, None, |v| {
+                if v.chars().count() < min {
+                    Err(format!("must be at least {min} characters"))
+                } else {
+                    Ok(Some(Secret::new(v)))
+                }
+            })
+        };
+        let auth = AuthSettings {
+            issuer: src.parse(&TOKEN_ISSUER, "gridline".to_owned(), |v| {
+                if v.is_empty() {
+                    Err("must not be empty".into())
+                } else {
+                    Ok(v.to_owned())
+                }
+            })?,
+            access_ttl: Duration::from_secs(src.parse(&ACCESS_TTL, 900, |v| positive(v, 86_400))? as u64),
+            refresh_ttl: Duration::from_secs(src.parse(&REFRESH_TTL, 30 * 86_400, |v| positive(v, 365 * 86_400))? as u64),
+            hash_memory_kib: src.parse(&HASH_MEMORY, 19_456, |v| {
+                let n = whole(v, 4 * 1024 * 1024)?;
+                if n < 8 {
+                    Err("must be at least 8".into())
+                } else {
+                    Ok(n)
+                }
+            })? as u32,
+            hash_iterations: src.parse(&HASH_ITERATIONS, 2, |v| positive(v, 100))? as u32,
+            login_max_failures: src.parse(&LOGIN_MAX_FAILURES, 5, |v| positive(v, 1_000))? as u32,
+            login_max_failures_per_addr: src.parse(&LOGIN_MAX_FAILURES_PER_ADDR, 50, |v| positive(v, 100_000))? as u32,
+            login_lockout: Duration::from_secs(src.parse(&LOGIN_LOCKOUT, 300, |v| positive(v, 86_400))? as u64),
+            secret_key: secret(&SECRET_KEY, 32)?,
+            admin_password: secret(&ADMIN_PASSWORD, 8)?,
+            demo_password: secret(&DEMO_PASSWORD, 8)?,
+        };
+        let cache_poll_ms = src.parse(&CACHE_POLL, 500, |v| positive(v, 60_000))?;
 
         Ok(Self {
             listen,
@@ -204,6 +315,8 @@ impl Settings {
             max_body_bytes,
             shutdown_timeout: Duration::from_secs(shutdown_s as u64),
             ready_timeout: Duration::from_millis(ready_ms as u64),
+            auth,
+            cache_poll: Duration::from_millis(cache_poll_ms as u64),
         })
     }
 

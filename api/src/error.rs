@@ -20,8 +20,18 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("expected a body of type application/json")]
     UnsupportedMediaType,
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("the username or password is wrong")]
+    InvalidCredentials,
     #[error("not found")]
     NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String, errors: Vec<FieldError> },
+    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    TooManyRequests { retry_after: i64 },
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -38,7 +48,12 @@ impl ApiError {
             Self::InvalidQuery(_) => "invalid_query_parameter",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
             Self::NotFound => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::Conflict { code, .. } => code,
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -53,11 +68,19 @@ impl ApiError {
             Self::Validation(errors) | Self::InvalidPath(errors) | Self::InvalidQuery(errors) => {
                 problem.with_detail(self.to_string()).with_errors(errors.clone())
             }
+            Self::Conflict { errors, .. } => problem.with_detail(self.to_string()).with_errors(errors.clone()),
             // Say nothing of internals.
             Self::Internal(_) => problem.with_detail("the server could not complete the request"),
             Self::Unavailable(_) => problem.with_detail("a service the server depends on is unavailable"),
             _ => problem.with_detail(self.to_string()),
         }
+    }
+}
+
+impl ApiError {
+    /// A 422 naming one field.
+    pub fn field(pointer: &str, detail: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::pointer(pointer, detail)])
     }
 }
 
@@ -81,7 +104,11 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -91,7 +118,22 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) | Self::Unavailable(cause) = self {
             tracing::error!(error = %format!("{cause:#}"), code = self.code(), "request failed");
         }
-        problem_response(self.problem())
+        let mut response = problem_response(self.problem());
+        match self {
+            Self::Unauthorized(_) | Self::InvalidCredentials => {
+                response.headers_mut().insert(
+                    actix_web::http::header::WWW_AUTHENTICATE,
+                    actix_web::http::header::HeaderValue::from_static("Bearer realm=\"gridline\""),
+                );
+            }
+            Self::TooManyRequests { retry_after } => {
+                if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string()) {
+                    response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
+                }
+            }
+            _ => {}
+        }
+        response
     }
 }
 

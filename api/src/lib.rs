@@ -1,6 +1,9 @@
 //! Gridline's HTTP layer: configuration, routing, extractors, authentication,
 //! error mapping, and the `gridline` command line.
 
+pub mod auth;
+pub mod bootstrap;
+mod caches;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -10,6 +13,7 @@ pub mod routes;
 pub mod startup;
 mod state;
 pub mod telemetry;
+mod views;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -19,9 +19,24 @@ use crate::{
     config::{redact_url, Settings},
     extract::{path_error, BodyLimit},
     middleware::{fallback, problem_json, request_id, RouteTable},
-    routes,
+    auth::{KeyRing, Passwords},
+    bootstrap, routes,
     state::AppState,
 };
+
+/// Everything a node needs before serving: the signing keys, the first admin,
+/// the caches of shared data.
+async fn prepare_state(settings: &Settings, database: &Database) -> anyhow::Result<web::Data<AppState>> {
+    let store = database.store();
+    let keys = Arc::new(KeyRing::new(&bootstrap::installation_secret(settings)?));
+    let passwords = Passwords::new(settings.auth.hash_memory_kib, settings.auth.hash_iterations)?;
+    bootstrap::ensure_signing_key(&*store, &keys).await?;
+    bootstrap::ensure_admin(&*store, &passwords, settings).await?;
+    let state = web::Data::new(AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords));
+    state.reload_keys().await?;
+    state.reload_grids().await?;
+    Ok(state)
+}
 
 /// A bound, ready-to-run server. Binding happens in [`Application::build`],
 /// so `port()` is known before any request is served (tests bind port 0).
@@ -29,6 +44,7 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Arc<Database>,
+    cache_follower: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -44,18 +60,24 @@ impl Application {
             .await
             .with_context(|| format!("database {}", redact_url(&settings.database_url)))?;
         database.migrate().await?;
+        let state = prepare_state(&settings, &database).await?;
         let listener =
             TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
-        Self::serve(&settings, database, listener)
+        Self::serve(&settings, database, state, listener)
     }
 
-    fn serve(settings: &Settings, database: Database, listener: TcpListener) -> anyhow::Result<Self> {
+    fn serve(
+        settings: &Settings,
+        database: Database,
+        state: web::Data<AppState>,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let database = Arc::new(database);
         let doc = routes::openapi();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
         let doc = web::Data::new(doc);
-        let state = web::Data::new(AppState { store: database.store(), ready_timeout: settings.ready_timeout });
+        let cache_follower = tokio::spawn(crate::caches::follow(state.clone(), settings.cache_poll));
         let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
 
         let server = HttpServer::new(move || {
@@ -77,7 +99,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = ?database.backend(), "listening");
-        Ok(Self { port, server, database })
+        Ok(Self { port, server, database, cache_follower })
     }
 
     pub fn port(&self) -> u16 {
@@ -96,6 +118,7 @@ impl Application {
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.cache_follower.abort();
         self.database.close().await;
         result
     }

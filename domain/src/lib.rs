@@ -2,7 +2,15 @@
 //! steps a case may take, who may take them, and the ports through which the
 //! domain reaches storage. Nothing here knows SQL, HTTP or a wire format.
 
+pub mod audit;
+pub mod auth;
 pub mod error;
+pub mod geo;
+pub mod identity;
+pub mod org;
+pub mod policy;
 pub mod ports;
+pub mod time;
+pub mod validation;
 
 pub use error::RepoError;

@@ -1,8 +1,19 @@
-//! Repository traits: what the application needs from storage.
+//! Repository traits: what the application needs from storage. Every method
+//! that changes something and is worth auditing takes its audit entry, which
+//! the store writes in the same transaction.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
-use crate::RepoError;
+use crate::{
+    audit::{AuditEntry, NewAuditEntry},
+    auth::{ApiKey, NewApiKey, NewSession, RefreshOutcome, SigningKey, Throttle},
+    geo::Boundary,
+    identity::{Grant, Principal, Role, User},
+    org::{Department, DepartmentKind, OrgKind, OrgUnit},
+    RepoError,
+};
 
 /// Whether the store can answer right now; backs the readiness probe.
 #[async_trait]
@@ -14,7 +25,215 @@ pub trait Readiness: Send + Sync {
     async fn ping(&self) -> Result<(), RepoError>;
 }
 
-/// Everything the application needs from one store, behind one object.
-pub trait Store: Readiness {}
+/// Filters for listing org units.
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    pub kind: Option<OrgKind>,
+    pub parent_id: Option<Uuid>,
+}
 
-impl<T: Readiness> Store for T {}
+/// Changeable fields of a unit; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct UnitPatch {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub boundary: Option<Option<Boundary>>,
+    pub responsible_person: Option<Option<String>>,
+    pub contact_phone: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DepartmentPatch {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub kind: Option<DepartmentKind>,
+    pub responsible_person: Option<Option<String>>,
+    pub contact_phone: Option<Option<String>>,
+}
+
+#[async_trait]
+pub trait OrgRepo: Send + Sync {
+    /// # Errors
+    /// `Duplicate { constraint: "org_units_code" }` for a code in use.
+    async fn create_unit(&self, unit: &OrgUnit, audit: NewAuditEntry) -> Result<(), RepoError>;
+    async fn unit(&self, id: Uuid) -> Result<Option<OrgUnit>, RepoError>;
+    async fn unit_by_code(&self, code: &str) -> Result<Option<OrgUnit>, RepoError>;
+    async fn units(&self, filter: &UnitFilter) -> Result<Vec<OrgUnit>, RepoError>;
+    /// The unit at `path` and everything below it, top down.
+    async fn subtree(&self, path: &str) -> Result<Vec<OrgUnit>, RepoError>;
+    /// # Errors
+    /// `NotFound`, or `Duplicate` for a code in use.
+    async fn update_unit(
+        &self,
+        id: Uuid,
+        patch: &UnitPatch,
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<OrgUnit, RepoError>;
+    /// Inserts or replaces (by id) every unit in one transaction: all or nothing.
+    async fn save_units(&self, units: &[OrgUnit], audit: NewAuditEntry) -> Result<(), RepoError>;
+    /// Every grid that has a boundary.
+    async fn grid_boundaries(&self) -> Result<Vec<(Uuid, Boundary)>, RepoError>;
+
+    /// # Errors
+    /// `Duplicate { constraint: "departments_code" }` for a code in use.
+    async fn create_department(&self, dept: &Department, audit: NewAuditEntry) -> Result<(), RepoError>;
+    async fn department(&self, id: Uuid) -> Result<Option<Department>, RepoError>;
+    async fn departments(&self, kind: Option<DepartmentKind>) -> Result<Vec<Department>, RepoError>;
+    async fn update_department(
+        &self,
+        id: Uuid,
+        patch: &DepartmentPatch,
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<Department, RepoError>;
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub password_hash: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub phone: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// A grant to add: the scope by id; the store checks it exists.
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+    pub unit_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait UserRepo: Send + Sync {
+    /// # Errors
+    /// `Duplicate { constraint: "users_username" }` for a taken username.
+    async fn create_user(&self, user: &NewUser, audit: NewAuditEntry) -> Result<User, RepoError>;
+    async fn user(&self, id: Uuid) -> Result<Option<User>, RepoError>;
+    /// The user and his password hash, for login.
+    async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, RepoError>;
+    async fn password_hash(&self, id: Uuid) -> Result<Option<String>, RepoError>;
+    async fn users(&self, after: Option<&str>, limit: u32) -> Result<Vec<User>, RepoError>;
+    async fn user_count(&self) -> Result<i64, RepoError>;
+    /// Deactivating also revokes every session of the user.
+    async fn update_user(
+        &self,
+        id: Uuid,
+        patch: &UserPatch,
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<User, RepoError>;
+    /// Sets a new hash and revokes every session but `keep_session`.
+    async fn set_password(
+        &self,
+        id: Uuid,
+        hash: &str,
+        keep_session: Option<Uuid>,
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<(), RepoError>;
+    async fn grants(&self, user_id: Uuid) -> Result<Vec<Grant>, RepoError>;
+    /// # Errors
+    /// `NotFound` when the user, unit or department does not exist;
+    /// `Duplicate` when the same grant exists.
+    async fn add_grant(&self, grant: &NewGrant, audit: NewAuditEntry) -> Result<Grant, RepoError>;
+    /// # Errors
+    /// `NotFound` when the user has no such grant.
+    async fn remove_grant(&self, user_id: Uuid, grant_id: Uuid, audit: NewAuditEntry) -> Result<(), RepoError>;
+}
+
+#[async_trait]
+pub trait AuthRepo: Send + Sync {
+    async fn create_session(
+        &self,
+        session: &NewSession,
+        refresh_hash: &[u8],
+        audit: NewAuditEntry,
+    ) -> Result<(), RepoError>;
+    /// Marks `presented` used and stores `replacement`, atomically; a token
+    /// presented twice revokes its family.
+    async fn rotate_refresh(
+        &self,
+        presented: &[u8],
+        replacement: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<RefreshOutcome, RepoError>;
+    /// Revokes the family `token_hash` belongs to; returns its session and user.
+    async fn revoke_by_refresh(
+        &self,
+        token_hash: &[u8],
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<Option<(Uuid, Uuid)>, RepoError>;
+    async fn revoke_session(&self, session_id: Uuid, at: DateTime<Utc>) -> Result<(), RepoError>;
+    /// The principal of an access token: `None` when the user is inactive or
+    /// the session revoked or expired.
+    async fn user_principal(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Principal>, RepoError>;
+
+    /// # Errors
+    /// `NotFound` when the unit or department does not exist.
+    async fn create_api_key(&self, key: &NewApiKey, audit: NewAuditEntry) -> Result<ApiKey, RepoError>;
+    async fn api_keys(&self) -> Result<Vec<ApiKey>, RepoError>;
+    async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>, audit: NewAuditEntry) -> Result<ApiKey, RepoError>;
+    /// The principal of a live key, recording its use (at most once a minute).
+    async fn api_key_principal(&self, key_hash: &[u8], at: DateTime<Utc>) -> Result<Option<Principal>, RepoError>;
+
+    async fn signing_keys(&self) -> Result<Vec<SigningKey>, RepoError>;
+    /// Adds a key and retires every other current one, in one transaction.
+    /// With `only_if_none`, adds it only when there is no key at all (first start).
+    async fn add_signing_key(
+        &self,
+        key: &SigningKey,
+        only_if_none: bool,
+        audit: Option<NewAuditEntry>,
+    ) -> Result<bool, RepoError>;
+
+    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, RepoError>;
+    async fn save_throttle(&self, key: &str, state: &Throttle) -> Result<(), RepoError>;
+    async fn clear_throttle(&self, key: &str) -> Result<(), RepoError>;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<crate::audit::AuditAction>,
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait AuditRepo: Send + Sync {
+    async fn append(&self, entry: NewAuditEntry) -> Result<(), RepoError>;
+    async fn entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, RepoError>;
+}
+
+/// Versions of shared data that nodes cache (grid boundaries, signing keys):
+/// a node polls them and reloads what moved, so that a change through one
+/// node reaches every node.
+#[async_trait]
+pub trait CacheVersions: Send + Sync {
+    async fn cache_versions(&self) -> Result<Vec<(String, i64)>, RepoError>;
+}
+
+/// Everything the application needs from one store, behind one object.
+pub trait Store: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions {}
+
+impl<T: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions> Store for T {}

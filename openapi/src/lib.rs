@@ -3,10 +3,19 @@
 //! [`ApiDoc`]; `gridline openapi` prints the result, and `openapi.json` beside
 //! this crate is that output, checked in for client generators.
 
+pub mod admin;
+pub mod auth;
+pub mod double_option;
+pub mod geojson;
 pub mod health;
+pub mod org;
 pub mod problem;
+pub mod users;
 
-use utoipa::OpenApi;
+use utoipa::{
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
 
 pub use problem::{FieldError, Problem};
 
@@ -15,15 +24,44 @@ pub use problem::{FieldError, Problem};
 #[openapi(
     info(
         title = "Gridline API",
-        description = "Grid-based community governance: report, route, dispatch, handle, verify and close cases.\n\nEvery error is an RFC 9457 `application/problem+json` body with a stable `code`.",
+        description = "Grid-based community governance: report, route, dispatch, handle, verify and close cases.\n\n\
+Every error is an RFC 9457 `application/problem+json` body with a stable `code`. Refusals come in a fixed order: \
+401 (no valid credentials), 404 (the resource is not visible to the caller), 403 (visible, but this caller may \
+never do this).",
         license(name = "Apache-2.0"),
     ),
     components(schemas(Problem, FieldError)),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness, readiness and this document"),
+        (name = "auth", description = "Tokens: login, refresh, logout, signing keys"),
+        (name = "me", description = "The caller's own account"),
+        (name = "users", description = "Accounts and role grants (admins)"),
+        (name = "org", description = "Org units, departments and grid location"),
+        (name = "admin", description = "API keys and the audit log (admins)"),
     )
 )]
 pub struct ApiDoc;
+
+/// The two ways to authenticate, named in each operation's `security`.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from /api/v1/auth/login, or an API key"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+    }
+}
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";

@@ -7,9 +7,9 @@ use gridline_domain::RepoError;
 pub(crate) fn map_sqlx(err: sqlx::Error) -> RepoError {
     match &err {
         sqlx::Error::RowNotFound => RepoError::NotFound,
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            RepoError::Duplicate { constraint: db.constraint().unwrap_or_default().to_owned() }
-        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => RepoError::Duplicate {
+            constraint: db.constraint().map(str::to_owned).unwrap_or_else(|| sqlite_constraint(db.message())),
+        },
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
@@ -17,5 +17,32 @@ pub(crate) fn map_sqlx(err: sqlx::Error) -> RepoError {
         | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => RepoError::Unavailable(err.into()),
         _ => RepoError::Unknown(err.into()),
+    }
+}
+
+/// SQLite names no constraint, only columns ("UNIQUE constraint failed:
+/// users.username") or an index ("… failed: index 'role_grants_unique'").
+/// PostgreSQL's constraints are named `<table>_<columns>` to match.
+fn sqlite_constraint(message: &str) -> String {
+    let Some((_, rest)) = message.split_once("constraint failed: ") else { return String::new() };
+    if let Some(index) = rest.strip_prefix("index '") {
+        return index.trim_end_matches('\'').to_owned();
+    }
+    let mut parts = rest.split(", ").filter_map(|c| c.split_once('.'));
+    let Some((table, first)) = parts.next() else { return rest.to_owned() };
+    let mut name = format!("{table}_{first}");
+    for (_, column) in parts {
+        name.push('_');
+        name.push_str(column);
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sqlite_messages_name_the_constraint_like_postgres() {
+        assert_eq!(super::sqlite_constraint("UNIQUE constraint failed: users.username"), "users_username");
+        assert_eq!(super::sqlite_constraint("UNIQUE constraint failed: index 'role_grants_unique'"), "role_grants_unique");
     }
 }

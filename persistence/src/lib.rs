@@ -3,15 +3,24 @@
 //! from the database URL's scheme.
 
 mod errors;
+mod geojson;
 mod options;
 mod postgres;
+mod repos;
+mod rows;
 mod sqlite;
+mod types;
 
 use std::sync::Arc;
 
 use gridline_domain::ports::Store;
 
 pub use options::DbOptions;
+
+/// The sqlx database type behind a store, for the shared repository code.
+pub(crate) trait DbType {
+    type Db: sqlx::Database;
+}
 
 /// Which SQL dialect a [`Database`] speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,20 @@ pub struct BodyLimit(pub usize);
 
 /// A JSON body. Wrong media type: 415; too large: 413; not JSON: 400; JSON
 /// of the wrong shape: 422 with a JSON Pointer to the field at fault.
-pub struct ValidJson<T>(pub T);
+///
+/// Extraction itself never fails: the outcome waits in [`ValidJson::parse`]
+/// so that a handler answers 401, 404 and 403 before it judges the body.
+pub struct ValidJson<T>(Result<T, ApiError>);
+
+impl<T> ValidJson<T> {
+    /// The body, or why it is unacceptable.
+    ///
+    /// # Errors
+    /// 413, 415, 400 or 422 as described on the type.
+    pub fn parse(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
@@ -22,19 +35,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
         let limit = req.app_data::<web::Data<BodyLimit>>().map_or(1024 * 1024, |l| l.0);
         let checked = check_headers(req, limit);
         let mut payload = payload.take();
-        Box::pin(async move {
-            checked?;
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::MalformedJson(format!("the body could not be read: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse(&body).map(ValidJson)
-        })
+        Box::pin(async move { Ok(ValidJson(read(checked, &mut payload, limit).await)) })
     }
+}
+
+async fn read<T: DeserializeOwned>(checked: Result<(), ApiError>, payload: &mut Payload, limit: usize) -> Result<T, ApiError> {
+    checked?;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::MalformedJson(format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    parse(&body)
 }
 
 fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {

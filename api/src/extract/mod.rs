@@ -6,7 +6,7 @@ mod path;
 mod query;
 
 pub use json::{BodyLimit, ValidJson};
-pub use path::path_error;
+pub use path::{path_error, path_uuid};
 pub use query::ValidQuery;
 
 /// Turns a `serde_path_to_error` path (`location.lat`, `items[0].name`) and

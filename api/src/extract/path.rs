@@ -18,3 +18,14 @@ pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
     let errors = if errors.is_empty() { vec![FieldError::parameter("path", detail)] } else { errors };
     ApiError::InvalidPath(errors).into()
 }
+
+/// A UUID path parameter, parsed after authentication so that refusals keep
+/// their order (401 before 400).
+///
+/// # Errors
+/// 400 naming the parameter when it is not a UUID.
+pub fn path_uuid(req: &HttpRequest, name: &str) -> Result<uuid::Uuid, ApiError> {
+    let raw = req.match_info().get(name).unwrap_or_default();
+    uuid::Uuid::parse_str(raw)
+        .map_err(|_| ApiError::InvalidPath(vec![FieldError::parameter(name, format!("'{raw}' is not a UUID"))]))
+}

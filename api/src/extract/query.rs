@@ -7,14 +7,23 @@ use super::{field_named_in, strip_position};
 use crate::error::ApiError;
 
 /// Query parameters; a bad or missing one is a 400 naming the parameter.
-pub struct ValidQuery<T>(pub T);
+/// Like [`ValidJson`](super::ValidJson), the outcome waits in [`ValidQuery::parse`].
+pub struct ValidQuery<T>(Result<T, ApiError>);
+
+impl<T> ValidQuery<T> {
+    /// # Errors
+    /// 400 naming the parameter at fault.
+    pub fn parse(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse(req.query_string()).map(ValidQuery))
+        ready(Ok(ValidQuery(parse(req.query_string()))))
     }
 }
 

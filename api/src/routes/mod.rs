@@ -1,10 +1,21 @@
 //! Every route, registered together with its OpenAPI operation so that the
 //! served API and the published document cannot drift apart.
 
+mod api_keys;
+mod audit;
+mod auth;
+mod departments;
 mod docs;
+mod grids;
 mod health;
+mod import;
+mod me;
+mod org_units;
+mod roles;
+mod scope;
+mod users;
 
-use actix_web::App;
+use actix_web::{App, HttpRequest};
 use gridline_openapi::ApiDoc;
 use utoipa::OpenApi;
 use utoipa_actix_web::{service_config::ServiceConfig, AppExt};
@@ -13,13 +24,48 @@ pub(crate) use docs::docs_redirect;
 
 /// Registers every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz).service(docs::openapi_json);
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(docs::openapi_json)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::jwks)
+        .service(me::me)
+        .service(me::change_password)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(roles::list_grants)
+        .service(roles::grant_role)
+        .service(roles::revoke_role)
+        .service(import::import_grids)
+        .service(org_units::list_units)
+        .service(org_units::create_unit)
+        .service(org_units::get_unit)
+        .service(org_units::subtree)
+        .service(org_units::update_unit)
+        .service(departments::list_departments)
+        .service(departments::create_department)
+        .service(departments::get_department)
+        .service(departments::update_department)
+        .service(grids::locate)
+        .service(api_keys::list_api_keys)
+        .service(api_keys::create_api_key)
+        .service(api_keys::revoke_api_key)
+        .service(audit::list_audit);
 }
 
 /// The OpenAPI document of the API this build serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
     doc
+}
+
+/// The client's address as the connection shows it.
+pub(crate) fn client_addr(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 #[cfg(test)]

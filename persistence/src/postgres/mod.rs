@@ -37,7 +37,24 @@ impl PgStore {
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
+
+    pub(crate) fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub(crate) fn writer(&self) -> &PgPool {
+        &self.pool
+    }
 }
+
+impl crate::DbType for PgStore {
+    type Db = sqlx::Postgres;
+}
+
+crate::repos::org_repo!(PgStore);
+crate::repos::user_repo!(PgStore);
+crate::repos::auth_repo!(PgStore);
+crate::repos::audit_repo!(PgStore);
 
 #[async_trait]
 impl Readiness for PgStore {

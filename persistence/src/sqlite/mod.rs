@@ -16,7 +16,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub(crate) struct SqliteStore {
     /// Exactly one connection: SQLite admits one writer at a time, and a pool
     /// of one turns that into a queue rather than a lock error.
-    #[allow(dead_code)]
     writer: SqlitePool,
     reader: SqlitePool,
 }
@@ -54,7 +53,24 @@ impl SqliteStore {
         self.reader.close().await;
         self.writer.close().await;
     }
+
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
 }
+
+impl crate::DbType for SqliteStore {
+    type Db = sqlx::Sqlite;
+}
+
+crate::repos::org_repo!(SqliteStore);
+crate::repos::user_repo!(SqliteStore);
+crate::repos::auth_repo!(SqliteStore);
+crate::repos::audit_repo!(SqliteStore);
 
 #[async_trait]
 impl Readiness for SqliteStore {

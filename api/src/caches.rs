@@ -1,0 +1,42 @@
+//! Keeps each node's caches of shared data (grid boundaries, signing keys)
+//! in step with the database: it polls the versions that writers bump in
+//! the same transaction as their change, and reloads what moved.
+
+use std::{collections::HashMap, time::Duration};
+
+use actix_web::web;
+
+use crate::state::AppState;
+
+/// Polls until the task is aborted.
+pub(crate) async fn follow(state: web::Data<AppState>, every: Duration) {
+    let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let versions = match state.store.cache_versions().await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::debug!(error = %e, "cache versions unavailable");
+                continue;
+            }
+        };
+        for (name, version) in versions {
+            if seen.get(&name) == Some(&version) {
+                continue;
+            }
+            let reloaded = match name.as_str() {
+                "grids" => state.reload_grids().await,
+                "signing_keys" => state.reload_keys().await,
+                _ => Ok(()),
+            };
+            match reloaded {
+                Ok(()) => {
+                    seen.insert(name, version);
+                }
+                Err(e) => tracing::warn!(cache = %name, error = %format!("{e:#}"), "cache reload failed"),
+            }
+        }
+    }
+}

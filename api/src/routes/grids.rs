@@ -1,0 +1,52 @@
+//! Which grid a point lies in.
+
+use actix_web::{get, web};
+use gridline_domain::{geo::Position, policy::Action};
+use gridline_openapi::{
+    org::{LocateQuery, OrgUnitView},
+    FieldError, Problem,
+};
+
+use crate::{
+    auth::{require, Auth},
+    error::ApiError,
+    extract::ValidQuery,
+    state::AppState,
+    views,
+};
+
+/// The grid containing a point, from the node's in-memory index of
+/// boundaries (kept current across nodes within a second).
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = []), ("api_key" = [])),
+    params(LocateQuery),
+    responses(
+        (status = 200, description = "The grid", body = OrgUnitView),
+        (status = 400, description = "A missing or out-of-range coordinate", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No grid contains the point", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/grids/locate")]
+pub(crate) async fn locate(
+    auth: Auth,
+    state: web::Data<AppState>,
+    query: ValidQuery<LocateQuery>,
+) -> Result<web::Json<OrgUnitView>, ApiError> {
+    require(&auth.0, Action::ReadOrg)?;
+    let query = query.parse()?;
+    let mut errors = Vec::new();
+    if !(query.lat.is_finite() && (-90.0..=90.0).contains(&query.lat)) {
+        errors.push(FieldError::parameter("lat", "must be between -90 and 90"));
+    }
+    if !(query.lon.is_finite() && (-180.0..=180.0).contains(&query.lon)) {
+        errors.push(FieldError::parameter("lon", "must be between -180 and 180"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidQuery(errors));
+    }
+    let id = state.grid_index().locate(Position { lon: query.lon, lat: query.lat }).ok_or(ApiError::NotFound)?;
+    let grid = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
+    Ok(web::Json(views::unit(&grid)))
+}

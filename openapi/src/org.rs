@@ -1,0 +1,134 @@
+//! Org units, departments and grid location.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::geojson::{FeatureCollection, Geometry};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrgUnitView {
+    pub id: Uuid,
+    /// `district`, `street`, `community` or `grid`.
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    /// GeoJSON Polygon or MultiPolygon (grids and communities).
+    pub boundary: Option<Geometry>,
+    /// The published responsible person (公示).
+    pub responsible_person: Option<String>,
+    pub contact_phone: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrgUnit {
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    /// Required for every kind but `district`; must be the level above.
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+    #[serde(default)]
+    pub boundary: Option<Geometry>,
+    #[serde(default)]
+    pub responsible_person: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrgUnit {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    /// `null` removes the boundary.
+    #[serde(default, with = "crate::double_option")]
+    #[schema(value_type = Option<Geometry>)]
+    pub boundary: Option<Option<Geometry>>,
+    #[serde(default, with = "crate::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub responsible_person: Option<Option<String>>,
+    #[serde(default, with = "crate::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact_phone: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrgUnitQuery {
+    pub kind: Option<String>,
+    pub parent_id: Option<Uuid>,
+}
+
+/// Grids to create or replace (matched by `code`), all or nothing.
+pub type ImportGrids = FeatureCollection;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportResult {
+    pub created: usize,
+    pub updated: usize,
+    pub grids: Vec<OrgUnitView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DepartmentView {
+    pub id: Uuid,
+    /// `urban_management`, `police`, `housing`, `property`, `market`, `fire`,
+    /// `environment`, `civil_affairs` or `other`.
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    /// The org unit whose territory the department serves.
+    pub unit_id: Uuid,
+    pub responsible_person: Option<String>,
+    pub contact_phone: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDepartment {
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    pub unit_id: Uuid,
+    #[serde(default)]
+    pub responsible_person: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDepartment {
+    pub kind: Option<String>,
+    pub code: Option<String>,
+    pub name: Option<String>,
+    #[serde(default, with = "crate::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub responsible_person: Option<Option<String>>,
+    #[serde(default, with = "crate::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact_phone: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DepartmentQuery {
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LocateQuery {
+    /// Latitude, WGS 84.
+    pub lat: f64,
+    /// Longitude, WGS 84.
+    pub lon: f64,
+}
