@@ -5,8 +5,8 @@ use std::{io::Write, path::Path};
 
 use gridline_domain::{
     audit::{AuditAction, NewAuditEntry},
-    ports::{NewGrant, NewUser, Store},
     identity::Role,
+    ports::{NewGrant, NewUser, Store},
     time::now,
     RepoError,
 };

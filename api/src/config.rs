@@ -136,6 +136,8 @@ pub struct Settings {
     /// How long `/readyz` waits for the database before answering 503.
     pub ready_timeout: Duration,
     pub auth: AuthSettings,
+    /// Seed the demo district on an empty database (`serve --demo`; not a variable).
+    pub demo: bool,
     /// How often a node checks whether shared cached data (grid boundaries,
     /// signing keys) changed through another node.
     pub cache_poll: Duration,
@@ -156,6 +158,7 @@ impl fmt::Debug for Settings {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("ready_timeout", &self.ready_timeout)
             .field("auth", &self.auth)
+            .field("demo", &self.demo)
             .field("cache_poll", &self.cache_poll)
             .finish()
     }
@@ -280,7 +283,9 @@ impl Settings {
                 }
             })?,
             access_ttl: Duration::from_secs(src.parse(&ACCESS_TTL, 900, |v| positive(v, 86_400))? as u64),
-            refresh_ttl: Duration::from_secs(src.parse(&REFRESH_TTL, 30 * 86_400, |v| positive(v, 365 * 86_400))? as u64),
+            refresh_ttl: Duration::from_secs(
+                src.parse(&REFRESH_TTL, 30 * 86_400, |v| positive(v, 365 * 86_400))? as u64
+            ),
             hash_memory_kib: src.parse(&HASH_MEMORY, 19_456, |v| {
                 let n = whole(v, 4 * 1024 * 1024)?;
                 if n < 8 {
@@ -316,6 +321,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(shutdown_s as u64),
             ready_timeout: Duration::from_millis(ready_ms as u64),
             auth,
+            demo: false,
             cache_poll: Duration::from_millis(cache_poll_ms as u64),
         })
     }

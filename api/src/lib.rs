@@ -6,6 +6,7 @@ pub mod bootstrap;
 mod caches;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod extract;
 mod middleware;

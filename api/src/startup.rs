@@ -16,11 +16,12 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
+    auth::{KeyRing, Passwords},
+    bootstrap,
     config::{redact_url, Settings},
     extract::{path_error, BodyLimit},
     middleware::{fallback, problem_json, request_id, RouteTable},
-    auth::{KeyRing, Passwords},
-    bootstrap, routes,
+    routes,
     state::AppState,
 };
 
@@ -32,6 +33,19 @@ async fn prepare_state(settings: &Settings, database: &Database) -> anyhow::Resu
     let passwords = Passwords::new(settings.auth.hash_memory_kib, settings.auth.hash_iterations)?;
     bootstrap::ensure_signing_key(&*store, &keys).await?;
     bootstrap::ensure_admin(&*store, &passwords, settings).await?;
+    if settings.demo {
+        let password = match &settings.auth.demo_password {
+            Some(p) => p.expose().to_owned(),
+            None => {
+                tracing::warn!(
+                    "demo users have the well-known password '{}'; set GRIDLINE_DEMO_PASSWORD outside a trial",
+                    crate::demo::DEFAULT_DEMO_PASSWORD
+                );
+                crate::demo::DEFAULT_DEMO_PASSWORD.to_owned()
+            }
+        };
+        crate::demo::seed(&*store, &passwords, &password).await?;
+    }
     let state = web::Data::new(AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords));
     state.reload_keys().await?;
     state.reload_grids().await?;

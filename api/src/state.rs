@@ -63,7 +63,11 @@ impl AppState {
     /// A token naming an unknown key may come from a key another node just
     /// made; reload, but at most once a second so such tokens cannot flood the store.
     pub(crate) async fn reload_keys_if_stale(&self) -> bool {
-        let due = self.last_key_reload.lock().unwrap_or_else(|e| e.into_inner()).is_none_or(|t| t.elapsed() > Duration::from_secs(1));
+        let due = self
+            .last_key_reload
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none_or(|t| t.elapsed() > Duration::from_secs(1));
         due && self.reload_keys().await.is_ok()
     }
 }

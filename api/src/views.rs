@@ -142,8 +142,8 @@ pub fn boundary(g: &Geometry, pointer: &str) -> Result<Boundary, FieldError> {
                 .collect::<Result<_, _>>()?,
         ),
     };
-    boundary
-        .validate()
-        .map_err(|e| FieldError::pointer(format!("{pointer}/{}", e.path), format!("invalid boundary: {}", e.problem)))?;
+    boundary.validate().map_err(|e| {
+        FieldError::pointer(format!("{pointer}/{}", e.path), format!("invalid boundary: {}", e.problem))
+    })?;
     Ok(boundary)
 }

@@ -70,7 +70,7 @@ impl Boundary {
     }
 
     /// The bounding box: (min lon, min lat, max lon, max lat).
-    pub fn bbox(&self) -> (f64, f64, f64, f64) {
+    pub fn bbox(&self) -> BBox {
         let mut b = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
         for p in self.polygons() {
             for pos in p.rings.first().into_iter().flatten() {
@@ -206,10 +206,13 @@ fn collinear_overlap(a: Position, b: Position, c: Position, d: Position) -> bool
     dot < 0.0
 }
 
+/// (min lon, min lat, max lon, max lat).
+pub type BBox = (f64, f64, f64, f64);
+
 /// Grids by boundary, in memory, for locating a point without a table scan.
 #[derive(Debug, Default, Clone)]
 pub struct GridIndex {
-    entries: Vec<(uuid::Uuid, (f64, f64, f64, f64), Boundary)>,
+    entries: Vec<(uuid::Uuid, BBox, Boundary)>,
 }
 
 impl GridIndex {
@@ -224,7 +227,9 @@ impl GridIndex {
     pub fn locate(&self, point: Position) -> Option<uuid::Uuid> {
         self.entries
             .iter()
-            .filter(|(_, (x0, y0, x1, y1), _)| point.lon >= *x0 && point.lon <= *x1 && point.lat >= *y0 && point.lat <= *y1)
+            .filter(|(_, (x0, y0, x1, y1), _)| {
+                point.lon >= *x0 && point.lon <= *x1 && point.lat >= *y0 && point.lat <= *y1
+            })
             .find(|(_, _, b)| b.contains(point))
             .map(|(id, _, _)| *id)
     }

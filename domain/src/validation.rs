@@ -47,7 +47,8 @@ pub fn text(raw: &str, max: usize) -> Result<String, &'static str> {
 /// # Errors
 /// What is wrong with it.
 pub fn code(raw: &str) -> Result<String, &'static str> {
-    let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    let ok = (1..=64).contains(&raw.len())
+        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     if ok {
         Ok(raw.to_owned())
     } else {

@@ -43,6 +43,9 @@ mod tests {
     #[test]
     fn sqlite_messages_name_the_constraint_like_postgres() {
         assert_eq!(super::sqlite_constraint("UNIQUE constraint failed: users.username"), "users_username");
-        assert_eq!(super::sqlite_constraint("UNIQUE constraint failed: index 'role_grants_unique'"), "role_grants_unique");
+        assert_eq!(
+            super::sqlite_constraint("UNIQUE constraint failed: index 'role_grants_unique'"),
+            "role_grants_unique"
+        );
     }
 }

@@ -224,7 +224,11 @@ pub(crate) struct ThrottleRow {
 
 impl From<ThrottleRow> for Throttle {
     fn from(r: ThrottleRow) -> Self {
-        Self { failures: r.failures, window_started_at: r.window_started_at.0, locked_until: r.locked_until.map(|t| t.0) }
+        Self {
+            failures: r.failures,
+            window_started_at: r.window_started_at.0,
+            locked_until: r.locked_until.map(|t| t.0),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use futures::future::LocalBoxFuture;
 use gridline_domain::identity::Principal;
 
-use super::{secrets::API_KEY_PREFIX, secrets::token_hash, verify_access_token};
+use super::{secrets::token_hash, secrets::API_KEY_PREFIX, verify_access_token};
 use crate::{error::ApiError, state::AppState};
 
 /// The authenticated caller.

@@ -44,7 +44,8 @@ impl KeyRing {
     /// When key generation fails.
     pub fn generate(&self, at: DateTime<Utc>) -> anyhow::Result<SigningKey> {
         let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| anyhow::anyhow!("Ed25519 key generation failed"))?;
+        let pkcs8 =
+            Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| anyhow::anyhow!("Ed25519 key generation failed"))?;
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| anyhow::anyhow!("Ed25519 key rejected"))?;
         let public = pair.public_key().as_ref().to_vec();
         let kid = base64url(&token_hash(&base64url(&public))[..12]);
@@ -87,7 +88,12 @@ impl KeyRing {
     ///
     /// # Errors
     /// When the current key cannot be decrypted.
-    pub fn load(&self, stored: Vec<SigningKey>, now: DateTime<Utc>, verify_for: chrono::Duration) -> anyhow::Result<()> {
+    pub fn load(
+        &self,
+        stored: Vec<SigningKey>,
+        now: DateTime<Utc>,
+        verify_for: chrono::Duration,
+    ) -> anyhow::Result<()> {
         let mut loaded = Vec::new();
         for key in stored {
             let signer = match key.retired_at {

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use argon2::{password_hash::SaltString, Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::{
+    password_hash::SaltString, Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
+};
 
 use super::secrets::random_bytes;
 use crate::error::ApiError;
@@ -21,7 +23,8 @@ impl Passwords {
     /// # Errors
     /// When the cost parameters are out of Argon2's range.
     pub fn new(memory_kib: u32, iterations: u32) -> anyhow::Result<Self> {
-        let params = Params::new(memory_kib, iterations, 1, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+        let params =
+            Params::new(memory_kib, iterations, 1, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
         let mut me = Self { params, dummy: Arc::from("") };
         let unguessable = super::secrets::base64url(&random_bytes::<24>());
         me.dummy = Arc::from(me.hash_now(&unguessable)?);

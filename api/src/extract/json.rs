@@ -39,7 +39,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     }
 }
 
-async fn read<T: DeserializeOwned>(checked: Result<(), ApiError>, payload: &mut Payload, limit: usize) -> Result<T, ApiError> {
+async fn read<T: DeserializeOwned>(
+    checked: Result<(), ApiError>,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
     checked?;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -71,7 +75,10 @@ fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
 }
 
 /// Deserializes a body, telling syntax errors (400) from shape errors (422).
-pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+///
+/// # Errors
+/// [`ApiError::MalformedJson`] or [`ApiError::Validation`].
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.is_empty() {
         return Err(ApiError::MalformedJson("the body is empty".into()));
     }

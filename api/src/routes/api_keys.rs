@@ -38,7 +38,10 @@ use crate::{
     )
 )]
 #[get("/api/v1/api-keys")]
-pub(crate) async fn list_api_keys(auth: Auth, state: web::Data<AppState>) -> Result<web::Json<Vec<ApiKeyView>>, ApiError> {
+pub(crate) async fn list_api_keys(
+    auth: Auth,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<ApiKeyView>>, ApiError> {
     require(&auth.0, Action::ManageApiKeys)?;
     Ok(web::Json(state.store.api_keys().await?.iter().map(views::api_key).collect()))
 }
@@ -66,7 +69,8 @@ pub(crate) async fn create_api_key(
     require(&auth.0, Action::ManageApiKeys)?;
     let body = body.parse()?;
     let name = validation::text(&body.name, 100).map_err(|e| ApiError::field("/name", e))?;
-    let (role, unit_id, department_id) = checked_scope(&*state.store, &body.role, body.unit_id, body.department_id).await?;
+    let (role, unit_id, department_id) =
+        checked_scope(&*state.store, &body.role, body.unit_id, body.department_id).await?;
     let secret = opaque_token(API_KEY_PREFIX);
     let at = now();
     let key = NewApiKey {
@@ -113,8 +117,10 @@ pub(crate) async fn revoke_api_key(
     let id = path_uuid(&req, "id")?;
     require(&auth.0, Action::ManageApiKeys)?;
     let at = now();
-    let audit =
-        NewAuditEntry::new(AuditAction::ApiKeyRevoked, at).by(&auth.0).target("api_key", id).from_addr(client_addr(&req));
+    let audit = NewAuditEntry::new(AuditAction::ApiKeyRevoked, at)
+        .by(&auth.0)
+        .target("api_key", id)
+        .from_addr(client_addr(&req));
     let key = state.store.revoke_api_key(id, at, audit).await?;
     Ok(web::Json(views::api_key(&key)))
 }

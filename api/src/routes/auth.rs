@@ -25,7 +25,8 @@ use crate::{
 };
 
 fn tokens(state: &AppState, user_id: Uuid, session_id: Uuid, refresh_token: String) -> Result<HttpResponse, ApiError> {
-    let access_token = issue_access_token(&state.keys, &state.auth, user_id, session_id, now()).map_err(ApiError::Internal)?;
+    let access_token =
+        issue_access_token(&state.keys, &state.auth, user_id, session_id, now()).map_err(ApiError::Internal)?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(TokenResponse {
         access_token,
         token_type: "Bearer".into(),
@@ -80,7 +81,8 @@ pub(crate) async fn login(
                 id: Uuid::now_v7(),
                 user_id: user.id,
                 created_at: at,
-                expires_at: at + chrono::Duration::from_std(state.auth.refresh_ttl).unwrap_or(chrono::Duration::days(30)),
+                expires_at: at
+                    + chrono::Duration::from_std(state.auth.refresh_ttl).unwrap_or(chrono::Duration::days(30)),
             };
             let refresh_token = opaque_token(REFRESH_PREFIX);
             let mut audit = attempt(AuditAction::LoginSucceeded).target("user", user.id);

@@ -48,9 +48,10 @@ pub(crate) async fn list_departments(
     let query = query.parse()?;
     let kind = match query.kind.as_deref() {
         None => None,
-        Some(k) => {
-            Some(DepartmentKind::parse(k).ok_or_else(|| ApiError::InvalidQuery(vec![FieldError::parameter("kind", KINDS)]))?)
-        }
+        Some(k) => Some(
+            DepartmentKind::parse(k)
+                .ok_or_else(|| ApiError::InvalidQuery(vec![FieldError::parameter("kind", KINDS)]))?,
+        ),
     };
     Ok(web::Json(state.store.departments(kind).await?.iter().map(views::department).collect()))
 }
@@ -81,10 +82,9 @@ pub(crate) async fn create_department(
     let kind = DepartmentKind::parse(&body.kind).ok_or_else(|| errors.push(FieldError::pointer("/kind", KINDS))).ok();
     let code = validation::code(&body.code).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok();
     let name = validation::text(&body.name, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok();
-    let person = body
-        .responsible_person
-        .as_deref()
-        .and_then(|v| validation::text(v, 100).map_err(|e| errors.push(FieldError::pointer("/responsible_person", e))).ok());
+    let person = body.responsible_person.as_deref().and_then(|v| {
+        validation::text(v, 100).map_err(|e| errors.push(FieldError::pointer("/responsible_person", e))).ok()
+    });
     let phone = body
         .contact_phone
         .as_deref()
@@ -169,11 +169,16 @@ pub(crate) async fn update_department(
     let body = body.parse()?;
     let mut errors = Vec::new();
     let mut patch = DepartmentPatch {
-        kind: body.kind.as_deref().and_then(|k| DepartmentKind::parse(k).or_else(|| {
-            errors.push(FieldError::pointer("/kind", KINDS));
-            None
-        })),
-        code: body.code.as_deref().and_then(|c| validation::code(c).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok()),
+        kind: body.kind.as_deref().and_then(|k| {
+            DepartmentKind::parse(k).or_else(|| {
+                errors.push(FieldError::pointer("/kind", KINDS));
+                None
+            })
+        }),
+        code: body
+            .code
+            .as_deref()
+            .and_then(|c| validation::code(c).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok()),
         name: body
             .name
             .as_deref()
@@ -186,9 +191,9 @@ pub(crate) async fn update_department(
         }));
     }
     if let Some(phone) = &body.contact_phone {
-        patch.contact_phone = Some(
-            phone.as_deref().and_then(|v| validation::phone(v).map_err(|e| errors.push(FieldError::pointer("/contact_phone", e))).ok()),
-        );
+        patch.contact_phone = Some(phone.as_deref().and_then(|v| {
+            validation::phone(v).map_err(|e| errors.push(FieldError::pointer("/contact_phone", e))).ok()
+        }));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

@@ -7,6 +7,7 @@ use gridline_domain::{
     audit::{AuditAction, NewAuditEntry},
     org::{OrgKind, OrgUnit},
     policy::Action,
+    ports::Store,
     time::now,
     validation,
 };
@@ -51,13 +52,27 @@ pub(crate) async fn import_grids(
 ) -> Result<HttpResponse, ApiError> {
     require(&auth.0, Action::ManageOrg)?;
     let collection = body.parse()?;
+    let audit = NewAuditEntry::new(AuditAction::GridsImported, now()).by(&auth.0).from_addr(client_addr(&req));
+    let result = import(&*state.store, &collection, audit).await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Validates every feature, then writes all grids in one transaction.
+///
+/// # Errors
+/// 422 listing every feature at fault; nothing is written then.
+pub(crate) async fn import(
+    store: &dyn Store,
+    collection: &FeatureCollection,
+    audit: NewAuditEntry,
+) -> Result<ImportResult, ApiError> {
     if collection.type_ != "FeatureCollection" {
         return Err(ApiError::field("/type", "must be FeatureCollection"));
     }
     if collection.features.is_empty() {
         return Err(ApiError::field("/features", "must contain at least one feature"));
     }
-    let at = now();
+    let at = audit.at;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut parents: HashMap<String, Option<OrgUnit>> = HashMap::new();
@@ -83,7 +98,7 @@ pub(crate) async fn import_grids(
             Some(g) => views::boundary(g, &format!("/features/{i}/geometry")).map_err(|e| errors.push(e)).ok(),
         };
         if !parents.contains_key(&p.parent_code) {
-            let parent = state.store.unit_by_code(&p.parent_code).await?;
+            let parent = store.unit_by_code(&p.parent_code).await?;
             parents.insert(p.parent_code.clone(), parent);
         }
         let parent = match parents.get(&p.parent_code).cloned().flatten() {
@@ -98,12 +113,15 @@ pub(crate) async fn import_grids(
             }
         };
         let existing = match &code {
-            Some(code) => state.store.unit_by_code(code).await?,
+            Some(code) => store.unit_by_code(code).await?,
             None => None,
         };
         if let (Some(existing), Some(parent)) = (&existing, &parent) {
             if existing.kind != OrgKind::Grid {
-                errors.push(at_fault("/properties/code", format!("'{}' is the code of a {}", existing.code, existing.kind.as_str())));
+                errors.push(at_fault(
+                    "/properties/code",
+                    format!("'{}' is the code of a {}", existing.code, existing.kind.as_str()),
+                ));
             } else if existing.parent_id != Some(parent.id) {
                 errors.push(at_fault("/properties/parent_code", "the grid exists under another community".into()));
             }
@@ -130,7 +148,10 @@ pub(crate) async fn import_grids(
             parent_id: Some(parent.id),
             path: OrgUnit::child_path(Some(&parent.path), id),
             boundary: Some(boundary),
-            responsible_person: p.responsible_person.clone().or_else(|| existing.as_ref().and_then(|e| e.responsible_person.clone())),
+            responsible_person: p
+                .responsible_person
+                .clone()
+                .or_else(|| existing.as_ref().and_then(|e| e.responsible_person.clone())),
             contact_phone: p.contact_phone.clone().or_else(|| existing.as_ref().and_then(|e| e.contact_phone.clone())),
             created_at,
             updated_at: at,
@@ -139,12 +160,8 @@ pub(crate) async fn import_grids(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let audit = NewAuditEntry::new(AuditAction::GridsImported, at)
-        .by(&auth.0)
-        .detail("created", created)
-        .detail("updated", updated)
-        .from_addr(client_addr(&req));
-    state.store.save_units(&units, audit).await.map_err(code_taken)?;
+    let audit = audit.detail("created", created).detail("updated", updated);
+    store.save_units(&units, audit).await.map_err(code_taken)?;
     let grids: Vec<OrgUnitView> = units.iter().map(views::unit).collect();
-    Ok(HttpResponse::Ok().json(ImportResult { created, updated, grids }))
+    Ok(ImportResult { created, updated, grids })
 }

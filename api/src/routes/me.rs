@@ -69,8 +69,10 @@ pub(crate) async fn change_password(
     }
     let hash = state.passwords.hash(body.new_password).await?;
     let at = now();
-    let audit =
-        NewAuditEntry::new(AuditAction::PasswordChanged, at).by(&auth.0).target("user", id).from_addr(client_addr(&req));
+    let audit = NewAuditEntry::new(AuditAction::PasswordChanged, at)
+        .by(&auth.0)
+        .target("user", id)
+        .from_addr(client_addr(&req));
     state.store.set_password(id, &hash, session_id, at, audit).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,11 +8,11 @@ mod departments;
 mod docs;
 mod grids;
 mod health;
-mod import;
+pub(crate) mod import;
 mod me;
 mod org_units;
 mod roles;
-mod scope;
+pub(crate) mod scope;
 mod users;
 
 use actix_web::{App, HttpRequest};

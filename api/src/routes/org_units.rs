@@ -110,7 +110,8 @@ pub(crate) async fn create_unit(
     if let Some(kind) = kind {
         match (kind.parent_kind(), body.parent_id, &parent) {
             (None, Some(_), _) => errors.push(FieldError::pointer("/parent_id", "a district has no parent")),
-            (Some(p), None, _) => errors.push(FieldError::pointer("/parent_id", format!("a {} needs a parent {}", kind.as_str(), p.as_str()))),
+            (Some(p), None, _) => errors
+                .push(FieldError::pointer("/parent_id", format!("a {} needs a parent {}", kind.as_str(), p.as_str()))),
             (Some(_), Some(_), None) => errors.push(FieldError::pointer("/parent_id", "no such org unit")),
             (Some(p), Some(_), Some(parent)) if parent.kind != p => errors.push(FieldError::pointer(
                 "/parent_id",
@@ -148,7 +149,9 @@ pub(crate) async fn create_unit(
 }
 
 fn optional_text(value: &Option<String>, pointer: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    value.as_deref().and_then(|v| validation::text(v, 100).map_err(|e| errors.push(FieldError::pointer(pointer, e))).ok())
+    value
+        .as_deref()
+        .and_then(|v| validation::text(v, 100).map_err(|e| errors.push(FieldError::pointer(pointer, e))).ok())
 }
 
 fn optional_phone(value: &Option<String>, pointer: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -167,7 +170,11 @@ fn optional_phone(value: &Option<String>, pointer: &str, errors: &mut Vec<FieldE
     )
 )]
 #[get("/api/v1/org-units/{id}")]
-pub(crate) async fn get_unit(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<web::Json<OrgUnitView>, ApiError> {
+pub(crate) async fn get_unit(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<web::Json<OrgUnitView>, ApiError> {
     let id = path_uuid(&req, "id")?;
     require(&auth.0, Action::ReadOrg)?;
     let unit = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
@@ -186,7 +193,11 @@ pub(crate) async fn get_unit(auth: Auth, state: web::Data<AppState>, req: HttpRe
     )
 )]
 #[get("/api/v1/org-units/{id}/subtree")]
-pub(crate) async fn subtree(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<web::Json<Vec<OrgUnitView>>, ApiError> {
+pub(crate) async fn subtree(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<web::Json<Vec<OrgUnitView>>, ApiError> {
     let id = path_uuid(&req, "id")?;
     require(&auth.0, Action::ReadOrg)?;
     let unit = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
@@ -223,7 +234,10 @@ pub(crate) async fn update_unit(
     let body = body.parse()?;
     let mut errors = Vec::new();
     let mut patch = UnitPatch {
-        code: body.code.as_deref().and_then(|c| validation::code(c).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok()),
+        code: body
+            .code
+            .as_deref()
+            .and_then(|c| validation::code(c).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok()),
         name: body
             .name
             .as_deref()

@@ -73,9 +73,11 @@ pub(crate) async fn grant_role(
     require(&auth.0, Action::ChangeUser(id))?;
     let body = body.parse()?;
     state.store.user(id).await?.ok_or(ApiError::NotFound)?;
-    let (role, unit_id, department_id) = checked_scope(&*state.store, &body.role, body.unit_id, body.department_id).await?;
+    let (role, unit_id, department_id) =
+        checked_scope(&*state.store, &body.role, body.unit_id, body.department_id).await?;
     let at = now();
-    let grant = NewGrant { id: Uuid::now_v7(), user_id: id, role, unit_id, department_id, created_by: auth.0.user_id(), at };
+    let grant =
+        NewGrant { id: Uuid::now_v7(), user_id: id, role, unit_id, department_id, created_by: auth.0.user_id(), at };
     let mut audit = NewAuditEntry::new(AuditAction::RoleGranted, at)
         .by(&auth.0)
         .target("user", id)
@@ -115,7 +117,11 @@ pub(crate) async fn grant_role(
     )
 )]
 #[delete("/api/v1/users/{id}/roles/{grant_id}")]
-pub(crate) async fn revoke_role(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn revoke_role(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let id = path_uuid(&req, "id")?;
     let grant_id = path_uuid(&req, "grant_id")?;
     require(&auth.0, Action::ChangeUser(id))?;

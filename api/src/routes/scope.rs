@@ -26,10 +26,15 @@ pub(crate) async fn checked_scope(
     match role.scope_rule() {
         ScopeRule::Unit(kinds) => {
             if department_id.is_some() {
-                errors.push(FieldError::pointer("/department_id", format!("a {} grant has no department", role.as_str())));
+                errors.push(FieldError::pointer(
+                    "/department_id",
+                    format!("a {} grant has no department", role.as_str()),
+                ));
             }
             match unit_id {
-                None => errors.push(FieldError::pointer("/unit_id", format!("a {} grant needs an org unit", role.as_str()))),
+                None => {
+                    errors.push(FieldError::pointer("/unit_id", format!("a {} grant needs an org unit", role.as_str())))
+                }
                 Some(id) => match store.unit(id).await? {
                     None => errors.push(FieldError::pointer("/unit_id", "no such org unit")),
                     Some(unit) if !kinds.contains(&unit.kind) => {
@@ -48,7 +53,9 @@ pub(crate) async fn checked_scope(
                 errors.push(FieldError::pointer("/unit_id", "a department_staff grant has no org unit"));
             }
             match department_id {
-                None => errors.push(FieldError::pointer("/department_id", "a department_staff grant needs a department")),
+                None => {
+                    errors.push(FieldError::pointer("/department_id", "a department_staff grant needs a department"))
+                }
                 Some(id) if store.department(id).await?.is_none() => {
                     errors.push(FieldError::pointer("/department_id", "no such department"));
                 }

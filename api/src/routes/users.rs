@@ -123,7 +123,11 @@ pub(crate) async fn create_user(
     )
 )]
 #[get("/api/v1/users/{id}")]
-pub(crate) async fn get_user(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<web::Json<UserView>, ApiError> {
+pub(crate) async fn get_user(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<web::Json<UserView>, ApiError> {
     let id = path_uuid(&req, "id")?;
     require(&auth.0, Action::ReadUser(id))?;
     let user = state.store.user(id).await?.ok_or(ApiError::NotFound)?;

@@ -2,7 +2,10 @@ macro_rules! audit_repo {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl gridline_domain::ports::AuditRepo for $store {
-            async fn append(&self, entry: gridline_domain::audit::NewAuditEntry) -> Result<(), gridline_domain::RepoError> {
+            async fn append(
+                &self,
+                entry: gridline_domain::audit::NewAuditEntry,
+            ) -> Result<(), gridline_domain::RepoError> {
                 use $crate::errors::map_sqlx;
                 let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
                 $crate::repos::insert_audit!(tx, &entry)?;

@@ -36,7 +36,10 @@ macro_rules! user_repo {
                 })
             }
 
-            async fn user(&self, id: uuid::Uuid) -> Result<Option<gridline_domain::identity::User>, gridline_domain::RepoError> {
+            async fn user(
+                &self,
+                id: uuid::Uuid,
+            ) -> Result<Option<gridline_domain::identity::User>, gridline_domain::RepoError> {
                 let sql = format!("SELECT {} FROM users WHERE id = $1", $crate::rows::USER_COLUMNS);
                 Ok(sqlx::query_as::<_, $crate::rows::UserRow>(&sql)
                     .bind(id)
@@ -56,7 +59,8 @@ macro_rules! user_repo {
                     user: $crate::rows::UserRow,
                     password_hash: String,
                 }
-                let sql = format!("SELECT {}, password_hash FROM users WHERE username = $1", $crate::rows::USER_COLUMNS);
+                let sql =
+                    format!("SELECT {}, password_hash FROM users WHERE username = $1", $crate::rows::USER_COLUMNS);
                 Ok(sqlx::query_as::<_, Row>(&sql)
                     .bind(username)
                     .fetch_optional(self.reader())
@@ -135,15 +139,17 @@ macro_rules! user_repo {
                     user.active = active;
                 }
                 user.updated_at = at;
-                sqlx::query("UPDATE users SET display_name = $2, phone = $3, active = $4, updated_at = $5 WHERE id = $1")
-                    .bind(id)
-                    .bind(&user.display_name)
-                    .bind(&user.phone)
-                    .bind(user.active)
-                    .bind($crate::types::Ts(at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_sqlx)?;
+                sqlx::query(
+                    "UPDATE users SET display_name = $2, phone = $3, active = $4, updated_at = $5 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(&user.display_name)
+                .bind(&user.phone)
+                .bind(user.active)
+                .bind($crate::types::Ts(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
                 $crate::repos::insert_audit!(tx, &audit)?;
                 tx.commit().await.map_err(map_sqlx)?;
                 Ok(user)

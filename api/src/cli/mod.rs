@@ -7,6 +7,8 @@ use gridline_persistence::Database;
 
 use crate::{config::redact_url, telemetry, Application, Settings};
 
+mod admin;
+
 #[derive(Debug, Parser)]
 #[command(name = "gridline", version, about = "Gridline: grid-based community governance server")]
 struct Cli {
@@ -20,17 +22,24 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Apply pending migrations, then serve HTTP (the default).
-    Serve,
+    Serve {
+        /// Seed a demo district with users for every role (on an empty database).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending migrations and exit.
     Migrate,
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Administration for scripts, straight against the database.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
 }
 
 /// Runs the command line; the exit code says how it went.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
         let doc = crate::routes::openapi();
         return match doc.to_pretty_json() {
@@ -41,7 +50,7 @@ pub fn main() -> ExitCode {
             Err(e) => fail(&format!("cannot render the OpenAPI document: {e}")),
         };
     }
-    let settings = match Settings::load(cli.config.as_deref()) {
+    let mut settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
@@ -52,7 +61,12 @@ pub fn main() -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
         match command {
             Command::Migrate => migrate(&settings).await,
-            _ => serve(settings).await,
+            Command::Admin(cmd) => admin::run(&settings, cmd).await,
+            Command::Serve { demo } => {
+                settings.demo = demo;
+                serve(settings).await
+            }
+            Command::Openapi => Ok(()),
         }
     });
     match result {
@@ -66,10 +80,15 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+async fn open(settings: &Settings) -> anyhow::Result<Database> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let db = Database::connect(&settings.database_url, &settings.db).await?;
     db.migrate().await?;
+    Ok(db)
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = open(settings).await?;
     tracing::info!(database = %redact_url(&settings.database_url), "migrations applied");
     db.close().await;
     Ok(())
