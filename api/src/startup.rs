@@ -38,8 +38,7 @@ async fn prepare_state(settings: &Settings, database: &Database) -> anyhow::Resu
             Some(p) => p.expose().to_owned(),
             None => {
                 tracing::warn!(
-                    "demo users have the well-known password '{}'; set GRIDLINE_DEMO_PASSWORD outside a trial",
-                    crate::demo::DEFAULT_DEMO_PASSWORD
+                    "demo users have the documented default password; set GRIDLINE_DEMO_PASSWORD outside a trial"
                 );
                 crate::demo::DEFAULT_DEMO_PASSWORD.to_owned()
             }

@@ -14,6 +14,7 @@ use gridline_openapi::{
     users::{GrantView, UserView},
     FieldError,
 };
+use serde_json::{json, Value};
 
 pub fn user(u: &User) -> UserView {
     UserView {
@@ -103,12 +104,47 @@ pub fn audit(e: &AuditEntry) -> AuditEntryView {
 }
 
 pub fn geometry(b: &Boundary) -> Geometry {
-    let polygon =
-        |p: &Polygon| p.rings.iter().map(|r| r.iter().map(|pos| vec![pos.lon, pos.lat]).collect()).collect::<Vec<_>>();
+    let polygon = |p: &Polygon| {
+        Value::Array(
+            p.rings.iter().map(|r| Value::Array(r.iter().map(|pos| json!([pos.lon, pos.lat])).collect())).collect(),
+        )
+    };
     match b {
-        Boundary::Polygon(p) => Geometry::Polygon { coordinates: polygon(p) },
-        Boundary::MultiPolygon(ps) => Geometry::MultiPolygon { coordinates: ps.iter().map(polygon).collect() },
+        Boundary::Polygon(p) => Geometry { type_: "Polygon".into(), coordinates: polygon(p) },
+        Boundary::MultiPolygon(ps) => {
+            Geometry { type_: "MultiPolygon".into(), coordinates: Value::Array(ps.iter().map(polygon).collect()) }
+        }
     }
+}
+
+fn array<'a>(value: &'a Value, pointer: &str, what: &str) -> Result<&'a Vec<Value>, FieldError> {
+    value.as_array().ok_or_else(|| FieldError::pointer(pointer, format!("must be {what}")))
+}
+
+fn read_polygon(value: &Value, pointer: &str) -> Result<Polygon, FieldError> {
+    let rings = array(value, pointer, "an array of linear rings")?;
+    let rings = rings
+        .iter()
+        .enumerate()
+        .map(|(i, ring)| {
+            let ring_pointer = format!("{pointer}/{i}");
+            array(ring, &ring_pointer, "an array of [longitude, latitude] positions")?
+                .iter()
+                .enumerate()
+                .map(|(j, pos)| match pos.as_array().map(Vec::as_slice) {
+                    Some([lon, lat]) | Some([lon, lat, _]) => match (lon.as_f64(), lat.as_f64()) {
+                        (Some(lon), Some(lat)) => Ok(Position { lon, lat }),
+                        _ => Err(FieldError::pointer(
+                            format!("{ring_pointer}/{j}"),
+                            "a position is [longitude, latitude]",
+                        )),
+                    },
+                    _ => Err(FieldError::pointer(format!("{ring_pointer}/{j}"), "a position is [longitude, latitude]")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Polygon { rings })
 }
 
 /// A wire geometry as a validated boundary; faults point below `pointer`.
@@ -116,31 +152,17 @@ pub fn geometry(b: &Boundary) -> Geometry {
 /// # Errors
 /// The fault, as a field error.
 pub fn boundary(g: &Geometry, pointer: &str) -> Result<Boundary, FieldError> {
-    let ring = |positions: &Vec<Vec<f64>>, path: &str| -> Result<Vec<Position>, FieldError> {
-        positions
-            .iter()
-            .enumerate()
-            .map(|(i, p)| match p.as_slice() {
-                [lon, lat] | [lon, lat, _] => Ok(Position { lon: *lon, lat: *lat }),
-                _ => Err(FieldError::pointer(format!("{path}/{i}"), "a position is [longitude, latitude]")),
-            })
-            .collect()
-    };
-    let polygon = |rings: &Vec<Vec<Vec<f64>>>, path: &str| -> Result<Polygon, FieldError> {
-        Ok(Polygon {
-            rings: rings.iter().enumerate().map(|(i, r)| ring(r, &format!("{path}/{i}"))).collect::<Result<_, _>>()?,
-        })
-    };
     let base = format!("{pointer}/coordinates");
-    let boundary = match g {
-        Geometry::Polygon { coordinates } => Boundary::Polygon(polygon(coordinates, &base)?),
-        Geometry::MultiPolygon { coordinates } => Boundary::MultiPolygon(
-            coordinates
+    let boundary = match g.type_.as_str() {
+        "Polygon" => Boundary::Polygon(read_polygon(&g.coordinates, &base)?),
+        "MultiPolygon" => Boundary::MultiPolygon(
+            array(&g.coordinates, &base, "an array of polygons")?
                 .iter()
                 .enumerate()
-                .map(|(i, p)| polygon(p, &format!("{base}/{i}")))
+                .map(|(i, p)| read_polygon(p, &format!("{base}/{i}")))
                 .collect::<Result<_, _>>()?,
         ),
+        _ => return Err(FieldError::pointer(format!("{pointer}/type"), "must be Polygon or MultiPolygon")),
     };
     boundary.validate().map_err(|e| {
         FieldError::pointer(format!("{pointer}/{}", e.path), format!("invalid boundary: {}", e.problem))

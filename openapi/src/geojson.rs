@@ -4,17 +4,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A Polygon or MultiPolygon geometry; positions are `[longitude, latitude]`.
+///
+/// `coordinates` is read by the server itself rather than by a generic
+/// decoder, so that a fault is reported at its exact place
+/// (`/boundary/coordinates/0/3`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", deny_unknown_fields)]
-pub enum Geometry {
-    Polygon {
-        #[schema(value_type = Vec<Vec<Vec<f64>>>)]
-        coordinates: Vec<Vec<Vec<f64>>>,
-    },
-    MultiPolygon {
-        #[schema(value_type = Vec<Vec<Vec<Vec<f64>>>>)]
-        coordinates: Vec<Vec<Vec<Vec<f64>>>>,
-    },
+#[serde(deny_unknown_fields)]
+pub struct Geometry {
+    /// `Polygon` or `MultiPolygon`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Polygon: an array of linear rings, each an array of `[lon, lat]`
+    /// positions, first equal to last. MultiPolygon: an array of those.
+    #[schema(value_type = Vec<Object>)]
+    pub coordinates: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -5,6 +5,37 @@ use std::collections::HashMap;
 use actix_web::dev::ServerHandle;
 use gridline_api::{Application, Settings};
 use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+
+/// The demo users' password in tests (the server's default).
+pub const DEMO_PASSWORD: &str = "gridline-demo";
+/// The first admin's password in tests.
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
+/// Settings every test server gets: one worker, a small pool, and password
+/// hashing cheap enough for a test suite.
+const TEST_SETTINGS: &[(&str, &str)] = &[
+    ("GRIDLINE_LISTEN", "127.0.0.1:0"),
+    ("GRIDLINE_WORKERS", "1"),
+    ("GRIDLINE_DB_MAX_CONNECTIONS", "4"),
+    ("GRIDLINE_SHUTDOWN_TIMEOUT_S", "5"),
+    ("GRIDLINE_PASSWORD_HASH_MEMORY_KIB", "64"),
+    ("GRIDLINE_PASSWORD_HASH_ITERATIONS", "1"),
+    ("GRIDLINE_ADMIN_PASSWORD", ADMIN_PASSWORD),
+    ("GRIDLINE_CACHE_POLL_MS", "200"),
+];
+
+/// The environment a test server (in-process or child process) runs with.
+pub fn test_env(database_url: &str, data_dir: &std::path::Path, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut env: HashMap<String, String> =
+        TEST_SETTINGS.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    env.insert("GRIDLINE_DATABASE_URL".into(), database_url.to_owned());
+    env.insert("GRIDLINE_DATA_DIR".into(), data_dir.display().to_string());
+    for (k, v) in extra {
+        env.insert((*k).to_owned(), (*v).to_owned());
+    }
+    env
+}
 
 /// A running server and an HTTP client pointed at it.
 pub struct TestApp {
@@ -14,24 +45,19 @@ pub struct TestApp {
     pub(crate) handle: ServerHandle,
 }
 
+/// Tokens from a login.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+}
+
 impl TestApp {
-    /// Starts a server on `database_url` with the given extra `GRIDLINE_*` settings.
+    /// Starts a server on `database_url` with the demo district seeded.
     pub(crate) async fn start(database_url: &str, data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Self {
-        let mut env: HashMap<String, String> = [
-            ("GRIDLINE_LISTEN", "127.0.0.1:0"),
-            ("GRIDLINE_WORKERS", "1"),
-            ("GRIDLINE_DB_MAX_CONNECTIONS", "4"),
-            ("GRIDLINE_SHUTDOWN_TIMEOUT_S", "5"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        env.insert("GRIDLINE_DATABASE_URL".into(), database_url.to_owned());
-        env.insert("GRIDLINE_DATA_DIR".into(), data_dir.display().to_string());
-        for (k, v) in extra {
-            env.insert((*k).to_owned(), (*v).to_owned());
-        }
-        let settings = Settings::from_sources(env, None).expect("test settings are valid");
+        let mut settings =
+            Settings::from_sources(test_env(database_url, data_dir, extra), None).expect("test settings are valid");
+        settings.demo = true;
         let app = Application::build(settings).await.expect("the server starts");
         let port = app.port();
         let handle = app.handle();
@@ -52,8 +78,85 @@ impl TestApp {
         self.request(Method::GET, path).send().await.expect("GET reaches the server")
     }
 
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
         self.request(Method::POST, path).json(body).send().await.expect("POST reaches the server")
+    }
+
+    /// A request carrying `token` as a bearer token.
+    pub fn as_bearer(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(token)
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        self.as_bearer(Method::GET, path, token).send().await.expect("GET reaches the server")
+    }
+
+    pub async fn send_as(&self, token: &str, method: Method, path: &str, body: &Value) -> Response {
+        self.as_bearer(method, path, token).json(body).send().await.expect("request reaches the server")
+    }
+
+    /// Logs in and returns both tokens; panics unless it works.
+    pub async fn login_with(&self, username: &str, password: &str) -> Session {
+        let res = self
+            .post_json("/api/v1/auth/login", &serde_json::json!({"username": username, "password": password}))
+            .await;
+        assert_eq!(res.status(), 200, "login as {username}");
+        let body: Value = res.json().await.unwrap();
+        Session {
+            access: body["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Logs a demo user in (`admin` with the test admin password).
+    pub async fn login(&self, username: &str) -> Session {
+        let password = if username == "admin" { ADMIN_PASSWORD } else { DEMO_PASSWORD };
+        self.login_with(username, password).await
+    }
+
+    /// An access token for a demo user.
+    pub async fn token(&self, username: &str) -> String {
+        self.login(username).await.access
+    }
+
+    /// GET as `token`, expecting 200, returning the JSON body.
+    pub async fn json_as(&self, token: &str, path: &str) -> Value {
+        let res = self.get_as(token, path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.unwrap()
+    }
+
+    /// The id of the org unit with `code`.
+    pub async fn unit_id(&self, token: &str, code: &str) -> String {
+        let units = self.json_as(token, "/api/v1/org-units").await;
+        units.as_array().unwrap().iter().find(|u| u["code"] == code).unwrap_or_else(|| panic!("unit {code}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The id of the department with `code`.
+    pub async fn department_id(&self, token: &str, code: &str) -> String {
+        let depts = self.json_as(token, "/api/v1/departments").await;
+        depts.as_array().unwrap().iter().find(|d| d["code"] == code).unwrap_or_else(|| panic!("department {code}"))
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The id of a user, looked up by an admin.
+    pub async fn user_id(&self, admin: &str, username: &str) -> String {
+        let users = self.json_as(admin, "/api/v1/users?limit=500").await;
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == username)
+            .unwrap_or_else(|| panic!("user {username}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// Stops the server, letting in-flight requests finish.
@@ -63,14 +166,30 @@ impl TestApp {
 }
 
 /// Reads a problem+json answer, checking its media type and status.
-pub async fn problem(response: Response, status: u16) -> serde_json::Value {
-    assert_eq!(response.status().as_u16(), status, "status of {}", response.url());
+pub async fn problem(response: Response, status: u16) -> Value {
+    let url = response.url().to_string();
+    let actual = response.status().as_u16();
     let content_type =
         response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    assert_eq!(content_type, "application/problem+json", "media type of an error answer");
-    let body: serde_json::Value = response.json().await.expect("a JSON problem body");
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(actual, status, "status of {url}: {text}");
+    assert_eq!(content_type, "application/problem+json", "media type of an error answer from {url}");
+    let body: Value = serde_json::from_str(&text).expect("a JSON problem body");
     assert_eq!(body["status"], status, "problem status member: {body}");
     assert!(body["code"].is_string(), "problem has a code: {body}");
     assert!(body["title"].is_string(), "problem has a title: {body}");
     body
+}
+
+/// The pointers (or parameter names) a validation problem lists.
+pub fn fields_at_fault(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["pointer"].as_str().or(e["parameter"].as_str()).unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -4,7 +4,9 @@
 
 pub mod app;
 pub mod database;
+pub mod forge;
 pub mod harness;
+pub mod process;
 pub mod proxy;
 
 pub use app::TestApp;

@@ -10,8 +10,8 @@ pub use path::{path_error, path_uuid};
 pub use query::ValidQuery;
 
 /// Turns a `serde_path_to_error` path (`location.lat`, `items[0].name`) and
-/// the error message into a JSON Pointer. Serde reports a missing or unknown
-/// field at its parent, so the field's name is taken from the message.
+/// the error message into a JSON Pointer. Serde reports a missing field at
+/// its parent, so that field's name is taken from the message.
 pub(crate) fn pointer_for(path: &str, message: &str) -> String {
     let mut pointer = String::new();
     if path != "." {
@@ -29,7 +29,7 @@ pub(crate) fn pointer_for(path: &str, message: &str) -> String {
             }
         }
     }
-    if let Some(field) = field_named_in(message) {
+    if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
         push_segment(&mut pointer, field);
     }
     pointer
@@ -67,6 +67,7 @@ mod tests {
         assert_eq!(pointer_for("items[0].name", "invalid type"), "/items/0/name");
         assert_eq!(pointer_for("location", "missing field `lat`"), "/location/lat");
         assert_eq!(pointer_for(".", "missing field `description`"), "/description");
+        assert_eq!(pointer_for("active", "unknown field `active`, expected one of"), "/active");
         assert_eq!(pointer_for(".", "invalid type: integer"), "");
     }
 }

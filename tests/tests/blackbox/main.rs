@@ -1,9 +1,14 @@
 //! Gridline's black-box suite: one binary, every test on SQLite and on
 //! PostgreSQL. `GRIDLINE_TEST_SKIP_PG=1` reports the PostgreSQL half as ignored.
 
+mod access;
 mod errors;
+mod nodes;
 mod operations;
+mod org;
+mod secrets_in_logs;
 mod startup;
+mod tokens;
 
 use gridline_tests::harness::{trials, BOTH, POSTGRES_ONLY, SQLITE_ONLY};
 
@@ -17,5 +22,10 @@ fn main() {
     all.extend(trials("operations", operations::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("errors", errors::TESTS, BOTH));
     all.extend(trials("startup", startup::TESTS, SQLITE_ONLY));
+    all.extend(trials("tokens", tokens::TESTS, BOTH));
+    all.extend(trials("org", org::TESTS, BOTH));
+    all.extend(trials("access", access::TESTS, BOTH));
+    all.extend(trials("nodes", nodes::TESTS, POSTGRES_ONLY));
+    all.extend(trials("secrets_in_logs", secrets_in_logs::TESTS, BOTH));
     libtest_mimic::run(&args, all).exit();
 }

@@ -1,0 +1,87 @@
+//! The server as a child process: for what only a real process shows (its
+//! exit, its logs, being killed).
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use crate::{app::test_env, Ctx};
+
+/// A running `gridline serve --demo` child and every line it logged.
+pub struct ServerProcess {
+    child: Child,
+    pub port: u16,
+    lines: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerProcess {
+    /// Starts the binary with JSON logs and waits until it listens.
+    pub fn start(binary: &str, ctx: &Ctx, extra: &[(&str, &str)]) -> Self {
+        let mut env = test_env(ctx.database_url(), ctx.data_dir(), extra);
+        env.insert("GRIDLINE_LOG_FORMAT".into(), "json".into());
+        let mut child = Command::new(binary)
+            .args(["serve", "--demo"])
+            .env_clear()
+            .envs(env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the server binary");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let sink = lines.clone();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("\"listening\"") {
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+                        if let Some(port) = v["port"].as_u64() {
+                            let _ = port_tx.send(port as u16);
+                        }
+                    }
+                }
+                sink.lock().expect("log lines").push(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let port = loop {
+            if let Ok(port) = port_rx.recv_timeout(Duration::from_millis(100)) {
+                break port;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                panic!("the server exited with {status}: {err}");
+            }
+            assert!(Instant::now() < deadline, "the server did not start listening");
+        };
+        Self { child, port, lines, reader: Some(reader) }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the process and returns everything it logged.
+    pub fn kill(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        self.lines.lock().expect("log lines").clone()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

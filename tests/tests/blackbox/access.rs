@@ -1,0 +1,233 @@
+//! Who may reach what: every operation of the OpenAPI document, called by
+//! every demo role, anonymously and with an API key, with the expected status
+//! written out literally.
+
+use std::collections::BTreeSet;
+
+use gridline_tests::{app::DEMO_PASSWORD, Ctx, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+gridline_tests::tests![every_operation_answers_each_role_as_the_table_says];
+
+/// The callers, in the table's column order. Admin comes last because its
+/// calls change things (delete a grant, revoke a key) that others only try.
+const CALLERS: [&str; 13] = [
+    "anonymous",
+    "api_key",
+    "worker1",
+    "worker2",
+    "worker3",
+    "dispatcher_community",
+    "dispatcher_street",
+    "dispatcher_district",
+    "staff_urban",
+    "staff_police",
+    "staff_property",
+    "leader",
+    "admin",
+];
+
+#[rustfmt::skip]
+const TABLE: &[(&str, &str, [u16; 13])] = &[
+    //                                              anon api  w1   w2   w3   dc   ds   dd   su   sp   spr  ldr  adm
+    ("GET",    "/healthz",                         [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/readyz",                          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/openapi.json",                    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/.well-known/jwks.json",           [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/auth/login",               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/auth/refresh",             [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401]),
+    ("POST",   "/api/v1/auth/logout",              [204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
+    ("GET",    "/api/v1/me",                       [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/me/password",              [401, 403, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("GET",    "/api/v1/users",                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("POST",   "/api/v1/users",                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
+    ("GET",    "/api/v1/users/{id}",               [401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 200]),
+    ("PATCH",  "/api/v1/users/{id}",               [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200]),
+    ("GET",    "/api/v1/users/{id}/roles",         [401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 200]),
+    ("POST",   "/api/v1/users/{id}/roles",         [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 201]),
+    ("DELETE", "/api/v1/users/{id}/roles/{grant_id}", [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 204]),
+    ("POST",   "/api/v1/org-units/import",         [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/org-units",                [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/org-units",                [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
+    ("GET",    "/api/v1/org-units/{id}",           [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/org-units/{id}/subtree",   [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PATCH",  "/api/v1/org-units/{id}",           [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/departments",              [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/departments",              [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
+    ("GET",    "/api/v1/departments/{id}",         [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PATCH",  "/api/v1/departments/{id}",         [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/grids/locate",             [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/api-keys",                 [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("POST",   "/api/v1/api-keys",                 [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
+    ("DELETE", "/api/v1/api-keys/{id}",            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/audit",                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+];
+
+/// Ids the requests point at, made by the admin before the table runs.
+struct Fixture {
+    admin: String,
+    worker2: String,
+    target_user: String,
+    grant: String,
+    grid: String,
+    district: String,
+    department: String,
+    spare_key: String,
+}
+
+impl Fixture {
+    async fn new(app: &TestApp) -> Self {
+        let admin = app.token("admin").await;
+        let district = app.unit_id(&admin, "DEMO").await;
+        let res = app
+            .send_as(
+                &admin,
+                Method::POST,
+                "/api/v1/users",
+                &json!({"username": "target", "display_name": "T", "password": "target-password"}),
+            )
+            .await;
+        let target_user = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let res = app
+            .send_as(
+                &admin,
+                Method::POST,
+                &format!("/api/v1/users/{target_user}/roles"),
+                &json!({"role": "leader", "unit_id": district}),
+            )
+            .await;
+        let grant = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let res = app
+            .send_as(
+                &admin,
+                Method::POST,
+                "/api/v1/api-keys",
+                &json!({"name": "spare", "role": "leader", "unit_id": district}),
+            )
+            .await;
+        let spare_key = res.json::<Value>().await.unwrap()["api_key"]["id"].as_str().unwrap().to_owned();
+        Self {
+            worker2: app.user_id(&admin, "worker2").await,
+            grid: app.unit_id(&admin, "DEMO-E-C1-G1").await,
+            department: app.department_id(&admin, "DEMO-URBAN").await,
+            district,
+            target_user,
+            grant,
+            spare_key,
+            admin,
+        }
+    }
+
+    /// The concrete path and body for one call; `n` makes created codes unique.
+    fn request(&self, method: &str, template: &str, n: usize) -> (String, Option<Value>) {
+        let path = template.replace("{grant_id}", &self.grant).replace(
+            "{id}",
+            match template {
+                "/api/v1/users/{id}" | "/api/v1/users/{id}/roles" if method == "GET" => &self.worker2,
+                t if t.starts_with("/api/v1/users/") => &self.target_user,
+                t if t.starts_with("/api/v1/org-units/") => &self.grid,
+                t if t.starts_with("/api/v1/departments/") => &self.department,
+                t if t.starts_with("/api/v1/api-keys/") => &self.spare_key,
+                _ => "",
+            },
+        );
+        let body = match (method, template) {
+            ("POST", "/api/v1/auth/login") => Some(json!({"username": "worker1", "password": DEMO_PASSWORD})),
+            ("POST", "/api/v1/auth/refresh" | "/api/v1/auth/logout") => {
+                Some(json!({"refresh_token": "glr_not-a-token"}))
+            }
+            ("POST", "/api/v1/me/password") => {
+                Some(json!({"current_password": "not-the-password", "new_password": "whatever-new"}))
+            }
+            ("POST", "/api/v1/users") => {
+                Some(json!({"username": format!("made{n}"), "display_name": "M", "password": "made-password"}))
+            }
+            ("PATCH", "/api/v1/users/{id}") => Some(json!({"display_name": "Renamed"})),
+            ("POST", "/api/v1/users/{id}/roles") => Some(json!({"role": "dispatcher", "unit_id": self.district})),
+            ("POST", "/api/v1/org-units/import") => Some(json!({"type": "FeatureCollection", "features": [{
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [[[117.0, 40.0], [117.01, 40.0], [117.01, 40.01], [117.0, 40.0]]]},
+                "properties": {"code": format!("ACC-{n}"), "name": "Imported", "parent_code": "DEMO-W-C1"}
+            }]})),
+            ("POST", "/api/v1/org-units") => {
+                Some(json!({"kind": "street", "code": format!("ACC-S{n}"), "name": "S", "parent_id": self.district}))
+            }
+            ("PATCH", "/api/v1/org-units/{id}") => Some(json!({"name": "和平一网格"})),
+            ("POST", "/api/v1/departments") => {
+                Some(json!({"kind": "other", "code": format!("ACC-D{n}"), "name": "D", "unit_id": self.district}))
+            }
+            ("PATCH", "/api/v1/departments/{id}") => Some(json!({"name": "城管局"})),
+            ("POST", "/api/v1/api-keys") => {
+                Some(json!({"name": format!("key {n}"), "role": "leader", "unit_id": self.district}))
+            }
+            _ => None,
+        };
+        let path = if template == "/api/v1/grids/locate" { format!("{path}?lat=39.902&lon=116.402") } else { path };
+        (path, body)
+    }
+}
+
+async fn every_operation_answers_each_role_as_the_table_says(ctx: Ctx) {
+    let app = ctx.app().await;
+    let fx = Fixture::new(&app).await;
+
+    let doc = app.json_as(&fx.admin, "/openapi.json").await;
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let tabled: BTreeSet<(String, String)> = TABLE.iter().map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned())).collect();
+    assert_eq!(documented, tabled, "the table covers exactly the documented operations");
+
+    let res = app
+        .send_as(
+            &fx.admin,
+            Method::POST,
+            "/api/v1/api-keys",
+            &json!({"name": "table", "role": "dispatcher", "unit_id": fx.district}),
+        )
+        .await;
+    let api_key = res.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_owned();
+    let mut tokens = Vec::new();
+    for caller in CALLERS {
+        tokens.push(match caller {
+            "anonymous" => None,
+            "api_key" => Some(api_key.clone()),
+            user => Some(app.token(user).await),
+        });
+    }
+
+    let mut mismatches = Vec::new();
+    let mut n = 0;
+    for (method, template, expected) in TABLE {
+        for (column, caller) in CALLERS.iter().enumerate() {
+            n += 1;
+            let (path, body) = fx.request(method, template, n);
+            let mut req = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &path);
+            if let Some(token) = &tokens[column] {
+                req = req.bearer_auth(token);
+            }
+            if let Some(body) = body {
+                req = req.json(&body);
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            if status != expected[column] {
+                let text = res.text().await.unwrap_or_default();
+                mismatches.push(format!(
+                    "{method} {template} as {caller}: expected {}, got {status}: {text}",
+                    expected[column]
+                ));
+            } else if status >= 400 {
+                let media = res.headers().get("content-type").map(|v| v.to_str().unwrap_or_default().to_owned());
+                if media.as_deref() != Some("application/problem+json") {
+                    mismatches.push(format!("{method} {template} as {caller}: {status} without problem+json"));
+                }
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+}
