@@ -30,6 +30,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String, errors: Vec<FieldError> },
+    #[error("the case is {status}; this step is not possible now")]
+    WrongState { status: String, allowed: Vec<String> },
+    #[error("the resource changed: its version is now {current}")]
+    PreconditionFailed { current: i64 },
     #[error("too many failed attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: i64 },
     #[error("service unavailable")]
@@ -54,6 +58,8 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::Conflict { code, .. } => code,
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::WrongState { .. } => "invalid_state",
+            Self::PreconditionFailed { .. } => "precondition_failed",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -69,6 +75,17 @@ impl ApiError {
                 problem.with_detail(self.to_string()).with_errors(errors.clone())
             }
             Self::Conflict { errors, .. } => problem.with_detail(self.to_string()).with_errors(errors.clone()),
+            Self::WrongState { status, allowed } => {
+                let mut problem = problem.with_detail(self.to_string());
+                problem.extensions.insert("status".into(), serde_json::json!(status));
+                problem.extensions.insert("allowed_actions".into(), serde_json::json!(allowed));
+                problem
+            }
+            Self::PreconditionFailed { current } => {
+                let mut problem = problem.with_detail(self.to_string());
+                problem.extensions.insert("version".into(), serde_json::json!(current));
+                problem
+            }
             // Say nothing of internals.
             Self::Internal(_) => problem.with_detail("the server could not complete the request"),
             Self::Unavailable(_) => problem.with_detail("a service the server depends on is unavailable"),
@@ -84,11 +101,32 @@ impl ApiError {
     }
 }
 
+impl From<gridline_domain::cases::StepError> for ApiError {
+    fn from(err: gridline_domain::cases::StepError) -> Self {
+        use gridline_domain::cases::StepError;
+        match err {
+            StepError::NotVisible => Self::NotFound,
+            StepError::Forbidden(m) => Self::Forbidden(m),
+            StepError::WrongState { status, allowed } => Self::WrongState {
+                status: status.as_str().into(),
+                allowed: allowed.into_iter().map(Into::into).collect(),
+            },
+            StepError::Conflict(detail) => Self::Conflict { code: "conflict", detail, errors: Vec::new() },
+            StepError::Invalid { pointer, detail } => Self::Validation(vec![FieldError::pointer(pointer, detail)]),
+        }
+    }
+}
+
 impl From<RepoError> for ApiError {
     fn from(err: RepoError) -> Self {
         match err {
             RepoError::NotFound => Self::NotFound,
             RepoError::Unavailable(e) => Self::Unavailable(e),
+            RepoError::Conflict => Self::Conflict {
+                code: "conflict",
+                detail: "the record changed while this request was handled; read it again and retry".into(),
+                errors: Vec::new(),
+            },
             RepoError::Duplicate { constraint } => {
                 Self::Internal(anyhow::anyhow!("unmapped duplicate on {constraint}"))
             }
@@ -107,7 +145,8 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::WrongState { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bootstrap;
 mod caches;
+mod case_views;
 pub mod cli;
 pub mod config;
 pub mod demo;

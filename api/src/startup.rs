@@ -33,6 +33,7 @@ async fn prepare_state(settings: &Settings, database: &Database) -> anyhow::Resu
     let passwords = Passwords::new(settings.auth.hash_memory_kib, settings.auth.hash_iterations)?;
     bootstrap::ensure_signing_key(&*store, &keys).await?;
     bootstrap::ensure_admin(&*store, &passwords, settings).await?;
+    store.install_categories(&gridline_domain::cases::default_catalog(gridline_domain::time::now())).await?;
     if settings.demo {
         let password = match &settings.auth.demo_password {
             Some(p) => p.expose().to_owned(),

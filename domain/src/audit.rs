@@ -29,10 +29,11 @@ pub enum AuditAction {
     GridsImported,
     DepartmentCreated,
     DepartmentUpdated,
+    CategoryChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -53,6 +54,7 @@ impl AuditAction {
         Self::GridsImported,
         Self::DepartmentCreated,
         Self::DepartmentUpdated,
+        Self::CategoryChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +79,7 @@ impl AuditAction {
             Self::GridsImported => "grids_imported",
             Self::DepartmentCreated => "department_created",
             Self::DepartmentUpdated => "department_updated",
+            Self::CategoryChanged => "category_changed",
         }
     }
 

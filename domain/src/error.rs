@@ -11,6 +11,9 @@ pub enum RepoError {
     /// A uniqueness rule was broken; `constraint` names the rule, e.g. `users_username`.
     #[error("duplicate: {constraint}")]
     Duplicate { constraint: String },
+    /// The record changed since it was read (optimistic concurrency).
+    #[error("conflict: the record changed")]
+    Conflict,
     /// The store could not be reached or did not answer in time.
     #[error("store unavailable")]
     Unavailable(#[source] anyhow::Error),

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::{
     audit::{AuditEntry, NewAuditEntry},
     auth::{ApiKey, NewApiKey, NewSession, RefreshOutcome, SigningKey, Throttle},
+    cases::{Case, CaseEvent, CaseScope, CaseStatus, Category, Outcome, TimeLimitStatus},
     geo::Boundary,
     identity::{Grant, Principal, Role, User},
     org::{Department, DepartmentKind, OrgKind, OrgUnit},
@@ -233,7 +234,45 @@ pub trait CacheVersions: Send + Sync {
     async fn cache_versions(&self) -> Result<Vec<(String, i64)>, RepoError>;
 }
 
-/// Everything the application needs from one store, behind one object.
-pub trait Store: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions {}
+/// Filters for listing cases; the caller's visibility comes as a [`CaseScope`].
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub time_limit_status: Option<TimeLimitStatus>,
+    /// Keyset cursor: cases created before this (created_at, id).
+    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: u32,
+}
 
-impl<T: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions> Store for T {}
+#[async_trait]
+pub trait CaseRepo: Send + Sync {
+    async fn categories(&self) -> Result<Vec<Category>, RepoError>;
+    async fn category(&self, code: &str) -> Result<Option<Category>, RepoError>;
+    /// Inserts (`create`) or replaces a category.
+    ///
+    /// # Errors
+    /// `Duplicate { constraint: "categories_code" }` when creating an existing code.
+    async fn save_category(&self, category: &Category, create: bool, audit: NewAuditEntry) -> Result<(), RepoError>;
+    /// Installs `defaults` when the catalog is empty.
+    async fn install_categories(&self, defaults: &[Category]) -> Result<(), RepoError>;
+    /// The next case number's counter value (gaps allowed).
+    async fn next_case_number(&self) -> Result<i64, RepoError>;
+    /// Writes a new case and its first events in one transaction; returns the events with their `seq`.
+    ///
+    /// # Errors
+    /// `Duplicate { constraint: "cases_pkey" }` when the id exists.
+    async fn create_case(&self, outcome: &Outcome) -> Result<Vec<CaseEvent>, RepoError>;
+    async fn case(&self, id: Uuid) -> Result<Option<Case>, RepoError>;
+    /// Writes a step's outcome if the case is still at `expected_version`.
+    ///
+    /// # Errors
+    /// `Conflict` when another writer got there first.
+    async fn update_case(&self, outcome: &Outcome, expected_version: i64) -> Result<Vec<CaseEvent>, RepoError>;
+    async fn cases(&self, scope: &CaseScope, filter: &CaseFilter, now: DateTime<Utc>) -> Result<Vec<Case>, RepoError>;
+    async fn case_events(&self, case_id: Uuid) -> Result<Vec<CaseEvent>, RepoError>;
+}
+
+/// Everything the application needs from one store, behind one object.
+pub trait Store: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo {}
+
+impl<T: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo> Store for T {}

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cases;
 pub mod double_option;
 pub mod geojson;
 pub mod health;
@@ -39,6 +40,8 @@ never do this).",
         (name = "users", description = "Accounts and role grants (admins)"),
         (name = "org", description = "Org units, departments and grid location"),
         (name = "admin", description = "API keys and the audit log (admins)"),
+        (name = "categories", description = "The category catalog (事项类别) and its time limits"),
+        (name = "cases", description = "Report, route, dispatch, handle, verify and close cases"),
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,8 @@
 //! SQLite, each with its own embedded migrations. The backend is chosen once,
 //! from the database URL's scheme.
 
+mod case_query;
+mod case_rows;
 mod errors;
 mod geojson;
 mod options;

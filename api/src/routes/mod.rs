@@ -4,6 +4,9 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod case_steps;
+mod cases;
+mod categories;
 mod departments;
 mod docs;
 mod grids;
@@ -54,7 +57,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
         .service(api_keys::revoke_api_key)
-        .service(audit::list_audit);
+        .service(audit::list_audit)
+        .service(categories::list_categories)
+        .service(categories::create_category)
+        .service(categories::get_category)
+        .service(categories::update_category)
+        .service(cases::report)
+        .service(cases::list)
+        .service(cases::get)
+        .service(cases::update)
+        .service(cases::events)
+        .service(case_steps::accept)
+        .service(case_steps::reject)
+        .service(case_steps::escalate)
+        .service(case_steps::dispatch)
+        .service(case_steps::return_case)
+        .service(case_steps::start)
+        .service(case_steps::resolve)
+        .service(case_steps::verify)
+        .service(case_steps::cancel)
+        .service(case_steps::request_extension)
+        .service(case_steps::decide_extension)
+        .service(case_steps::comment);
 }
 
 /// The OpenAPI document of the API this build serves.

@@ -55,6 +55,13 @@ crate::repos::org_repo!(PgStore);
 crate::repos::user_repo!(PgStore);
 crate::repos::auth_repo!(PgStore);
 crate::repos::audit_repo!(PgStore);
+crate::repos::case_repo!(PgStore);
+
+impl PgStore {
+    async fn take_case_number(&self) -> Result<i64, RepoError> {
+        sqlx::query_scalar("SELECT nextval('case_number_seq')").fetch_one(&self.pool).await.map_err(map_sqlx)
+    }
+}
 
 #[async_trait]
 impl Readiness for PgStore {

@@ -6,11 +6,13 @@
 
 mod audit;
 mod auth;
+mod cases;
 mod org;
 mod users;
 
 pub(crate) use audit::audit_repo;
 pub(crate) use auth::auth_repo;
+pub(crate) use cases::case_repo;
 pub(crate) use org::org_repo;
 pub(crate) use users::user_repo;
 

@@ -71,6 +71,16 @@ crate::repos::org_repo!(SqliteStore);
 crate::repos::user_repo!(SqliteStore);
 crate::repos::auth_repo!(SqliteStore);
 crate::repos::audit_repo!(SqliteStore);
+crate::repos::case_repo!(SqliteStore);
+
+impl SqliteStore {
+    async fn take_case_number(&self) -> Result<i64, RepoError> {
+        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'case_number' RETURNING value")
+            .fetch_one(&self.writer)
+            .await
+            .map_err(map_sqlx)
+    }
+}
 
 #[async_trait]
 impl Readiness for SqliteStore {

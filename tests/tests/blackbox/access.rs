@@ -62,11 +62,52 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/api-keys",                 [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
     ("DELETE", "/api/v1/api-keys/{id}",            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/v1/audit",                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/categories",               [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/categories",               [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
+    ("GET",    "/api/v1/categories/{code}",        [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PATCH",  "/api/v1/categories/{code}",        [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    // Cases: each call gets a fresh case in the state its step starts from,
+    // reported by worker1 in his grid, dispatched to the urban management bureau.
+    //                                              anon api  w1   w2   w3   dc   ds   dd   su   sp   spr  ldr  adm
+    ("POST",   "/api/v1/cases",                    [401, 201, 201, 422, 422, 201, 201, 201, 403, 403, 403, 403, 403]),
+    ("GET",    "/api/v1/cases",                    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/cases/{id}",               [401, 404, 200, 404, 404, 200, 200, 200, 404, 404, 404, 200, 200]),
+    ("PATCH",  "/api/v1/cases/{id}",               [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
+    ("GET",    "/api/v1/cases/{id}/events",        [401, 404, 200, 404, 404, 200, 200, 200, 404, 404, 404, 200, 200]),
+    ("POST",   "/api/v1/cases/{id}/accept",        [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/reject",        [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/escalate",      [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/dispatch",      [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/return",        [401, 404, 403, 404, 404, 403, 403, 403, 200, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/start",         [401, 404, 403, 404, 404, 403, 403, 403, 200, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/resolve",       [401, 404, 403, 404, 404, 403, 403, 403, 200, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/verify",        [401, 404, 200, 404, 404, 403, 403, 403, 403, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/cancel",        [401, 404, 200, 404, 404, 403, 403, 403, 404, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/extension-requests", [401, 404, 403, 404, 404, 403, 403, 403, 201, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/extension-requests/{rid}/decision", [401, 404, 403, 404, 404, 200, 403, 403, 403, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/comments",      [401, 404, 201, 404, 404, 201, 201, 201, 404, 404, 404, 403, 403]),
 ];
+
+/// The state a case must be in for the step a row calls.
+fn case_state(method: &str, template: &str) -> Option<&'static str> {
+    let step = template.strip_prefix("/api/v1/cases/{id}")?;
+    Some(match (method, step) {
+        ("POST", "/dispatch") => "accepted",
+        ("POST", "/return" | "/start" | "/extension-requests") => "dispatched",
+        ("POST", "/extension-requests/{rid}/decision") => "extension_pending",
+        ("POST", "/resolve") => "in_progress",
+        ("POST", "/verify") => "resolved",
+        _ => "reported",
+    })
+}
 
 /// Ids the requests point at, made by the admin before the table runs.
 struct Fixture {
     admin: String,
+    worker1: String,
+    dispatcher: String,
+    staff: String,
+    urban: String,
     worker2: String,
     target_user: String,
     grant: String,
@@ -108,6 +149,10 @@ impl Fixture {
             .await;
         let spare_key = res.json::<Value>().await.unwrap()["api_key"]["id"].as_str().unwrap().to_owned();
         Self {
+            worker1: app.token("worker1").await,
+            dispatcher: app.token("dispatcher_community").await,
+            staff: app.token("staff_urban").await,
+            urban: app.department_id(&admin, "DEMO-URBAN").await,
             worker2: app.user_id(&admin, "worker2").await,
             grid: app.unit_id(&admin, "DEMO-E-C1-G1").await,
             department: app.department_id(&admin, "DEMO-URBAN").await,
@@ -119,9 +164,57 @@ impl Fixture {
         }
     }
 
+    /// A fresh case of worker1's, brought to `state` by the people whose steps lead there.
+    async fn case_in(&self, app: &TestApp, state: &str) -> (String, String) {
+        let res = app.send_as(&self.worker1, Method::POST, "/api/v1/cases", &report_body()).await;
+        assert_eq!(res.status(), 201, "fixture report");
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let mut rid = String::new();
+        let accept = ("dc", "accept", json!({}));
+        let dispatch = ("dc", "dispatch", json!({"lead_department_id": self.urban}));
+        let steps: Vec<(&str, &str, Value)> = match state {
+            "reported" => vec![],
+            "accepted" => vec![accept],
+            "dispatched" => vec![accept, dispatch],
+            "extension_pending" => {
+                vec![accept, dispatch, ("su", "extension-requests", json!({"hours": 24, "reason": "materials"}))]
+            }
+            "in_progress" => vec![accept, dispatch, ("su", "start", json!({}))],
+            "resolved" => {
+                vec![accept, dispatch, ("su", "start", json!({})), ("su", "resolve", json!({"note": "cleaned"}))]
+            }
+            other => panic!("no fixture for {other}"),
+        };
+        for (who, step, body) in &steps {
+            let token = if *who == "dc" { &self.dispatcher } else { &self.staff };
+            let res = app.send_as(token, Method::POST, &format!("/api/v1/cases/{id}/{step}"), body).await;
+            assert!(res.status().is_success(), "fixture step {step}");
+            if *step == "extension-requests" {
+                rid = res.json::<Value>().await.unwrap()["pending_extension"]["id"].as_str().unwrap().to_owned();
+            }
+        }
+        (id, rid)
+    }
+
     /// The concrete path and body for one call; `n` makes created codes unique.
-    fn request(&self, method: &str, template: &str, n: usize) -> (String, Option<Value>) {
-        let path = template.replace("{grant_id}", &self.grant).replace(
+    async fn request(&self, app: &TestApp, method: &str, template: &str, n: usize) -> (String, Option<Value>) {
+        if let Some(state) = case_state(method, template) {
+            let (id, rid) = self.case_in(app, state).await;
+            let path = template.replace("{id}", &id).replace("{rid}", &rid);
+            let body = match template.rsplit('/').next().unwrap_or_default() {
+                "{id}" if method == "PATCH" => Some(json!({"description": "corrected"})),
+                "reject" | "escalate" | "return" | "cancel" => Some(json!({"reason": "because"})),
+                "dispatch" => Some(json!({"lead_department_id": self.urban})),
+                "resolve" => Some(json!({"note": "done"})),
+                "verify" => Some(json!({"passed": true})),
+                "extension-requests" => Some(json!({"hours": 12, "reason": "rain"})),
+                "decision" => Some(json!({"approved": true})),
+                "comments" => Some(json!({"text": "seen"})),
+                _ => None,
+            };
+            return (path, body);
+        }
+        let path = template.replace("{code}", "sanitation").replace("{grant_id}", &self.grant).replace(
             "{id}",
             match template {
                 "/api/v1/users/{id}" | "/api/v1/users/{id}/roles" if method == "GET" => &self.worker2,
@@ -161,11 +254,32 @@ impl Fixture {
             ("POST", "/api/v1/api-keys") => {
                 Some(json!({"name": format!("key {n}"), "role": "leader", "unit_id": self.district}))
             }
+            ("POST", "/api/v1/categories") => Some(json!({
+                "code": format!("acc_cat_{n}"), "name_zh": "测试", "name_en": "Test", "department_kind": "other",
+                "time_limits": [
+                    {"priority": "normal", "amount": 24, "unit": "natural_hours"},
+                    {"priority": "urgent", "amount": 4, "unit": "natural_hours"}
+                ]
+            })),
+            ("PATCH", "/api/v1/categories/{code}") => Some(json!({"name_en": "Sanitation"})),
+            ("POST", "/api/v1/cases") => Some(report_body()),
             _ => None,
         };
         let path = if template == "/api/v1/grids/locate" { format!("{path}?lat=39.902&lon=116.402") } else { path };
         (path, body)
     }
+}
+
+/// A neighbour dispute (no automatic acceptance) in worker1's grid.
+fn report_body() -> Value {
+    json!({
+        "category_code": "neighbour_dispute",
+        "description": "噪音扰民 noise at night",
+        "priority": "normal",
+        "location": {"lat": 39.902, "lon": 116.402},
+        "address": "和平路 3 号",
+        "source": "grid_worker"
+    })
 }
 
 async fn every_operation_answers_each_role_as_the_table_says(ctx: Ctx) {
@@ -205,7 +319,7 @@ async fn every_operation_answers_each_role_as_the_table_says(ctx: Ctx) {
     for (method, template, expected) in TABLE {
         for (column, caller) in CALLERS.iter().enumerate() {
             n += 1;
-            let (path, body) = fx.request(method, template, n);
+            let (path, body) = fx.request(&app, method, template, n).await;
             let mut req = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &path);
             if let Some(token) = &tokens[column] {
                 req = req.bearer_auth(token);

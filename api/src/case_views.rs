@@ -1,0 +1,97 @@
+//! Cases and events as a given caller sees them.
+
+use chrono::{DateTime, Utc};
+use gridline_domain::{
+    cases::{allowed_steps, mask_phone, sees_resident_phone, Case, CaseEvent, Category, EventActor},
+    identity::Principal,
+};
+use gridline_openapi::cases::{
+    CaseEventView, CaseView, CategoryView, EventActorView, ExtensionView, Location, ResidentView, TimeLimitView,
+};
+
+pub fn category(c: &Category) -> CategoryView {
+    CategoryView {
+        code: c.code.clone(),
+        parent_code: c.parent_code.clone(),
+        name_zh: c.name_zh.clone(),
+        name_en: c.name_en.clone(),
+        department_kind: c.department_kind.as_str().into(),
+        time_limits: c
+            .time_limits
+            .iter()
+            .map(|l| TimeLimitView {
+                priority: l.priority.as_str().into(),
+                amount: l.amount,
+                unit: l.unit.as_str().into(),
+            })
+            .collect(),
+        auto_accept: c.auto_accept,
+        auto_dispatch: c.auto_dispatch,
+        active: c.active,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    }
+}
+
+/// The case as `p` may see it: the resident's phone masked unless he is the
+/// owning unit's dispatcher or the handler; the steps he may take now.
+pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
+    let full_phone = sees_resident_phone(p, c);
+    CaseView {
+        id: c.id,
+        number: c.number.clone(),
+        status: c.status.as_str().into(),
+        category_code: c.category_code.clone(),
+        priority: c.priority.as_str().into(),
+        description: c.description.clone(),
+        location: Location { lat: c.location.lat, lon: c.location.lon },
+        address: c.address.clone(),
+        grid_id: c.grid_id,
+        owner_unit_id: c.owner_unit_id,
+        suggested_department_id: c.suggested_department_id,
+        lead_department_id: c.lead_department_id,
+        assisting_department_ids: c.assisting_department_ids.clone(),
+        handler_user_id: c.handler_user_id,
+        reporter_user_id: c.reporter_user_id,
+        source: c.source.as_str().into(),
+        resident: c.resident.as_ref().map(|r| ResidentView {
+            name: r.name.clone(),
+            phone: r.phone.as_deref().map(|ph| if full_phone { ph.to_owned() } else { mask_phone(ph) }),
+        }),
+        resolved_on_site: c.resolved_on_site,
+        due_at: c.due_at,
+        time_limit_status: c.time_limit_status(now).as_str().into(),
+        rework_count: c.rework_count,
+        pending_extension: c.pending_extension.as_ref().map(|e| ExtensionView {
+            id: e.id,
+            hours: e.hours,
+            reason: e.reason.clone(),
+            requested_by: e.requested_by,
+            requested_at: e.requested_at,
+        }),
+        version: c.version,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        allowed_actions: allowed_steps(p, c).into_iter().map(Into::into).collect(),
+    }
+}
+
+pub fn event(e: &CaseEvent) -> CaseEventView {
+    let (kind, id) = match &e.actor {
+        EventActor::User { id, .. } => ("user", Some(*id)),
+        EventActor::ApiKey { id, .. } => ("api_key", Some(*id)),
+        EventActor::System => ("system", None),
+    };
+    CaseEventView {
+        seq: e.seq,
+        id: e.id,
+        type_: e.event_type.as_str().into(),
+        actor: EventActorView { kind: kind.into(), id, label: e.actor.label().into() },
+        at: e.at,
+        from_status: e.from_status.map(|s| s.as_str().into()),
+        to_status: e.to_status.as_str().into(),
+        note: e.note.clone(),
+        internal: e.internal,
+        changes: e.changes.clone(),
+    }
+}

@@ -1,0 +1,299 @@
+//! The workflow's steps, one endpoint each: `POST /api/v1/cases/{id}/<step>`.
+//! Refusals come in order: 401, 404 (not visible), 403 (never this caller),
+//! 412 (stale `If-Match`), 409 (not in this state), 422 (the body).
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use gridline_domain::{
+    cases::{Command, Decided, Step},
+    identity::{Role, Scope},
+    validation,
+};
+use gridline_openapi::{
+    cases::{
+        CaseView, CommentBody, Dispatch, ExtensionDecision, ExtensionRequestBody, Reason, Rejection, Resolution,
+        Verification,
+    },
+    FieldError, Problem,
+};
+use uuid::Uuid;
+
+use super::cases::{case_response, category_of, commit, precheck, route, visible_case};
+use crate::{
+    auth::Auth,
+    error::ApiError,
+    extract::{path_uuid, ValidJson},
+    state::AppState,
+};
+
+fn text(value: &str, pointer: &str) -> Result<String, ApiError> {
+    validation::text(value, 2000).map_err(|e| ApiError::field(pointer, e))
+}
+
+/// Runs one step: load, check in order, build the command, apply, write.
+async fn run<F, Fut>(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    step: Step,
+    command: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(gridline_domain::cases::Case) -> Fut,
+    Fut: std::future::Future<Output = Result<Command, ApiError>>,
+{
+    let p = &auth.0;
+    let id = path_uuid(&req, "id")?;
+    let case = visible_case(&state, p, id).await?;
+    precheck(&req, p, &case, step)?;
+    let command = command(case.clone()).await?;
+    let category = category_of(&state, &case.category_code).await?;
+    let route = route(&state, &category, &case.grid_path).await?;
+    let updated = commit(&state, p, &case, command, &category, route).await?;
+    let status = if matches!(step, Step::RequestExtension | Step::Comment) {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(case_response(status, &updated, p))
+}
+
+/// Wraps a step handler in its OpenAPI operation: every step answers alike.
+macro_rules! step {
+    (@with [$($extra:tt)*] $item:item) => {
+        #[utoipa::path(
+            tag = "cases",
+            security(("bearer" = []), ("api_key" = [])),
+            params(("id" = Uuid, Path, description = "The case's id"), ("If-Match" = Option<String>, Header, description = "Act only on this version (the ETag)")),
+            $($extra)*
+            responses(
+                (status = 200, description = "The case after the step", body = CaseView),
+                (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller may never take this step on this case", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such case visible to the caller", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Not possible in the case's state; the body names the state and the allowed actions", body = Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names an old version", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+            )
+        )]
+        $item
+    };
+    (request_body = $body:ty, $item:item) => {
+        step!(@with [request_body = $body,] $item);
+    };
+    ($item:item) => {
+        step!(@with [] $item);
+    };
+}
+
+step! {
+    /// Accepts a reported case (立案): owning unit's dispatcher. With the
+    /// category's `auto_dispatch` it is dispatched at once to the routed department.
+    #[post("/api/v1/cases/{id}/accept")]
+    pub(crate) async fn accept(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, Step::Accept, |_| async { Ok(Command::Accept) }).await
+    }
+}
+
+step! {
+    request_body = Rejection,
+    /// Rejects a reported case (不予立案), perhaps as a duplicate: owning unit's dispatcher.
+    #[post("/api/v1/cases/{id}/reject")]
+    pub(crate) async fn reject(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Rejection>) -> Result<HttpResponse, ApiError> {
+        let st = state.clone();
+        run(auth, state, req, Step::Reject, |_| async move {
+            let body = body.parse()?;
+            let reason = text(&body.reason, "/reason")?;
+            if let Some(dup) = body.duplicate_of {
+                st.store.case(dup).await?.ok_or_else(|| ApiError::field("/duplicate_of", "no such case"))?;
+            }
+            Ok(Command::Reject { reason, duplicate_of: body.duplicate_of })
+        })
+        .await
+    }
+}
+
+step! {
+    request_body = Reason,
+    /// Hands the case to the level above (上报上级): owning unit's dispatcher; 409 at the district.
+    #[post("/api/v1/cases/{id}/escalate")]
+    pub(crate) async fn escalate(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
+        let st = state.clone();
+        run(auth, state, req, Step::Escalate, |case| async move {
+            let reason = text(&body.parse()?.reason, "/reason")?;
+            let owner = st.store.unit(case.owner_unit_id).await?;
+            let parent = match owner.and_then(|o| o.parent_id) {
+                Some(id) => st.store.unit(id).await?.map(|u| (u.id, u.path)),
+                None => None,
+            };
+            Ok(Command::Escalate { reason, parent })
+        })
+        .await
+    }
+}
+
+step! {
+    request_body = Dispatch,
+    /// Dispatches to a lead department, with assisting ones (协同处理) and
+    /// optionally a handler from the lead's staff; the time limit starts.
+    #[post("/api/v1/cases/{id}/dispatch")]
+    pub(crate) async fn dispatch(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Dispatch>) -> Result<HttpResponse, ApiError> {
+        let st = state.clone();
+        run(auth, state, req, Step::Dispatch, |_| async move {
+            let body = body.parse()?;
+            let mut errors = Vec::new();
+            if st.store.department(body.lead_department_id).await?.is_none() {
+                errors.push(FieldError::pointer("/lead_department_id", "no such department"));
+            }
+            for (i, d) in body.assisting_department_ids.iter().enumerate() {
+                if st.store.department(*d).await?.is_none() {
+                    errors.push(FieldError::pointer(format!("/assisting_department_ids/{i}"), "no such department"));
+                } else if *d == body.lead_department_id {
+                    errors.push(FieldError::pointer(format!("/assisting_department_ids/{i}"), "the lead department cannot also assist"));
+                }
+            }
+            if let Some(handler) = body.handler_user_id {
+                let staff = st.store.grants(handler).await?.iter().any(|g| {
+                    g.role == Role::DepartmentStaff && matches!(&g.scope, Scope::Department { id, .. } if *id == body.lead_department_id)
+                });
+                if !staff {
+                    errors.push(FieldError::pointer("/handler_user_id", "is not on the lead department's staff"));
+                }
+            }
+            let note = body.note.as_deref().map(|n| text(n, "/note")).transpose()?;
+            if !errors.is_empty() {
+                return Err(ApiError::Validation(errors));
+            }
+            let mut assisting = body.assisting_department_ids;
+            assisting.dedup();
+            Ok(Command::Dispatch { lead: body.lead_department_id, assisting, handler: body.handler_user_id, note })
+        })
+        .await
+    }
+}
+
+step! {
+    request_body = Reason,
+    /// Returns a case that is not the department's business (退回): lead department's staff.
+    #[post("/api/v1/cases/{id}/return")]
+    pub(crate) async fn return_case(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, Step::Return, |_| async move { Ok(Command::Return { reason: text(&body.parse()?.reason, "/reason")? }) }).await
+    }
+}
+
+step! {
+    /// Starts handling (处置): lead department's staff or the handler.
+    #[post("/api/v1/cases/{id}/start")]
+    pub(crate) async fn start(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, Step::Start, |_| async { Ok(Command::Start) }).await
+    }
+}
+
+step! {
+    request_body = Resolution,
+    /// Reports the matter handled (处置完成): lead department's staff or the handler.
+    #[post("/api/v1/cases/{id}/resolve")]
+    pub(crate) async fn resolve(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Resolution>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, Step::Resolve, |_| async move { Ok(Command::Resolve { note: text(&body.parse()?.note, "/note")? }) }).await
+    }
+}
+
+step! {
+    request_body = Verification,
+    /// Verifies (核查): passed closes the case (结案); failed sends it back for
+    /// rework (返工) with a new time limit. The reporting grid worker verifies;
+    /// for cases not reported by a grid worker, or resolved on site, the owning
+    /// unit's dispatcher.
+    #[post("/api/v1/cases/{id}/verify")]
+    pub(crate) async fn verify(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Verification>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, Step::VerifyPassed, |_| async move {
+            let body = body.parse()?;
+            let note = body.note.as_deref().map(|n| text(n, "/note")).transpose()?;
+            Ok(Command::Verify { passed: body.passed, note })
+        })
+        .await
+    }
+}
+
+step! {
+    request_body = Reason,
+    /// Withdraws a report not yet accepted: the reporter.
+    #[post("/api/v1/cases/{id}/cancel")]
+    pub(crate) async fn cancel(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, Step::Cancel, |_| async move { Ok(Command::Cancel { reason: text(&body.parse()?.reason, "/reason")? }) }).await
+    }
+}
+
+step! {
+    request_body = ExtensionRequestBody,
+    /// Asks for more time (延期): lead department's staff or the handler. One
+    /// request may be pending at a time. Answers 201 with the case.
+    #[post("/api/v1/cases/{id}/extension-requests")]
+    pub(crate) async fn request_extension(
+        auth: Auth,
+        state: web::Data<AppState>,
+        req: HttpRequest,
+        body: ValidJson<ExtensionRequestBody>,
+    ) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, Step::RequestExtension, |_| async move {
+            let body = body.parse()?;
+            if !(1..=720).contains(&body.hours) {
+                return Err(ApiError::field("/hours", "must be between 1 and 720"));
+            }
+            Ok(Command::RequestExtension { id: Uuid::now_v7(), hours: body.hours, reason: text(&body.reason, "/reason")? })
+        })
+        .await
+    }
+}
+
+/// Grants or refuses the pending extension: owning unit's dispatcher. If
+/// granted, `due_at` moves by the hours asked.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = []), ("api_key" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The case's id"),
+        ("rid" = Uuid, Path, description = "The extension request's id"),
+        ("If-Match" = Option<String>, Header, description = "Act only on this version (the ETag)"),
+    ),
+    request_body = ExtensionDecision,
+    responses(
+        (status = 200, description = "The case after the decision", body = CaseView),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the owning unit's dispatcher", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No such pending request, or not in this state", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an old version", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases/{id}/extension-requests/{rid}/decision")]
+pub(crate) async fn decide_extension(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<ExtensionDecision>,
+) -> Result<HttpResponse, ApiError> {
+    let request_id = path_uuid(&req, "rid")?;
+    run(auth, state, req, Step::DecideExtension, |_| async move {
+        let body = body.parse()?;
+        let note = body.note.as_deref().map(|n| text(n, "/note")).transpose()?;
+        Ok(Command::DecideExtension { decision: Decided { request_id, approved: body.approved }, note })
+    })
+    .await
+}
+
+step! {
+    request_body = CommentBody,
+    /// Comments on a case: anyone who sees it and works cases (grid workers,
+    /// dispatchers, department staff, assisting departments included), until
+    /// it is final. Leaders and admins read only. Internal comments are never
+    /// shown to integrations. Answers 201 with the case.
+    #[post("/api/v1/cases/{id}/comments")]
+    pub(crate) async fn comment(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<CommentBody>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, Step::Comment, |_| async move {
+            let body = body.parse()?;
+            Ok(Command::Comment { text: text(&body.text, "/text")?, internal: body.internal })
+        })
+        .await
+    }
+}

@@ -1,0 +1,234 @@
+//! The category catalog (事项类别), for everyone to read and admins to manage.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use gridline_domain::{
+    audit::{AuditAction, NewAuditEntry},
+    cases::{Category, Priority, TimeLimit, TimeUnit},
+    org::DepartmentKind,
+    policy::Action,
+    time::now,
+    validation, RepoError,
+};
+use gridline_openapi::{
+    cases::{CategoryView, CreateCategory, TimeLimitView, UpdateCategory},
+    FieldError, Problem,
+};
+
+use super::client_addr;
+use crate::{
+    auth::{require, Auth},
+    case_views,
+    error::ApiError,
+    extract::ValidJson,
+    state::AppState,
+};
+
+fn time_limits(limits: &[TimeLimitView], errors: &mut Vec<FieldError>) -> Vec<TimeLimit> {
+    let mut out = Vec::new();
+    for (i, l) in limits.iter().enumerate() {
+        let priority = Priority::parse(&l.priority);
+        let unit = TimeUnit::parse(&l.unit);
+        if priority.is_none() {
+            errors.push(FieldError::pointer(format!("/time_limits/{i}/priority"), "must be normal or urgent"));
+        }
+        if unit.is_none() {
+            errors.push(FieldError::pointer(format!("/time_limits/{i}/unit"), "must be natural_hours"));
+        }
+        if !(1..=8760).contains(&l.amount) {
+            errors.push(FieldError::pointer(format!("/time_limits/{i}/amount"), "must be between 1 and 8760"));
+        }
+        if let (Some(priority), Some(unit)) = (priority, unit) {
+            if out.iter().any(|o: &TimeLimit| o.priority == priority) {
+                errors.push(FieldError::pointer(format!("/time_limits/{i}/priority"), "appears twice"));
+            }
+            out.push(TimeLimit { priority, amount: l.amount, unit });
+        }
+    }
+    for p in [Priority::Normal, Priority::Urgent] {
+        if !out.iter().any(|l| l.priority == p) && errors.is_empty() {
+            errors.push(FieldError::pointer("/time_limits", format!("needs a limit for priority {}", p.as_str())));
+        }
+    }
+    out
+}
+
+const KINDS: &str =
+    "must be urban_management, police, housing, property, market, fire, environment, civil_affairs or other";
+
+/// Every category, 大类 followed by their 小类.
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The catalog", body = [CategoryView]),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/categories")]
+pub(crate) async fn list_categories(
+    auth: Auth,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<CategoryView>>, ApiError> {
+    require(&auth.0, Action::ReadOrg)?;
+    Ok(web::Json(state.store.categories().await?.iter().map(case_views::category).collect()))
+}
+
+/// One category.
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("code" = String, Path, description = "The category's code")),
+    responses(
+        (status = 200, description = "The category", body = CategoryView),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/categories/{code}")]
+pub(crate) async fn get_category(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<web::Json<CategoryView>, ApiError> {
+    require(&auth.0, Action::ReadOrg)?;
+    let code = req.match_info().get("code").unwrap_or_default();
+    let category = state.store.category(code).await?.ok_or(ApiError::NotFound)?;
+    Ok(web::Json(case_views::category(&category)))
+}
+
+/// Adds a category: a 大类, or a 小类 under one.
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = []), ("api_key" = [])),
+    request_body = CreateCategory,
+    responses(
+        (status = 201, description = "Created", body = CategoryView),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is in use", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/categories")]
+pub(crate) async fn create_category(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<CreateCategory>,
+) -> Result<HttpResponse, ApiError> {
+    require(&auth.0, Action::ManageOrg)?;
+    let body = body.parse()?;
+    let mut errors = Vec::new();
+    let code = validation::code(&body.code).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok();
+    let name_zh =
+        validation::text(&body.name_zh, 100).map_err(|e| errors.push(FieldError::pointer("/name_zh", e))).ok();
+    let name_en =
+        validation::text(&body.name_en, 100).map_err(|e| errors.push(FieldError::pointer("/name_en", e))).ok();
+    let kind = DepartmentKind::parse(&body.department_kind).or_else(|| {
+        errors.push(FieldError::pointer("/department_kind", KINDS));
+        None
+    });
+    let limits = time_limits(&body.time_limits, &mut errors);
+    if let Some(parent) = &body.parent_code {
+        match state.store.category(parent).await? {
+            None => errors.push(FieldError::pointer("/parent_code", "no such category")),
+            Some(p) if p.parent_code.is_some() => errors
+                .push(FieldError::pointer("/parent_code", "the catalog has two levels: the parent must be a 大类")),
+            Some(_) => {}
+        }
+    }
+    let (Some(code), Some(name_zh), Some(name_en), Some(kind), true) =
+        (code, name_zh, name_en, kind, errors.is_empty())
+    else {
+        return Err(ApiError::Validation(errors));
+    };
+    let at = now();
+    let category = Category {
+        code,
+        parent_code: body.parent_code,
+        name_zh,
+        name_en,
+        department_kind: kind,
+        time_limits: limits,
+        auto_accept: body.auto_accept,
+        auto_dispatch: body.auto_dispatch,
+        active: true,
+        created_at: at,
+        updated_at: at,
+    };
+    let audit = NewAuditEntry::new(AuditAction::CategoryChanged, at)
+        .by(&auth.0)
+        .target("category", &category.code)
+        .from_addr(client_addr(&req));
+    state.store.save_category(&category, true, audit).await.map_err(|e| match e {
+        RepoError::Duplicate { .. } => ApiError::Conflict {
+            code: "code_taken",
+            detail: "the code is in use".into(),
+            errors: vec![FieldError::pointer("/code", "is in use")],
+        },
+        other => other.into(),
+    })?;
+    Ok(HttpResponse::Created().json(case_views::category(&category)))
+}
+
+/// Changes a category's names, department kind, time limits or flags. New
+/// limits apply to cases dispatched from then on.
+#[utoipa::path(
+    tag = "categories",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("code" = String, Path, description = "The category's code")),
+    request_body = UpdateCategory,
+    responses(
+        (status = 200, description = "The changed category", body = CategoryView),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/api/v1/categories/{code}")]
+pub(crate) async fn update_category(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<UpdateCategory>,
+) -> Result<web::Json<CategoryView>, ApiError> {
+    require(&auth.0, Action::ManageOrg)?;
+    let code = req.match_info().get("code").unwrap_or_default().to_owned();
+    let mut category = state.store.category(&code).await?.ok_or(ApiError::NotFound)?;
+    let body = body.parse()?;
+    let mut errors = Vec::new();
+    if let Some(n) = &body.name_zh {
+        validation::text(n, 100)
+            .map(|n| category.name_zh = n)
+            .unwrap_or_else(|e| errors.push(FieldError::pointer("/name_zh", e)));
+    }
+    if let Some(n) = &body.name_en {
+        validation::text(n, 100)
+            .map(|n| category.name_en = n)
+            .unwrap_or_else(|e| errors.push(FieldError::pointer("/name_en", e)));
+    }
+    if let Some(k) = &body.department_kind {
+        match DepartmentKind::parse(k) {
+            Some(k) => category.department_kind = k,
+            None => errors.push(FieldError::pointer("/department_kind", KINDS)),
+        }
+    }
+    if let Some(limits) = &body.time_limits {
+        category.time_limits = time_limits(limits, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    category.auto_accept = body.auto_accept.unwrap_or(category.auto_accept);
+    category.auto_dispatch = body.auto_dispatch.unwrap_or(category.auto_dispatch);
+    category.active = body.active.unwrap_or(category.active);
+    let at = now();
+    category.updated_at = at;
+    let audit = NewAuditEntry::new(AuditAction::CategoryChanged, at)
+        .by(&auth.0)
+        .target("category", &code)
+        .from_addr(client_addr(&req));
+    state.store.save_category(&category, false, audit).await?;
+    Ok(web::Json(case_views::category(&category)))
+}

@@ -1,0 +1,88 @@
+use chrono::{DateTime, Duration, Utc};
+
+use crate::org::DepartmentKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Priority {
+    Normal,
+    Urgent,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "normal" => Some(Self::Normal),
+            "urgent" => Some(Self::Urgent),
+            _ => None,
+        }
+    }
+}
+
+/// How a time limit is counted. Working hours and days, with holiday
+/// calendars, come later; they will be further variants here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    NaturalHours,
+}
+
+impl TimeUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NaturalHours => "natural_hours",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        (s == "natural_hours").then_some(Self::NaturalHours)
+    }
+}
+
+/// The handling time limit (处置时限) for one priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeLimit {
+    pub priority: Priority,
+    pub amount: u32,
+    pub unit: TimeUnit,
+}
+
+impl TimeLimit {
+    /// When a limit started at `from` runs out.
+    pub fn due(&self, from: DateTime<Utc>) -> DateTime<Utc> {
+        match self.unit {
+            TimeUnit::NaturalHours => from + Duration::hours(i64::from(self.amount)),
+        }
+    }
+}
+
+/// A category (事项类别) of the two-level catalog (大类/小类).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Category {
+    pub code: String,
+    /// The 大类 this 小类 belongs to; `None` for a 大类.
+    pub parent_code: Option<String>,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The kind of department cases of this category go to.
+    pub department_kind: DepartmentKind,
+    pub time_limits: Vec<TimeLimit>,
+    /// A grid worker's report is accepted at once.
+    pub auto_accept: bool,
+    /// An accepted case is dispatched at once to the suggested department.
+    pub auto_dispatch: bool,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Category {
+    pub fn limit_for(&self, priority: Priority) -> Option<&TimeLimit> {
+        self.time_limits.iter().find(|l| l.priority == priority)
+    }
+}

@@ -1,0 +1,26 @@
+//! Cases (事件/案卷) and their workflow: collect → register → dispatch →
+//! handle → verify → close, after the national digital urban management
+//! standard (GB/T 30428).
+
+mod catalog;
+mod category;
+mod model;
+mod routing;
+mod time_limit;
+mod transitions;
+mod visibility;
+mod workflow;
+
+pub use catalog::default_catalog;
+pub use category::{Category, Priority, TimeLimit, TimeUnit};
+pub use model::{
+    Case, CaseEvent, CaseStatus, EventActor, EventType, ExtensionRequest, ExtensionState, NewCase, Resident, Source,
+};
+pub use routing::nearest_department;
+pub use time_limit::{TimeLimitStatus, WARNING_SHARE};
+pub use transitions::{next_status, Step};
+pub use visibility::{can_see, mask_phone, sees_resident_phone, CaseScope};
+pub use workflow::{
+    allowed_steps, apply, check, may_report, report, Command, Decided, Outcome, ReportContext, StepError,
+    WorkflowContext,
+};

@@ -1,0 +1,280 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::Priority;
+use crate::geo::Position;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseStatus {
+    Reported,
+    Accepted,
+    Rejected,
+    Dispatched,
+    InProgress,
+    Resolved,
+    Closed,
+    Cancelled,
+}
+
+impl CaseStatus {
+    pub const ALL: [Self; 8] = [
+        Self::Reported,
+        Self::Accepted,
+        Self::Rejected,
+        Self::Dispatched,
+        Self::InProgress,
+        Self::Resolved,
+        Self::Closed,
+        Self::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reported => "reported",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Dispatched => "dispatched",
+            Self::InProgress => "in_progress",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// `rejected`, `closed` and `cancelled` end a case.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Rejected | Self::Closed | Self::Cancelled)
+    }
+}
+
+/// Where a report came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    GridWorker,
+    Hotline,
+    Sensor,
+    Citizen,
+    Integration,
+}
+
+impl Source {
+    pub const ALL: [Self; 5] = [Self::GridWorker, Self::Hotline, Self::Sensor, Self::Citizen, Self::Integration];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GridWorker => "grid_worker",
+            Self::Hotline => "hotline",
+            Self::Sensor => "sensor",
+            Self::Citizen => "citizen",
+            Self::Integration => "integration",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A resident on whose behalf a case was reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resident {
+    pub name: String,
+    pub phone: Option<String>,
+}
+
+/// A case as stored. Paths of its grid and owning unit are kept beside the
+/// ids so that "who may see it" is a prefix test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub id: Uuid,
+    pub number: String,
+    pub status: CaseStatus,
+    pub category_code: String,
+    pub priority: Priority,
+    pub description: String,
+    pub location: Position,
+    pub address: String,
+    pub grid_id: Uuid,
+    pub grid_path: String,
+    pub owner_unit_id: Uuid,
+    pub owner_path: String,
+    /// The department routing suggests (网上推送), set when accepted.
+    pub suggested_department_id: Option<Uuid>,
+    pub lead_department_id: Option<Uuid>,
+    pub assisting_department_ids: Vec<Uuid>,
+    /// Every department the case was ever dispatched to, lead or assisting:
+    /// their staff keep seeing it, also after closure.
+    pub department_history: Vec<Uuid>,
+    pub handler_user_id: Option<Uuid>,
+    pub reporter_user_id: Option<Uuid>,
+    pub reporter_api_key_id: Option<Uuid>,
+    /// Whether the reporter reported as a grid worker (he then verifies).
+    pub reported_by_grid_worker: bool,
+    pub source: Source,
+    pub resident: Option<Resident>,
+    pub resolved_on_site: bool,
+    pub limit_started_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub warn_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub rework_count: i32,
+    pub pending_extension: Option<ExtensionRequest>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a reporter sends; the rest is decided by [`super::report`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCase {
+    pub id: Uuid,
+    pub category_code: String,
+    pub priority: Priority,
+    pub description: String,
+    pub location: Position,
+    pub address: String,
+    pub grid_id: Option<Uuid>,
+    pub source: Source,
+    pub resident: Option<Resident>,
+    pub resolved_on_site: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionState {
+    Pending,
+    Approved,
+    Refused,
+}
+
+impl ExtensionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Refused => "refused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Approved, Self::Refused].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A request for more time (延期).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtensionRequest {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub hours: u32,
+    pub reason: String,
+    pub state: ExtensionState,
+    pub requested_by: Option<Uuid>,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Reported,
+    Accepted,
+    Rejected,
+    Escalated,
+    Dispatched,
+    Returned,
+    Started,
+    Resolved,
+    Verified,
+    Reworked,
+    Cancelled,
+    Corrected,
+    ExtensionRequested,
+    ExtensionDecided,
+    Commented,
+}
+
+impl EventType {
+    pub const ALL: [Self; 15] = [
+        Self::Reported,
+        Self::Accepted,
+        Self::Rejected,
+        Self::Escalated,
+        Self::Dispatched,
+        Self::Returned,
+        Self::Started,
+        Self::Resolved,
+        Self::Verified,
+        Self::Reworked,
+        Self::Cancelled,
+        Self::Corrected,
+        Self::ExtensionRequested,
+        Self::ExtensionDecided,
+        Self::Commented,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reported => "reported",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Escalated => "escalated",
+            Self::Dispatched => "dispatched",
+            Self::Returned => "returned",
+            Self::Started => "started",
+            Self::Resolved => "resolved",
+            Self::Verified => "verified",
+            Self::Reworked => "reworked",
+            Self::Cancelled => "cancelled",
+            Self::Corrected => "corrected",
+            Self::ExtensionRequested => "extension_requested",
+            Self::ExtensionDecided => "extension_decided",
+            Self::Commented => "commented",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Who caused an event: a user, an API key, or the platform itself (自动立案, 网上推送).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventActor {
+    User { id: Uuid, label: String },
+    ApiKey { id: Uuid, label: String },
+    System,
+}
+
+impl EventActor {
+    pub fn label(&self) -> &str {
+        match self {
+            Self::User { label, .. } | Self::ApiKey { label, .. } => label,
+            Self::System => "system",
+        }
+    }
+}
+
+/// One entry of a case's timeline. `seq` is the global change sequence,
+/// given by the store when the event is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseEvent {
+    pub seq: i64,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub event_type: EventType,
+    pub actor: EventActor,
+    pub at: DateTime<Utc>,
+    pub from_status: Option<CaseStatus>,
+    pub to_status: CaseStatus,
+    pub note: Option<String>,
+    /// Internal comments are never shown to citizens or integrations.
+    pub internal: bool,
+    /// What changed: field → new value, as text.
+    pub changes: BTreeMap<String, String>,
+}

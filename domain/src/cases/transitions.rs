@@ -1,0 +1,138 @@
+//! The state machine: which step moves a case from which state to which.
+
+use super::CaseStatus;
+
+/// A step someone takes on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    Accept,
+    Reject,
+    Escalate,
+    Dispatch,
+    Return,
+    Start,
+    Resolve,
+    /// Verification that passed (结案).
+    VerifyPassed,
+    /// Verification that failed (返工).
+    VerifyFailed,
+    Cancel,
+    RequestExtension,
+    DecideExtension,
+    Comment,
+    /// A correction of category, priority, grid, location or description.
+    Correct,
+}
+
+impl Step {
+    pub const ALL: [Self; 14] = [
+        Self::Accept,
+        Self::Reject,
+        Self::Escalate,
+        Self::Dispatch,
+        Self::Return,
+        Self::Start,
+        Self::Resolve,
+        Self::VerifyPassed,
+        Self::VerifyFailed,
+        Self::Cancel,
+        Self::RequestExtension,
+        Self::DecideExtension,
+        Self::Comment,
+        Self::Correct,
+    ];
+
+    /// The name clients see in `allowed_actions`: the endpoint's last segment.
+    pub fn action(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Reject => "reject",
+            Self::Escalate => "escalate",
+            Self::Dispatch => "dispatch",
+            Self::Return => "return",
+            Self::Start => "start",
+            Self::Resolve => "resolve",
+            Self::VerifyPassed | Self::VerifyFailed => "verify",
+            Self::Cancel => "cancel",
+            Self::RequestExtension => "extension-requests",
+            Self::DecideExtension => "extension-decision",
+            Self::Comment => "comments",
+            Self::Correct => "update",
+        }
+    }
+}
+
+/// The state a step leads to from `from`, or `None` where the standard does
+/// not allow it. Steps that leave the state alone return `from`.
+pub fn next_status(from: CaseStatus, step: Step) -> Option<CaseStatus> {
+    use CaseStatus::*;
+    match (step, from) {
+        (Step::Accept, Reported) => Some(Accepted),
+        (Step::Reject, Reported) => Some(Rejected),
+        (Step::Escalate, Reported | Accepted) => Some(from),
+        (Step::Correct, Reported | Accepted) => Some(from),
+        (Step::Dispatch, Accepted) => Some(Dispatched),
+        (Step::Return, Dispatched) => Some(Accepted),
+        (Step::Start, Dispatched) => Some(InProgress),
+        (Step::Resolve, InProgress) => Some(Resolved),
+        (Step::VerifyPassed, Resolved) => Some(Closed),
+        (Step::VerifyFailed, Resolved) => Some(Dispatched),
+        (Step::Cancel, Reported) => Some(Cancelled),
+        (Step::RequestExtension | Step::DecideExtension, Dispatched | InProgress) => Some(from),
+        (Step::Comment, s) if !s.is_final() => Some(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CaseStatus::*;
+
+    /// The standard's table, written out: for each step, the state it may
+    /// start from and the state it leads to. Every pair not listed is refused.
+    const TABLE: &[(Step, CaseStatus, CaseStatus)] = &[
+        (Step::Accept, Reported, Accepted),
+        (Step::Reject, Reported, Rejected),
+        (Step::Escalate, Reported, Reported),
+        (Step::Escalate, Accepted, Accepted),
+        (Step::Correct, Reported, Reported),
+        (Step::Correct, Accepted, Accepted),
+        (Step::Dispatch, Accepted, Dispatched),
+        (Step::Return, Dispatched, Accepted),
+        (Step::Start, Dispatched, InProgress),
+        (Step::Resolve, InProgress, Resolved),
+        (Step::VerifyPassed, Resolved, Closed),
+        (Step::VerifyFailed, Resolved, Dispatched),
+        (Step::Cancel, Reported, Cancelled),
+        (Step::RequestExtension, Dispatched, Dispatched),
+        (Step::RequestExtension, InProgress, InProgress),
+        (Step::DecideExtension, Dispatched, Dispatched),
+        (Step::DecideExtension, InProgress, InProgress),
+        (Step::Comment, Reported, Reported),
+        (Step::Comment, Accepted, Accepted),
+        (Step::Comment, Dispatched, Dispatched),
+        (Step::Comment, InProgress, InProgress),
+        (Step::Comment, Resolved, Resolved),
+    ];
+
+    #[test]
+    fn every_state_and_step_pair_is_allowed_or_refused_as_the_table_says() {
+        let mut checked = 0;
+        for step in Step::ALL {
+            for from in CaseStatus::ALL {
+                let expected = TABLE.iter().find(|(s, f, _)| *s == step && *f == from).map(|(_, _, to)| *to);
+                assert_eq!(next_status(from, step), expected, "{step:?} from {from:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 14 * 8);
+    }
+
+    #[test]
+    fn final_states_admit_no_step() {
+        for from in [Rejected, Closed, Cancelled] {
+            assert!(Step::ALL.iter().all(|s| next_status(from, *s).is_none()), "{from:?}");
+        }
+    }
+}

@@ -1,0 +1,636 @@
+//! Applying a step: who may take it, whether the state allows it, and what
+//! it changes. Pure: the caller loads the case and persists the outcome.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{
+    model::{CaseEvent, EventActor, EventType},
+    next_status,
+    time_limit::warn_at,
+    Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Step,
+};
+use crate::{
+    geo::Position,
+    identity::{Actor, Principal, Role, Scope},
+    org::OrgUnit,
+};
+
+/// Why a step was refused, in the order clients see refusals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepError {
+    /// 404: the caller does not see the case.
+    NotVisible,
+    /// 403: the caller may never take this step on this case.
+    Forbidden(String),
+    /// 409: not in this state; what the caller may do instead.
+    WrongState { status: CaseStatus, allowed: Vec<&'static str> },
+    /// 409 for another reason (nothing above the district, a pending request).
+    Conflict(String),
+    /// 422 on one field.
+    Invalid { pointer: String, detail: String },
+}
+
+fn invalid(pointer: &str, detail: impl Into<String>) -> StepError {
+    StepError::Invalid { pointer: pointer.into(), detail: detail.into() }
+}
+
+/// A decision on an extension request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub request_id: Uuid,
+    pub approved: bool,
+}
+
+/// A step with what it needs; ids in it were checked to exist by the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Accept,
+    Reject {
+        reason: String,
+        duplicate_of: Option<Uuid>,
+    },
+    /// `parent` is the owning unit's parent, `None` at the district.
+    Escalate {
+        reason: String,
+        parent: Option<(Uuid, String)>,
+    },
+    Dispatch {
+        lead: Uuid,
+        assisting: Vec<Uuid>,
+        handler: Option<Uuid>,
+        note: Option<String>,
+    },
+    Return {
+        reason: String,
+    },
+    Start,
+    Resolve {
+        note: String,
+    },
+    Verify {
+        passed: bool,
+        note: Option<String>,
+    },
+    Cancel {
+        reason: String,
+    },
+    RequestExtension {
+        id: Uuid,
+        hours: u32,
+        reason: String,
+    },
+    DecideExtension {
+        decision: Decided,
+        note: Option<String>,
+    },
+    Comment {
+        text: String,
+        internal: bool,
+    },
+    Correct {
+        category: Option<Category>,
+        priority: Option<Priority>,
+        grid: Option<(Uuid, String)>,
+        location: Option<Position>,
+        description: Option<String>,
+    },
+}
+
+impl Command {
+    fn step(&self) -> Step {
+        match self {
+            Self::Accept => Step::Accept,
+            Self::Reject { .. } => Step::Reject,
+            Self::Escalate { .. } => Step::Escalate,
+            Self::Dispatch { .. } => Step::Dispatch,
+            Self::Return { .. } => Step::Return,
+            Self::Start => Step::Start,
+            Self::Resolve { .. } => Step::Resolve,
+            Self::Verify { passed: true, .. } => Step::VerifyPassed,
+            Self::Verify { passed: false, .. } => Step::VerifyFailed,
+            Self::Cancel { .. } => Step::Cancel,
+            Self::RequestExtension { .. } => Step::RequestExtension,
+            Self::DecideExtension { .. } => Step::DecideExtension,
+            Self::Comment { .. } => Step::Comment,
+            Self::Correct { .. } => Step::Correct,
+        }
+    }
+}
+
+/// What a step needs besides the case and the command.
+pub struct WorkflowContext<'a> {
+    pub principal: &'a Principal,
+    pub now: DateTime<Utc>,
+    /// The case's category (after a correction: the new one).
+    pub category: &'a Category,
+    /// Where routing sends the case now.
+    pub route: Option<Uuid>,
+}
+
+/// The changed case, the events to append, and an extension request to save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub case: Case,
+    pub events: Vec<CaseEvent>,
+    pub extension: Option<ExtensionRequest>,
+}
+
+fn actor_of(p: &Principal) -> EventActor {
+    match &p.actor {
+        Actor::User { id, username, .. } => EventActor::User { id: *id, label: username.clone() },
+        Actor::ApiKey { id, name } => EventActor::ApiKey { id: *id, label: format!("api-key:{name}") },
+    }
+}
+
+fn owning_dispatcher(p: &Principal, case: &Case) -> bool {
+    p.grants
+        .iter()
+        .any(|g| g.role == Role::Dispatcher && matches!(&g.scope, Scope::Unit { id, .. } if *id == case.owner_unit_id))
+}
+
+fn lead_staff(p: &Principal, case: &Case) -> bool {
+    case.lead_department_id.is_some_and(|lead| {
+        p.grants
+            .iter()
+            .any(|g| g.role == Role::DepartmentStaff && matches!(&g.scope, Scope::Department { id, .. } if *id == lead))
+    })
+}
+
+fn handler(p: &Principal, case: &Case) -> bool {
+    p.user_id().is_some() && p.user_id() == case.handler_user_id
+}
+
+fn reporter(p: &Principal, case: &Case) -> bool {
+    match &p.actor {
+        Actor::User { id, .. } => case.reporter_user_id == Some(*id),
+        Actor::ApiKey { id, .. } => case.reporter_api_key_id == Some(*id),
+    }
+}
+
+/// Who verifies: the reporting grid worker; for cases not reported by a grid
+/// worker, or resolved on site, the owning unit's dispatcher, but never the
+/// one who resolved it on site himself.
+fn verifier(p: &Principal, case: &Case) -> bool {
+    if case.resolved_on_site || !case.reported_by_grid_worker {
+        owning_dispatcher(p, case) && !(case.resolved_on_site && reporter(p, case))
+    } else {
+        reporter(p, case)
+    }
+}
+
+fn owner_is_district(case: &Case) -> bool {
+    case.owner_path.matches('/').count() == 2
+}
+
+/// Whether `p` is someone who may take `step` on this case at all.
+fn may_take(p: &Principal, case: &Case, step: Step) -> bool {
+    match step {
+        Step::Accept | Step::Reject | Step::Escalate | Step::Dispatch | Step::Correct | Step::DecideExtension => {
+            owning_dispatcher(p, case)
+        }
+        Step::Return => lead_staff(p, case),
+        Step::Start | Step::Resolve | Step::RequestExtension => lead_staff(p, case) || handler(p, case),
+        Step::VerifyPassed | Step::VerifyFailed => verifier(p, case),
+        Step::Cancel => reporter(p, case),
+        // Leaders and admins read; they act on no case, comments included.
+        Step::Comment => {
+            super::can_see(p, case)
+                && (reporter(p, case)
+                    || handler(p, case)
+                    || p.grants
+                        .iter()
+                        .any(|g| matches!(g.role, Role::GridWorker | Role::Dispatcher | Role::DepartmentStaff)))
+        }
+    }
+}
+
+/// Whether the step is open now, beyond the state table.
+fn open_now(case: &Case, step: Step) -> bool {
+    match step {
+        Step::Escalate => !owner_is_district(case),
+        Step::RequestExtension => case.pending_extension.is_none(),
+        Step::DecideExtension => case.pending_extension.is_some(),
+        _ => true,
+    }
+}
+
+/// The actions `p` may take now, for the app's buttons.
+pub fn allowed_steps(p: &Principal, case: &Case) -> Vec<&'static str> {
+    let mut actions: Vec<&'static str> = Step::ALL
+        .into_iter()
+        .filter(|s| next_status(case.status, *s).is_some() && open_now(case, *s) && may_take(p, case, *s))
+        .map(Step::action)
+        .collect();
+    actions.dedup();
+    actions
+}
+
+fn event(case: &Case, p: Option<&Principal>, kind: EventType, from: CaseStatus, at: DateTime<Utc>) -> CaseEvent {
+    CaseEvent {
+        seq: 0,
+        id: Uuid::now_v7(),
+        case_id: case.id,
+        event_type: kind,
+        actor: p.map_or(EventActor::System, actor_of),
+        at,
+        from_status: Some(from),
+        to_status: case.status,
+        note: None,
+        internal: false,
+        changes: BTreeMap::new(),
+    }
+}
+
+fn with(mut e: CaseEvent, note: Option<String>, changes: &[(&str, String)]) -> CaseEvent {
+    e.note = note;
+    e.changes = changes.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    e
+}
+
+fn opt(id: Option<Uuid>) -> String {
+    id.map(|i| i.to_string()).unwrap_or_default()
+}
+
+fn start_limit(case: &mut Case, category: &Category, now: DateTime<Utc>) {
+    case.limit_started_at = Some(now);
+    case.due_at = category.limit_for(case.priority).map(|l| l.due(now));
+    case.warn_at = case.due_at.map(|due| warn_at(now, due));
+    case.resolved_at = None;
+}
+
+fn dispatch_to(
+    case: &mut Case,
+    lead: Uuid,
+    assisting: Vec<Uuid>,
+    handler: Option<Uuid>,
+    category: &Category,
+    now: DateTime<Utc>,
+) {
+    case.status = CaseStatus::Dispatched;
+    case.lead_department_id = Some(lead);
+    for d in std::iter::once(lead).chain(assisting.iter().copied()) {
+        if !case.department_history.contains(&d) {
+            case.department_history.push(d);
+        }
+    }
+    case.assisting_department_ids = assisting;
+    case.handler_user_id = handler;
+    start_limit(case, category, now);
+}
+
+fn dispatch_changes(case: &Case) -> Vec<(&'static str, String)> {
+    vec![
+        ("lead_department_id", opt(case.lead_department_id)),
+        (
+            "assisting_department_ids",
+            case.assisting_department_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","),
+        ),
+        ("handler_user_id", opt(case.handler_user_id)),
+        ("due_at", case.due_at.map(|d| d.to_rfc3339()).unwrap_or_default()),
+    ]
+}
+
+/// Accepting, and with `auto_dispatch` dispatching at once to the route.
+fn accept(case: &mut Case, p: Option<&Principal>, ctx: &WorkflowContext<'_>, events: &mut Vec<CaseEvent>) {
+    let from = case.status;
+    case.status = CaseStatus::Accepted;
+    case.suggested_department_id = ctx.route;
+    events.push(with(
+        event(case, p, EventType::Accepted, from, ctx.now),
+        None,
+        &[("suggested_department_id", opt(ctx.route))],
+    ));
+    if let (true, Some(route)) = (ctx.category.auto_dispatch, ctx.route) {
+        dispatch_to(case, route, Vec::new(), None, ctx.category, ctx.now);
+        events.push(with(
+            event(case, None, EventType::Dispatched, CaseStatus::Accepted, ctx.now),
+            Some("网上推送: dispatched by routing".into()),
+            &dispatch_changes(case),
+        ));
+    }
+}
+
+/// Whether `p` may take `step` on `case` now: 404, 403, 409 in that order.
+/// Handlers call it before reading the body, so that 422 comes last.
+///
+/// # Errors
+/// The first refusal.
+pub fn check(p: &Principal, case: &Case, step: Step) -> Result<CaseStatus, StepError> {
+    if !super::can_see(p, case) {
+        return Err(StepError::NotVisible);
+    }
+    if !may_take(p, case, step) {
+        return Err(StepError::Forbidden(format!("you may not {} this case", step.action())));
+    }
+    let Some(to) = next_status(case.status, step) else {
+        return Err(StepError::WrongState { status: case.status, allowed: allowed_steps(p, case) });
+    };
+    if !open_now(case, step) {
+        return Err(match step {
+            Step::Escalate => StepError::Conflict("the district owns the case; there is no level above".into()),
+            Step::RequestExtension => StepError::Conflict("an extension request is pending already".into()),
+            _ => StepError::Conflict("there is no pending extension request".into()),
+        });
+    }
+    Ok(to)
+}
+
+/// Applies `command` to `case` on behalf of `ctx.principal`.
+///
+/// # Errors
+/// 404, 403, 409 or 422 as [`StepError`] describes, in that order.
+pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result<Outcome, StepError> {
+    let p = ctx.principal;
+    let to = check(p, case, command.step())?;
+    let now = ctx.now;
+    let from = case.status;
+    let mut next = case.clone();
+    next.status = to;
+    let mut events = Vec::new();
+    let mut extension = None;
+    match command {
+        Command::Accept => {
+            next.status = from;
+            accept(&mut next, Some(p), ctx, &mut events);
+        }
+        Command::Reject { reason, duplicate_of } => {
+            if duplicate_of == Some(case.id) {
+                return Err(invalid("/duplicate_of", "a case is not a duplicate of itself"));
+            }
+            events.push(with(
+                event(&next, Some(p), EventType::Rejected, from, now),
+                Some(reason),
+                &[("duplicate_of", opt(duplicate_of))],
+            ));
+        }
+        Command::Escalate { reason, parent } => {
+            let Some((parent_id, parent_path)) = parent else {
+                return Err(StepError::Conflict("the district owns the case; there is no level above".into()));
+            };
+            next.owner_unit_id = parent_id;
+            next.owner_path = parent_path;
+            events.push(with(
+                event(&next, Some(p), EventType::Escalated, from, now),
+                Some(reason),
+                &[("owner_unit_id", parent_id.to_string())],
+            ));
+        }
+        Command::Dispatch { lead, assisting, handler, note } => {
+            if assisting.contains(&lead) {
+                return Err(invalid("/assisting_department_ids", "the lead department cannot also assist"));
+            }
+            dispatch_to(&mut next, lead, assisting, handler, ctx.category, now);
+            let changes = dispatch_changes(&next);
+            events.push(with(event(&next, Some(p), EventType::Dispatched, from, now), note, &changes));
+        }
+        Command::Return { reason } => {
+            next.lead_department_id = None;
+            next.assisting_department_ids.clear();
+            next.handler_user_id = None;
+            next.limit_started_at = None;
+            next.due_at = None;
+            next.warn_at = None;
+            next.pending_extension = None;
+            events.push(with(event(&next, Some(p), EventType::Returned, from, now), Some(reason), &[]));
+        }
+        Command::Start => {
+            if next.handler_user_id.is_none() {
+                next.handler_user_id = p.user_id();
+            }
+            events.push(with(
+                event(&next, Some(p), EventType::Started, from, now),
+                None,
+                &[("handler_user_id", opt(next.handler_user_id))],
+            ));
+        }
+        Command::Resolve { note } => {
+            next.resolved_at = Some(now);
+            next.pending_extension = None;
+            events.push(with(event(&next, Some(p), EventType::Resolved, from, now), Some(note), &[]));
+        }
+        Command::Verify { passed: true, note } => {
+            events.push(with(
+                event(&next, Some(p), EventType::Verified, from, now),
+                note,
+                &[("passed", "true".into())],
+            ));
+        }
+        Command::Verify { passed: false, note } => {
+            next.rework_count += 1;
+            start_limit(&mut next, ctx.category, now);
+            if next.lead_department_id.is_none() {
+                // Resolved on site: nobody was dispatched, so rework goes back to the dispatcher.
+                next.status = CaseStatus::Accepted;
+                next.due_at = None;
+                next.warn_at = None;
+                next.limit_started_at = None;
+            }
+            events.push(with(
+                event(&next, Some(p), EventType::Reworked, from, now),
+                note,
+                &[
+                    ("passed", "false".into()),
+                    ("rework_count", next.rework_count.to_string()),
+                    ("due_at", next.due_at.map(|d| d.to_rfc3339()).unwrap_or_default()),
+                ],
+            ));
+        }
+        Command::Cancel { reason } => {
+            events.push(with(event(&next, Some(p), EventType::Cancelled, from, now), Some(reason), &[]));
+        }
+        Command::RequestExtension { id, hours, reason } => {
+            let request = ExtensionRequest {
+                id,
+                case_id: case.id,
+                hours,
+                reason: reason.clone(),
+                state: ExtensionState::Pending,
+                requested_by: p.user_id(),
+                requested_at: now,
+                decided_by: None,
+                decided_at: None,
+            };
+            next.pending_extension = Some(request.clone());
+            extension = Some(request);
+            events.push(with(
+                event(&next, Some(p), EventType::ExtensionRequested, from, now),
+                Some(reason),
+                &[("extension_request_id", id.to_string()), ("hours", hours.to_string())],
+            ));
+        }
+        Command::DecideExtension { decision, note } => {
+            let mut request =
+                next.pending_extension.take().ok_or_else(|| StepError::Conflict("no pending request".into()))?;
+            if request.id != decision.request_id {
+                return Err(StepError::Conflict("that extension request is not the pending one".into()));
+            }
+            request.state = if decision.approved { ExtensionState::Approved } else { ExtensionState::Refused };
+            request.decided_by = p.user_id();
+            request.decided_at = Some(now);
+            if decision.approved {
+                if let (Some(start), Some(due)) = (next.limit_started_at, next.due_at) {
+                    let due = due + chrono::Duration::hours(i64::from(request.hours));
+                    next.due_at = Some(due);
+                    next.warn_at = Some(warn_at(start, due));
+                }
+            }
+            events.push(with(
+                event(&next, Some(p), EventType::ExtensionDecided, from, now),
+                note,
+                &[
+                    ("extension_request_id", request.id.to_string()),
+                    ("approved", decision.approved.to_string()),
+                    ("due_at", next.due_at.map(|d| d.to_rfc3339()).unwrap_or_default()),
+                ],
+            ));
+            extension = Some(request);
+        }
+        Command::Comment { text, internal } => {
+            let mut e = with(event(&next, Some(p), EventType::Commented, from, now), Some(text), &[]);
+            e.internal = internal;
+            events.push(e);
+        }
+        Command::Correct { category, priority, grid, location, description } => {
+            let mut changes = Vec::new();
+            if let Some(c) = category {
+                changes.push(("category_code", c.code.clone()));
+                next.category_code = c.code;
+                if next.status == CaseStatus::Accepted {
+                    next.suggested_department_id = ctx.route;
+                    changes.push(("suggested_department_id", opt(ctx.route)));
+                }
+            }
+            if let Some(pr) = priority {
+                next.priority = pr;
+                changes.push(("priority", pr.as_str().into()));
+            }
+            if let Some((grid_id, grid_path)) = grid {
+                if !grid_path.starts_with(&next.owner_path) {
+                    return Err(invalid("/grid_id", "the grid is outside the owning unit"));
+                }
+                next.grid_id = grid_id;
+                next.grid_path = grid_path;
+                changes.push(("grid_id", grid_id.to_string()));
+            }
+            if let Some(l) = location {
+                next.location = l;
+                changes.push(("location", format!("{},{}", l.lat, l.lon)));
+            }
+            if let Some(d) = description {
+                next.description = d;
+                changes.push(("description", next.description.clone()));
+            }
+            if changes.is_empty() {
+                return Err(invalid("", "nothing to correct"));
+            }
+            events.push(with(event(&next, Some(p), EventType::Corrected, from, now), None, &changes));
+        }
+    }
+    next.updated_at = now;
+    next.version += 1;
+    Ok(Outcome { case: next, events, extension })
+}
+
+/// What a report needs besides the report itself.
+pub struct ReportContext<'a> {
+    pub principal: &'a Principal,
+    pub now: DateTime<Utc>,
+    pub category: &'a Category,
+    pub grid: &'a OrgUnit,
+    /// The community containing the grid: the case's first owner.
+    pub owner: &'a OrgUnit,
+    pub route: Option<Uuid>,
+    pub number: String,
+}
+
+/// Whether `p` may report in `grid`, and whether as its grid worker.
+fn may_report_in(p: &Principal, grid: &OrgUnit) -> Option<bool> {
+    let as_worker = p
+        .grants
+        .iter()
+        .any(|g| g.role == Role::GridWorker && matches!(&g.scope, Scope::Unit { id, .. } if *id == grid.id));
+    let as_dispatcher = p.grants.iter().any(|g| {
+        g.role == Role::Dispatcher
+            && matches!(&g.scope, Scope::Unit { path, .. } if grid.path.starts_with(path.as_str()))
+    });
+    (as_worker || as_dispatcher).then_some(as_worker)
+}
+
+/// Whether `p` may report at all (a grid worker, a dispatcher, or a key with such a role).
+pub fn may_report(p: &Principal) -> bool {
+    p.grants.iter().any(|g| matches!(g.role, Role::GridWorker | Role::Dispatcher))
+}
+
+/// The case a report creates, with its first events: reported, and where the
+/// category says so accepted and dispatched by the platform.
+///
+/// # Errors
+/// 403 for a caller who may not report; 422 on `grid_pointer` outside his scope.
+pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Result<Outcome, StepError> {
+    let p = ctx.principal;
+    if !may_report(p) {
+        return Err(StepError::Forbidden("you may not report cases".into()));
+    }
+    let Some(as_worker) = may_report_in(p, ctx.grid) else {
+        return Err(invalid(grid_pointer, "is outside the area you may report in"));
+    };
+    let (user, key) = match &p.actor {
+        Actor::User { id, .. } => (Some(*id), None),
+        Actor::ApiKey { id, .. } => (None, Some(*id)),
+    };
+    let now = ctx.now;
+    let mut case = Case {
+        id: new.id,
+        number: ctx.number.clone(),
+        status: CaseStatus::Reported,
+        category_code: new.category_code,
+        priority: new.priority,
+        description: new.description,
+        location: new.location,
+        address: new.address,
+        grid_id: ctx.grid.id,
+        grid_path: ctx.grid.path.clone(),
+        owner_unit_id: ctx.owner.id,
+        owner_path: ctx.owner.path.clone(),
+        suggested_department_id: None,
+        lead_department_id: None,
+        assisting_department_ids: Vec::new(),
+        department_history: Vec::new(),
+        handler_user_id: None,
+        reporter_user_id: user,
+        reporter_api_key_id: key,
+        reported_by_grid_worker: as_worker,
+        source: new.source,
+        resident: new.resident,
+        resolved_on_site: new.resolved_on_site.is_some(),
+        limit_started_at: None,
+        due_at: None,
+        warn_at: None,
+        resolved_at: None,
+        rework_count: 0,
+        pending_extension: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut events = Vec::new();
+    let mut reported = event(&case, Some(p), EventType::Reported, CaseStatus::Reported, now);
+    reported.from_status = None;
+    events.push(reported);
+    let wf = WorkflowContext { principal: p, now, category: ctx.category, route: ctx.route };
+    if let Some(note) = new.resolved_on_site {
+        case.status = CaseStatus::Resolved;
+        case.resolved_at = Some(now);
+        events.push(with(
+            event(&case, Some(p), EventType::Resolved, CaseStatus::Reported, now),
+            Some(note),
+            &[("resolved_on_site", "true".into())],
+        ));
+    } else if as_worker && ctx.category.auto_accept {
+        accept(&mut case, None, &wf, &mut events);
+    }
+    Ok(Outcome { case, events, extension: None })
+}

@@ -1,0 +1,288 @@
+//! Categories, cases, steps and timelines.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeLimitView {
+    /// `normal` or `urgent`.
+    pub priority: String,
+    pub amount: u32,
+    /// `natural_hours` (working hours and days come later).
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CategoryView {
+    pub code: String,
+    /// The 大类 of a 小类; `null` for a 大类.
+    pub parent_code: Option<String>,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The kind of department its cases go to.
+    pub department_kind: String,
+    pub time_limits: Vec<TimeLimitView>,
+    /// A grid worker's report is accepted at once.
+    pub auto_accept: bool,
+    /// An accepted case is dispatched at once to the routed department (网上推送).
+    pub auto_dispatch: bool,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCategory {
+    pub code: String,
+    #[serde(default)]
+    pub parent_code: Option<String>,
+    pub name_zh: String,
+    pub name_en: String,
+    pub department_kind: String,
+    pub time_limits: Vec<TimeLimitView>,
+    #[serde(default)]
+    pub auto_accept: bool,
+    #[serde(default)]
+    pub auto_dispatch: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCategory {
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    pub department_kind: Option<String>,
+    pub time_limits: Option<Vec<TimeLimitView>>,
+    pub auto_accept: Option<bool>,
+    pub auto_dispatch: Option<bool>,
+    /// `false` retires the category: no new reports, existing cases keep it.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResidentView {
+    pub name: String,
+    /// Masked (`138****5678`) for all but the owning unit's dispatchers and the handler.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnSite {
+    /// What the grid worker did.
+    pub note: String,
+}
+
+/// A report (上报).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportCase {
+    /// A UUID the app chose (offline reports); the server makes one otherwise.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub category_code: String,
+    pub description: String,
+    /// `normal` or `urgent`.
+    pub priority: String,
+    pub location: Location,
+    pub address: String,
+    /// Otherwise the grid containing `location`.
+    #[serde(default)]
+    pub grid_id: Option<Uuid>,
+    /// `grid_worker`, `hotline`, `sensor`, `citizen` or `integration`.
+    pub source: String,
+    /// The resident on whose behalf the case is reported.
+    #[serde(default)]
+    pub resident: Option<ResidentView>,
+    /// A matter the reporter settled himself: the case starts `resolved`.
+    #[serde(default)]
+    pub resolved_on_site: Option<OnSite>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExtensionView {
+    pub id: Uuid,
+    pub hours: u32,
+    pub reason: String,
+    pub requested_by: Option<Uuid>,
+    pub requested_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CaseView {
+    pub id: Uuid,
+    /// Readable, e.g. `2026-000123`; gaps are possible.
+    pub number: String,
+    /// `reported`, `accepted`, `rejected`, `dispatched`, `in_progress`,
+    /// `resolved`, `closed` or `cancelled`.
+    pub status: String,
+    pub category_code: String,
+    pub priority: String,
+    pub description: String,
+    pub location: Location,
+    pub address: String,
+    pub grid_id: Uuid,
+    /// The unit that acts on the case: its community, or above after escalation.
+    pub owner_unit_id: Uuid,
+    /// Where routing sends the case.
+    pub suggested_department_id: Option<Uuid>,
+    pub lead_department_id: Option<Uuid>,
+    pub assisting_department_ids: Vec<Uuid>,
+    pub handler_user_id: Option<Uuid>,
+    pub reporter_user_id: Option<Uuid>,
+    pub source: String,
+    pub resident: Option<ResidentView>,
+    pub resolved_on_site: bool,
+    pub due_at: Option<DateTime<Utc>>,
+    /// `none`, `ok`, `warning` (past 80% of the time) or `overdue`.
+    pub time_limit_status: String,
+    pub rework_count: i32,
+    pub pending_extension: Option<ExtensionView>,
+    /// Also the `ETag`; send it as `If-Match` to act only on this version.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The steps the caller may take now: `accept`, `reject`, `escalate`,
+    /// `dispatch`, `return`, `start`, `resolve`, `verify`, `cancel`,
+    /// `extension-requests`, `extension-decision`, `comments`, `update`.
+    pub allowed_actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseListQuery {
+    pub status: Option<String>,
+    /// `none`, `ok`, `warning` or `overdue`.
+    pub time_limit_status: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1 to 200; default 50.
+    pub limit: Option<u32>,
+}
+
+/// Corrections before dispatch; each is an event.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCase {
+    pub category_code: Option<String>,
+    pub priority: Option<String>,
+    pub grid_id: Option<Uuid>,
+    pub location: Option<Location>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    pub reason: String,
+    /// The case this one repeats.
+    #[serde(default)]
+    pub duplicate_of: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dispatch {
+    pub lead_department_id: Uuid,
+    /// Departments that help (协同处理); they see and comment on the case.
+    #[serde(default)]
+    pub assisting_department_ids: Vec<Uuid>,
+    /// A member of the lead department's staff.
+    #[serde(default)]
+    pub handler_user_id: Option<Uuid>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resolution {
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Verification {
+    /// `true` closes the case; `false` sends it back for rework (返工).
+    pub passed: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRequestBody {
+    /// 1 to 720.
+    pub hours: u32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecision {
+    pub approved: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    pub text: String,
+    /// Internal comments are never shown to citizens or integrations.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventActorView {
+    /// `user`, `api_key` or `system`.
+    pub kind: String,
+    pub id: Option<Uuid>,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CaseEventView {
+    /// The event's place in the global change sequence.
+    pub seq: i64,
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub actor: EventActorView,
+    pub at: DateTime<Utc>,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+    pub internal: bool,
+    /// What changed: field → new value.
+    pub changes: BTreeMap<String, String>,
+}

@@ -1,0 +1,284 @@
+//! Case rows and their conversion; shared by both backends.
+
+use std::collections::BTreeMap;
+
+use gridline_domain::{
+    cases::{
+        Case, CaseEvent, CaseStatus, Category, EventActor, EventType, ExtensionRequest, ExtensionState, Priority,
+        Resident, Source, TimeLimit, TimeUnit,
+    },
+    geo::Position,
+    org::DepartmentKind,
+    RepoError,
+};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::types::Ts;
+
+fn corrupt(what: &str, value: &str) -> RepoError {
+    RepoError::Unknown(anyhow::anyhow!("stored {what} '{value}' is not valid"))
+}
+
+pub(crate) const CATEGORY_COLUMNS: &str = "code, parent_code, name_zh, name_en, department_kind, time_limits, \
+     auto_accept, auto_dispatch, active, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CategoryRow {
+    code: String,
+    parent_code: Option<String>,
+    name_zh: String,
+    name_en: String,
+    department_kind: String,
+    time_limits: String,
+    auto_accept: bool,
+    auto_dispatch: bool,
+    active: bool,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+pub(crate) fn encode_limits(limits: &[TimeLimit]) -> String {
+    Value::Array(
+        limits
+            .iter()
+            .map(|l| json!({"priority": l.priority.as_str(), "amount": l.amount, "unit": l.unit.as_str()}))
+            .collect(),
+    )
+    .to_string()
+}
+
+fn decode_limits(text: &str) -> Result<Vec<TimeLimit>, RepoError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| RepoError::Unknown(e.into()))?;
+    value
+        .as_array()
+        .ok_or_else(|| corrupt("time limits", text))?
+        .iter()
+        .map(|l| {
+            let parsed = || {
+                Some(TimeLimit {
+                    priority: Priority::parse(l["priority"].as_str()?)?,
+                    amount: u32::try_from(l["amount"].as_u64()?).ok()?,
+                    unit: TimeUnit::parse(l["unit"].as_str()?)?,
+                })
+            };
+            parsed().ok_or_else(|| corrupt("time limit", &l.to_string()))
+        })
+        .collect()
+}
+
+impl TryFrom<CategoryRow> for Category {
+    type Error = RepoError;
+
+    fn try_from(r: CategoryRow) -> Result<Self, RepoError> {
+        Ok(Self {
+            department_kind: DepartmentKind::parse(&r.department_kind)
+                .ok_or_else(|| corrupt("department kind", &r.department_kind))?,
+            time_limits: decode_limits(&r.time_limits)?,
+            code: r.code,
+            parent_code: r.parent_code,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            auto_accept: r.auto_accept,
+            auto_dispatch: r.auto_dispatch,
+            active: r.active,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+pub(crate) const CASE_COLUMNS: &str = "c.id, c.number, c.status, c.category_code, c.priority, c.description, c.lat, \
+     c.lon, c.address, c.grid_id, c.grid_path, c.owner_unit_id, c.owner_path, c.suggested_department_id, \
+     c.lead_department_id, c.assisting_department_ids, c.handler_user_id, c.reporter_user_id, \
+     c.reporter_api_key_id, c.reported_by_grid_worker, c.source, c.resident_name, c.resident_phone, \
+     c.resolved_on_site, c.limit_started_at, c.due_at, c.warn_at, c.resolved_at, c.rework_count, c.version, \
+     c.created_at, c.updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CaseRow {
+    id: Uuid,
+    number: String,
+    status: String,
+    category_code: String,
+    priority: String,
+    description: String,
+    lat: f64,
+    lon: f64,
+    address: String,
+    grid_id: Uuid,
+    grid_path: String,
+    owner_unit_id: Uuid,
+    owner_path: String,
+    suggested_department_id: Option<Uuid>,
+    lead_department_id: Option<Uuid>,
+    assisting_department_ids: String,
+    handler_user_id: Option<Uuid>,
+    reporter_user_id: Option<Uuid>,
+    reporter_api_key_id: Option<Uuid>,
+    reported_by_grid_worker: bool,
+    source: String,
+    resident_name: Option<String>,
+    resident_phone: Option<String>,
+    resolved_on_site: bool,
+    limit_started_at: Option<Ts>,
+    due_at: Option<Ts>,
+    warn_at: Option<Ts>,
+    resolved_at: Option<Ts>,
+    rework_count: i32,
+    version: i64,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+pub(crate) fn join_ids(ids: &[Uuid]) -> String {
+    ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")
+}
+
+impl CaseRow {
+    /// The case, given its department history and pending extension request.
+    pub(crate) fn into_case(
+        self,
+        department_history: Vec<Uuid>,
+        pending_extension: Option<ExtensionRequest>,
+    ) -> Result<Case, RepoError> {
+        let assisting = self
+            .assisting_department_ids
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Uuid::parse_str(s).map_err(|_| corrupt("department id", s)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Case {
+            id: self.id,
+            number: self.number,
+            status: CaseStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
+            category_code: self.category_code,
+            priority: Priority::parse(&self.priority).ok_or_else(|| corrupt("priority", &self.priority))?,
+            description: self.description,
+            location: Position { lon: self.lon, lat: self.lat },
+            address: self.address,
+            grid_id: self.grid_id,
+            grid_path: self.grid_path,
+            owner_unit_id: self.owner_unit_id,
+            owner_path: self.owner_path,
+            suggested_department_id: self.suggested_department_id,
+            lead_department_id: self.lead_department_id,
+            assisting_department_ids: assisting,
+            department_history,
+            handler_user_id: self.handler_user_id,
+            reporter_user_id: self.reporter_user_id,
+            reporter_api_key_id: self.reporter_api_key_id,
+            reported_by_grid_worker: self.reported_by_grid_worker,
+            source: Source::parse(&self.source).ok_or_else(|| corrupt("source", &self.source))?,
+            resident: self.resident_name.map(|name| Resident { name, phone: self.resident_phone }),
+            resolved_on_site: self.resolved_on_site,
+            limit_started_at: self.limit_started_at.map(|t| t.0),
+            due_at: self.due_at.map(|t| t.0),
+            warn_at: self.warn_at.map(|t| t.0),
+            resolved_at: self.resolved_at.map(|t| t.0),
+            rework_count: self.rework_count,
+            pending_extension,
+            version: self.version,
+            created_at: self.created_at.0,
+            updated_at: self.updated_at.0,
+        })
+    }
+
+    pub(crate) fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+pub(crate) const EVENT_COLUMNS: &str =
+    "seq, id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, to_status, note, internal, changes";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    seq: i64,
+    id: Uuid,
+    case_id: Uuid,
+    #[sqlx(rename = "type")]
+    kind: String,
+    actor_kind: String,
+    actor_id: Option<Uuid>,
+    actor_label: String,
+    at: Ts,
+    from_status: Option<String>,
+    to_status: String,
+    note: Option<String>,
+    internal: bool,
+    changes: String,
+}
+
+impl TryFrom<EventRow> for CaseEvent {
+    type Error = RepoError;
+
+    fn try_from(r: EventRow) -> Result<Self, RepoError> {
+        let actor = match (r.actor_kind.as_str(), r.actor_id) {
+            ("user", Some(id)) => EventActor::User { id, label: r.actor_label },
+            ("api_key", Some(id)) => EventActor::ApiKey { id, label: r.actor_label },
+            _ => EventActor::System,
+        };
+        let status = |s: &str| CaseStatus::parse(s).ok_or_else(|| corrupt("status", s));
+        Ok(Self {
+            seq: r.seq,
+            id: r.id,
+            case_id: r.case_id,
+            event_type: EventType::parse(&r.kind).ok_or_else(|| corrupt("event type", &r.kind))?,
+            actor,
+            at: r.at.0,
+            from_status: r.from_status.as_deref().map(status).transpose()?,
+            to_status: status(&r.to_status)?,
+            note: r.note,
+            internal: r.internal,
+            changes: serde_json::from_str::<BTreeMap<String, String>>(&r.changes)
+                .map_err(|e| RepoError::Unknown(e.into()))?,
+        })
+    }
+}
+
+pub(crate) fn actor_columns(actor: &EventActor) -> (&'static str, Option<Uuid>, String) {
+    match actor {
+        EventActor::User { id, label } => ("user", Some(*id), label.clone()),
+        EventActor::ApiKey { id, label } => ("api_key", Some(*id), label.clone()),
+        EventActor::System => ("system", None, "system".into()),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ExtensionRow {
+    id: Uuid,
+    case_id: Uuid,
+    hours: i32,
+    reason: String,
+    state: String,
+    requested_by: Option<Uuid>,
+    requested_at: Ts,
+    decided_by: Option<Uuid>,
+    decided_at: Option<Ts>,
+}
+
+pub(crate) const EXTENSION_COLUMNS: &str =
+    "id, case_id, hours, reason, state, requested_by, requested_at, decided_by, decided_at";
+
+impl TryFrom<ExtensionRow> for ExtensionRequest {
+    type Error = RepoError;
+
+    fn try_from(r: ExtensionRow) -> Result<Self, RepoError> {
+        Ok(Self {
+            id: r.id,
+            case_id: r.case_id,
+            hours: u32::try_from(r.hours).map_err(|_| corrupt("hours", &r.hours.to_string()))?,
+            reason: r.reason,
+            state: ExtensionState::parse(&r.state).ok_or_else(|| corrupt("extension state", &r.state))?,
+            requested_by: r.requested_by,
+            requested_at: r.requested_at.0,
+            decided_by: r.decided_by,
+            decided_at: r.decided_at.map(|t| t.0),
+        })
+    }
+}
+
+pub(crate) fn changes_json(changes: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(changes).unwrap_or_else(|_| "{}".into())
+}

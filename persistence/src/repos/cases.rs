@@ -1,0 +1,402 @@
+macro_rules! case_repo {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl gridline_domain::ports::CaseRepo for $store {
+            async fn categories(&self) -> Result<Vec<gridline_domain::cases::Category>, gridline_domain::RepoError> {
+                let sql = format!(
+                    "SELECT {} FROM categories ORDER BY COALESCE(parent_code, code), parent_code IS NOT NULL, code",
+                    $crate::case_rows::CATEGORY_COLUMNS
+                );
+                sqlx::query_as::<_, $crate::case_rows::CategoryRow>(&sql)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err($crate::errors::map_sqlx)?
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect()
+            }
+
+            async fn category(&self, code: &str) -> Result<Option<gridline_domain::cases::Category>, gridline_domain::RepoError> {
+                let sql = format!("SELECT {} FROM categories WHERE code = $1", $crate::case_rows::CATEGORY_COLUMNS);
+                sqlx::query_as::<_, $crate::case_rows::CategoryRow>(&sql)
+                    .bind(code)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err($crate::errors::map_sqlx)?
+                    .map(TryInto::try_into)
+                    .transpose()
+            }
+
+            async fn save_category(
+                &self,
+                category: &gridline_domain::cases::Category,
+                create: bool,
+                audit: gridline_domain::audit::NewAuditEntry,
+            ) -> Result<(), gridline_domain::RepoError> {
+                use $crate::errors::map_sqlx;
+                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+                Self::write_category(&mut tx, category, create).await?;
+                $crate::repos::insert_audit!(tx, &audit)?;
+                tx.commit().await.map_err(map_sqlx)
+            }
+
+            async fn install_categories(
+                &self,
+                defaults: &[gridline_domain::cases::Category],
+            ) -> Result<(), gridline_domain::RepoError> {
+                use $crate::errors::map_sqlx;
+                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM categories")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_sqlx)?;
+                if count > 0 {
+                    return Ok(());
+                }
+                for category in defaults {
+                    Self::write_category(&mut tx, category, true).await?;
+                }
+                match tx.commit().await.map_err(map_sqlx) {
+                    // Another node installed them first.
+                    Err(gridline_domain::RepoError::Duplicate { .. }) => Ok(()),
+                    other => other,
+                }
+            }
+
+            async fn next_case_number(&self) -> Result<i64, gridline_domain::RepoError> {
+                self.take_case_number().await
+            }
+
+            async fn create_case(
+                &self,
+                outcome: &gridline_domain::cases::Outcome,
+            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+                use $crate::errors::map_sqlx;
+                let c = &outcome.case;
+                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+                sqlx::query(
+                    "INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, \
+                     grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
+                     assisting_department_ids, handler_user_id, reporter_user_id, reporter_api_key_id, \
+                     reported_by_grid_worker, source, resident_name, resident_phone, resolved_on_site, \
+                     limit_started_at, due_at, warn_at, resolved_at, rework_count, version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)",
+                )
+                .bind(c.id)
+                .bind(&c.number)
+                .bind(c.status.as_str())
+                .bind(&c.category_code)
+                .bind(c.priority.as_str())
+                .bind(&c.description)
+                .bind(c.location.lat)
+                .bind(c.location.lon)
+                .bind(&c.address)
+                .bind(c.grid_id)
+                .bind(&c.grid_path)
+                .bind(c.owner_unit_id)
+                .bind(&c.owner_path)
+                .bind(c.suggested_department_id)
+                .bind(c.lead_department_id)
+                .bind($crate::case_rows::join_ids(&c.assisting_department_ids))
+                .bind(c.handler_user_id)
+                .bind(c.reporter_user_id)
+                .bind(c.reporter_api_key_id)
+                .bind(c.reported_by_grid_worker)
+                .bind(c.source.as_str())
+                .bind(c.resident.as_ref().map(|r| r.name.clone()))
+                .bind(c.resident.as_ref().and_then(|r| r.phone.clone()))
+                .bind(c.resolved_on_site)
+                .bind(c.limit_started_at.map($crate::types::Ts))
+                .bind(c.due_at.map($crate::types::Ts))
+                .bind(c.warn_at.map($crate::types::Ts))
+                .bind(c.resolved_at.map($crate::types::Ts))
+                .bind(c.rework_count)
+                .bind(c.version)
+                .bind($crate::types::Ts(c.created_at))
+                .bind($crate::types::Ts(c.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match map_sqlx(e) {
+                    gridline_domain::RepoError::Duplicate { constraint } if constraint == "cases_id" => {
+                        gridline_domain::RepoError::Duplicate { constraint: "cases_pkey".into() }
+                    }
+                    other => other,
+                })?;
+                let events = Self::write_outcome(&mut tx, outcome).await?;
+                tx.commit().await.map_err(map_sqlx)?;
+                Ok(events)
+            }
+
+            async fn case(&self, id: uuid::Uuid) -> Result<Option<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+                let sql = format!("SELECT {} FROM cases c WHERE c.id = $1", $crate::case_rows::CASE_COLUMNS);
+                let Some(row) = sqlx::query_as::<_, $crate::case_rows::CaseRow>(&sql)
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err($crate::errors::map_sqlx)?
+                else {
+                    return Ok(None);
+                };
+                let mut cases = self.complete(vec![row]).await?;
+                Ok(cases.pop())
+            }
+
+            async fn update_case(
+                &self,
+                outcome: &gridline_domain::cases::Outcome,
+                expected_version: i64,
+            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+                use $crate::errors::map_sqlx;
+                let c = &outcome.case;
+                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+                let updated = sqlx::query(
+                    "UPDATE cases SET status = $3, category_code = $4, priority = $5, description = $6, lat = $7, \
+                     lon = $8, grid_id = $9, grid_path = $10, owner_unit_id = $11, owner_path = $12, \
+                     suggested_department_id = $13, lead_department_id = $14, assisting_department_ids = $15, \
+                     handler_user_id = $16, limit_started_at = $17, due_at = $18, warn_at = $19, resolved_at = $20, \
+                     rework_count = $21, version = $22, updated_at = $23 WHERE id = $1 AND version = $2",
+                )
+                .bind(c.id)
+                .bind(expected_version)
+                .bind(c.status.as_str())
+                .bind(&c.category_code)
+                .bind(c.priority.as_str())
+                .bind(&c.description)
+                .bind(c.location.lat)
+                .bind(c.location.lon)
+                .bind(c.grid_id)
+                .bind(&c.grid_path)
+                .bind(c.owner_unit_id)
+                .bind(&c.owner_path)
+                .bind(c.suggested_department_id)
+                .bind(c.lead_department_id)
+                .bind($crate::case_rows::join_ids(&c.assisting_department_ids))
+                .bind(c.handler_user_id)
+                .bind(c.limit_started_at.map($crate::types::Ts))
+                .bind(c.due_at.map($crate::types::Ts))
+                .bind(c.warn_at.map($crate::types::Ts))
+                .bind(c.resolved_at.map($crate::types::Ts))
+                .bind(c.rework_count)
+                .bind(c.version)
+                .bind($crate::types::Ts(c.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?
+                .rows_affected();
+                if updated == 0 {
+                    return Err(gridline_domain::RepoError::Conflict);
+                }
+                if c.pending_extension.is_none() && outcome.extension.is_none() {
+                    // A pending request lapses when the case is returned or resolved.
+                    sqlx::query(
+                        "UPDATE case_extension_requests SET state = 'refused', decided_at = $2 \
+                         WHERE case_id = $1 AND state = 'pending'",
+                    )
+                    .bind(c.id)
+                    .bind($crate::types::Ts(c.updated_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_sqlx)?;
+                }
+                let events = Self::write_outcome(&mut tx, outcome).await?;
+                tx.commit().await.map_err(map_sqlx)?;
+                Ok(events)
+            }
+
+            async fn cases(
+                &self,
+                scope: &gridline_domain::cases::CaseScope,
+                filter: &gridline_domain::ports::CaseFilter,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+                use $crate::case_query::Arg;
+                let (where_sql, args) = $crate::case_query::list_where(scope, filter, now);
+                let sql = format!(
+                    "SELECT {} FROM cases c WHERE {where_sql} ORDER BY c.created_at DESC, c.id DESC LIMIT {}",
+                    $crate::case_rows::CASE_COLUMNS,
+                    filter.limit.clamp(1, 500)
+                );
+                let mut query = sqlx::query_as::<_, $crate::case_rows::CaseRow>(&sql);
+                for arg in args {
+                    query = match arg {
+                        Arg::Uuid(v) => query.bind(v),
+                        Arg::Text(v) => query.bind(v),
+                        Arg::Ts(v) => query.bind(v),
+                    };
+                }
+                let rows = query.fetch_all(self.reader()).await.map_err($crate::errors::map_sqlx)?;
+                self.complete(rows).await
+            }
+
+            async fn case_events(
+                &self,
+                case_id: uuid::Uuid,
+            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+                let sql = format!("SELECT {} FROM case_events WHERE case_id = $1 ORDER BY seq", $crate::case_rows::EVENT_COLUMNS);
+                sqlx::query_as::<_, $crate::case_rows::EventRow>(&sql)
+                    .bind(case_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err($crate::errors::map_sqlx)?
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect()
+            }
+        }
+
+        impl $store {
+            async fn write_category(
+                tx: &mut sqlx::Transaction<'_, <$store as $crate::DbType>::Db>,
+                c: &gridline_domain::cases::Category,
+                create: bool,
+            ) -> Result<(), gridline_domain::RepoError> {
+                let sql = if create {
+                    "INSERT INTO categories (code, parent_code, name_zh, name_en, department_kind, time_limits, \
+                     auto_accept, auto_dispatch, active, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                } else {
+                    "UPDATE categories SET parent_code = $2, name_zh = $3, name_en = $4, department_kind = $5, \
+                     time_limits = $6, auto_accept = $7, auto_dispatch = $8, active = $9, updated_at = $11 \
+                     WHERE code = $1 AND created_at = $10"
+                };
+                sqlx::query(sql)
+                    .bind(&c.code)
+                    .bind(&c.parent_code)
+                    .bind(&c.name_zh)
+                    .bind(&c.name_en)
+                    .bind(c.department_kind.as_str())
+                    .bind($crate::case_rows::encode_limits(&c.time_limits))
+                    .bind(c.auto_accept)
+                    .bind(c.auto_dispatch)
+                    .bind(c.active)
+                    .bind($crate::types::Ts(c.created_at))
+                    .bind($crate::types::Ts(c.updated_at))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| match $crate::errors::map_sqlx(e) {
+                        gridline_domain::RepoError::Duplicate { .. } => {
+                            gridline_domain::RepoError::Duplicate { constraint: "categories_code".into() }
+                        }
+                        other => other,
+                    })?;
+                Ok(())
+            }
+
+            /// Department history, the extension request and the events of an outcome.
+            async fn write_outcome(
+                tx: &mut sqlx::Transaction<'_, <$store as $crate::DbType>::Db>,
+                outcome: &gridline_domain::cases::Outcome,
+            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+                use $crate::errors::map_sqlx;
+                let c = &outcome.case;
+                for department in &c.department_history {
+                    sqlx::query(
+                        "INSERT INTO case_departments (case_id, department_id, first_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (case_id, department_id) DO NOTHING",
+                    )
+                    .bind(c.id)
+                    .bind(department)
+                    .bind($crate::types::Ts(c.updated_at))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_sqlx)?;
+                }
+                if let Some(r) = &outcome.extension {
+                    sqlx::query(
+                        "INSERT INTO case_extension_requests (id, case_id, hours, reason, state, requested_by, \
+                         requested_at, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (id) DO UPDATE SET state = excluded.state, decided_by = excluded.decided_by, \
+                         decided_at = excluded.decided_at",
+                    )
+                    .bind(r.id)
+                    .bind(r.case_id)
+                    .bind(i32::try_from(r.hours).unwrap_or(i32::MAX))
+                    .bind(&r.reason)
+                    .bind(r.state.as_str())
+                    .bind(r.requested_by)
+                    .bind($crate::types::Ts(r.requested_at))
+                    .bind(r.decided_by)
+                    .bind(r.decided_at.map($crate::types::Ts))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_sqlx)?;
+                }
+                let mut written = Vec::with_capacity(outcome.events.len());
+                for e in &outcome.events {
+                    let (kind, actor_id, label) = $crate::case_rows::actor_columns(&e.actor);
+                    let seq: i64 = sqlx::query_scalar(
+                        "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, \
+                         from_status, to_status, note, internal, changes) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
+                    )
+                    .bind(e.id)
+                    .bind(e.case_id)
+                    .bind(e.event_type.as_str())
+                    .bind(kind)
+                    .bind(actor_id)
+                    .bind(label)
+                    .bind($crate::types::Ts(e.at))
+                    .bind(e.from_status.map(|s| s.as_str()))
+                    .bind(e.to_status.as_str())
+                    .bind(&e.note)
+                    .bind(e.internal)
+                    .bind($crate::case_rows::changes_json(&e.changes))
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(map_sqlx)?;
+                    let mut e = e.clone();
+                    e.seq = seq;
+                    written.push(e);
+                }
+                Ok(written)
+            }
+
+            /// Adds department history and pending extension requests to rows.
+            async fn complete(
+                &self,
+                rows: Vec<$crate::case_rows::CaseRow>,
+            ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+                use std::collections::HashMap;
+                use $crate::errors::map_sqlx;
+                if rows.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let ids: Vec<uuid::Uuid> = rows.iter().map($crate::case_rows::CaseRow::id).collect();
+                let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT case_id, department_id FROM case_departments WHERE case_id IN ({placeholders}) \
+                     ORDER BY first_at, department_id"
+                );
+                let mut query = sqlx::query_as::<_, (uuid::Uuid, uuid::Uuid)>(&sql);
+                for id in &ids {
+                    query = query.bind(*id);
+                }
+                let mut history: HashMap<uuid::Uuid, Vec<uuid::Uuid>> = HashMap::new();
+                for (case_id, department_id) in query.fetch_all(self.reader()).await.map_err(map_sqlx)? {
+                    history.entry(case_id).or_default().push(department_id);
+                }
+                let sql = format!(
+                    "SELECT {} FROM case_extension_requests WHERE state = 'pending' AND case_id IN ({placeholders})",
+                    $crate::case_rows::EXTENSION_COLUMNS
+                );
+                let mut query = sqlx::query_as::<_, $crate::case_rows::ExtensionRow>(&sql);
+                for id in &ids {
+                    query = query.bind(*id);
+                }
+                let mut pending: HashMap<uuid::Uuid, gridline_domain::cases::ExtensionRequest> = HashMap::new();
+                for row in query.fetch_all(self.reader()).await.map_err(map_sqlx)? {
+                    let request: gridline_domain::cases::ExtensionRequest = row.try_into()?;
+                    pending.insert(request.case_id, request);
+                }
+                rows.into_iter()
+                    .map(|row| {
+                        let id = row.id();
+                        row.into_case(history.remove(&id).unwrap_or_default(), pending.remove(&id))
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+pub(crate) use case_repo;
