@@ -77,6 +77,7 @@ impl ApiError {
             Self::Conflict { errors, .. } => problem.with_detail(self.to_string()).with_errors(errors.clone()),
             Self::WrongState { status, allowed } => {
                 let mut problem = problem.with_detail(self.to_string());
+                problem.status = None;
                 problem.extensions.insert("status".into(), serde_json::json!(status));
                 problem.extensions.insert("allowed_actions".into(), serde_json::json!(allowed));
                 problem
@@ -157,7 +158,7 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) | Self::Unavailable(cause) = self {
             tracing::error!(error = %format!("{cause:#}"), code = self.code(), "request failed");
         }
-        let mut response = problem_response(self.problem());
+        let mut response = problem_response(self.status_code(), self.problem());
         match self {
             Self::Unauthorized(_) | Self::InvalidCredentials => {
                 response.headers_mut().insert(
@@ -178,8 +179,7 @@ impl ResponseError for ApiError {
 
 /// A problem+json response. The problem also rides in the response's
 /// extensions so that the problem middleware can add the request id.
-pub fn problem_response(problem: Problem) -> HttpResponse {
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+pub fn problem_response(status: StatusCode, problem: Problem) -> HttpResponse {
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut response = HttpResponse::build(status).content_type(PROBLEM_JSON).body(body);
     response.extensions_mut().insert(problem);

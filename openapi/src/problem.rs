@@ -11,7 +11,12 @@ pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: String,
     pub title: String,
-    pub status: u16,
+    /// The HTTP status. One exception, set by the workflow contract: a 409
+    /// `invalid_state` carries the case's status here (`"reported"`, …)
+    /// beside `allowed_actions`; its HTTP status is in the status line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u16)]
+    pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Stable machine-readable code, e.g. `validation_failed`, `not_found`.
@@ -55,7 +60,7 @@ impl Problem {
         Self {
             type_uri: format!("urn:gridline:problem:{code}"),
             title: title.into(),
-            status,
+            status: Some(status),
             detail: None,
             code: code.to_owned(),
             request_id: None,

@@ -97,3 +97,15 @@ pub fn with_database(url: &str, name: &str) -> String {
         None => format!("{base}/{name}"),
     }
 }
+
+/// Runs one SQL statement straight against a test database, bypassing the
+/// server: for checking what the database itself refuses.
+pub async fn execute_raw(url: &str, sql: &str) -> Result<u64, String> {
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.map_err(|e| e.to_string())?;
+        conn.execute(sql).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+    } else {
+        let mut conn = PgConnection::connect(url).await.map_err(|e| e.to_string())?;
+        conn.execute(sql).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+    }
+}

@@ -52,11 +52,13 @@ pub(crate) async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) ->
     let allowed = routes.allowed(req.path());
     if allowed.is_empty() {
         return problem_response(
+            actix_web::http::StatusCode::NOT_FOUND,
             Problem::new(404, "not_found", "Not Found").with_detail(format!("no resource at {}", req.path())),
         );
     }
     let allow = allowed.join(", ");
     let mut response = problem_response(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
         Problem::new(405, "method_not_allowed", "Method Not Allowed")
             .with_detail(format!("{} is not allowed here; allowed: {allow}", req.method())),
     );

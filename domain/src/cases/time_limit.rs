@@ -55,3 +55,74 @@ pub(crate) fn warn_at(start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc>
     let span = (due - start).num_microseconds().unwrap_or(0) as f64;
     start + chrono::Duration::microseconds((span * WARNING_SHARE) as i64)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::{
+        cases::{Priority, Source, TimeLimit, TimeUnit},
+        geo::Position,
+    };
+
+    fn dispatched_at(start: DateTime<Utc>, hours: u32) -> Case {
+        let due = TimeLimit { priority: Priority::Normal, amount: hours, unit: TimeUnit::NaturalHours }.due(start);
+        Case {
+            id: Uuid::nil(),
+            number: "2026-000001".into(),
+            status: CaseStatus::Dispatched,
+            category_code: "sanitation".into(),
+            priority: Priority::Normal,
+            description: String::new(),
+            location: Position { lon: 116.4, lat: 39.9 },
+            address: String::new(),
+            grid_id: Uuid::nil(),
+            grid_path: "/".into(),
+            owner_unit_id: Uuid::nil(),
+            owner_path: "/".into(),
+            suggested_department_id: None,
+            lead_department_id: None,
+            assisting_department_ids: Vec::new(),
+            department_history: Vec::new(),
+            handler_user_id: None,
+            reporter_user_id: None,
+            reporter_api_key_id: None,
+            reported_by_grid_worker: true,
+            source: Source::GridWorker,
+            resident: None,
+            resolved_on_site: false,
+            limit_started_at: Some(start),
+            due_at: Some(due),
+            warn_at: Some(warn_at(start, due)),
+            resolved_at: None,
+            rework_count: 0,
+            pending_extension: None,
+            version: 1,
+            created_at: start,
+            updated_at: start,
+        }
+    }
+
+    #[test]
+    fn warning_past_eighty_percent_and_overdue_past_due() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0).unwrap();
+        let case = dispatched_at(start, 10);
+        assert_eq!(case.due_at, Some(start + Duration::hours(10)));
+        assert_eq!(case.time_limit_status(start + Duration::hours(7)), TimeLimitStatus::Ok);
+        assert_eq!(case.time_limit_status(start + Duration::hours(8)), TimeLimitStatus::Warning);
+        assert_eq!(case.time_limit_status(start + Duration::hours(10)), TimeLimitStatus::Overdue);
+    }
+
+    #[test]
+    fn a_case_resolved_in_time_stays_on_time() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0).unwrap();
+        let mut case = dispatched_at(start, 10);
+        case.status = CaseStatus::Closed;
+        case.resolved_at = Some(start + Duration::hours(2));
+        assert_eq!(case.time_limit_status(start + Duration::days(3)), TimeLimitStatus::Ok);
+        case.status = CaseStatus::Cancelled;
+        assert_eq!(case.time_limit_status(start), TimeLimitStatus::None);
+    }
+}

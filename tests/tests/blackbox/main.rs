@@ -2,6 +2,8 @@
 //! PostgreSQL. `GRIDLINE_TEST_SKIP_PG=1` reports the PostgreSQL half as ignored.
 
 mod access;
+mod allowed_actions;
+mod cases;
 mod errors;
 mod nodes;
 mod operations;
@@ -25,6 +27,8 @@ fn main() {
     all.extend(trials("tokens", tokens::TESTS, BOTH));
     all.extend(trials("org", org::TESTS, BOTH));
     all.extend(trials("access", access::TESTS, BOTH));
+    all.extend(trials("cases", cases::TESTS, BOTH));
+    all.extend(trials("allowed_actions", allowed_actions::TESTS, BOTH));
     all.extend(trials("nodes", nodes::TESTS, POSTGRES_ONLY));
     all.extend(trials("secrets_in_logs", secrets_in_logs::TESTS, BOTH));
     libtest_mimic::run(&args, all).exit();

@@ -1,0 +1,528 @@
+//! The case workflow, black-box, with the demo users: every path to a close,
+//! by exactly the people the table names.
+
+use gridline_tests::{
+    app::{fields_at_fault, problem},
+    database::execute_raw,
+    Ctx, TestApp,
+};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+gridline_tests::tests![
+    a_case_travels_the_happy_path_by_the_people_the_table_names,
+    refusals_are_403_for_the_wrong_person_and_404_for_the_unseen,
+    a_matter_resolved_on_site_is_verified_by_the_dispatcher,
+    a_department_returns_a_case_that_is_not_its_business,
+    a_failed_verification_sends_the_case_back_for_rework,
+    escalation_reaches_the_district_and_no_further,
+    collaborative_dispatch_lets_assisting_departments_see_and_comment,
+    extensions_are_granted_and_refused,
+    the_reporter_cancels_and_final_cases_admit_no_step,
+    routing_suggests_the_nearest_department_and_auto_dispatch_sends_it,
+    the_residents_phone_is_masked_for_all_but_dispatcher_and_handler,
+    reports_outside_the_reporters_area_are_refused,
+    lists_show_each_caller_his_slice_and_filter_by_time_limit,
+    corrections_before_dispatch_are_events,
+    the_timeline_cannot_be_edited,
+    stale_if_match_is_412,
+];
+
+struct People {
+    worker1: String,
+    worker2: String,
+    dc: String,
+    ds: String,
+    dd: String,
+    urban_staff: String,
+    police_staff: String,
+    property_staff: String,
+    leader: String,
+    admin: String,
+    urban: String,
+    police: String,
+    property: String,
+}
+
+async fn people(app: &TestApp) -> People {
+    let admin = app.token("admin").await;
+    People {
+        worker1: app.token("worker1").await,
+        worker2: app.token("worker2").await,
+        dc: app.token("dispatcher_community").await,
+        ds: app.token("dispatcher_street").await,
+        dd: app.token("dispatcher_district").await,
+        urban_staff: app.token("staff_urban").await,
+        police_staff: app.token("staff_police").await,
+        property_staff: app.token("staff_property").await,
+        leader: app.token("leader").await,
+        urban: app.department_id(&admin, "DEMO-URBAN").await,
+        police: app.department_id(&admin, "DEMO-POLICE").await,
+        property: app.department_id(&admin, "DEMO-E-C1-PROPERTY").await,
+        admin,
+    }
+}
+
+fn report(category: &str) -> Value {
+    json!({
+        "category_code": category,
+        "description": "楼道堆物 things piled in the stairwell",
+        "priority": "normal",
+        "location": {"lat": 39.902, "lon": 116.402},
+        "address": "和平路 5 号 2 单元",
+        "source": "grid_worker",
+        "resident": {"name": "王阿姨", "phone": "13812345678"}
+    })
+}
+
+async fn new_case(app: &TestApp, token: &str, body: &Value) -> Value {
+    let res = app.send_as(token, Method::POST, "/api/v1/cases", body).await;
+    assert_eq!(res.status(), 201, "report");
+    res.json().await.unwrap()
+}
+
+/// Takes a step, asserting it works; returns the case after it.
+async fn step(app: &TestApp, token: &str, case: &Value, action: &str, body: Value) -> Value {
+    let res = app
+        .send_as(token, Method::POST, &format!("/api/v1/cases/{}/{action}", case["id"].as_str().unwrap()), &body)
+        .await;
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{action}: {status} {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn try_step(app: &TestApp, token: &str, case: &Value, action: &str, body: Value) -> reqwest::Response {
+    app.send_as(token, Method::POST, &format!("/api/v1/cases/{}/{action}", case["id"].as_str().unwrap()), &body).await
+}
+
+async fn a_case_travels_the_happy_path_by_the_people_the_table_names(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    assert_eq!(case["status"], "reported");
+    assert!(case["number"].as_str().unwrap().len() == 11, "number like 2026-000001: {}", case["number"]);
+    assert_eq!(case["time_limit_status"], "none");
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    assert_eq!(case["status"], "accepted");
+    assert_eq!(case["allowed_actions"], json!(["escalate", "dispatch", "comments", "update"]));
+    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban, "note": "请尽快处理"})).await;
+    assert_eq!(case["status"], "dispatched");
+    assert_eq!(case["lead_department_id"], p.urban.as_str());
+    assert_eq!(case["time_limit_status"], "ok");
+    assert!(case["due_at"].is_string());
+    let case = step(&app, &p.urban_staff, &case, "start", json!({})).await;
+    assert_eq!(case["status"], "in_progress");
+    let case = step(&app, &p.urban_staff, &case, "resolve", json!({"note": "已清理"})).await;
+    assert_eq!(case["status"], "resolved");
+    let case = step(&app, &p.worker1, &case, "verify", json!({"passed": true, "note": "核查通过"})).await;
+    assert_eq!(case["status"], "closed");
+    assert_eq!(case["allowed_actions"], json!([]));
+    assert_eq!(case["version"], 6);
+
+    let events = app.json_as(&p.dc, &format!("/api/v1/cases/{}/events", case["id"].as_str().unwrap())).await;
+    let types: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["reported", "accepted", "dispatched", "started", "resolved", "verified"]);
+    let actors: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["actor"]["label"].as_str().unwrap()).collect();
+    assert_eq!(
+        actors,
+        ["worker1", "dispatcher_community", "dispatcher_community", "staff_urban", "staff_urban", "worker1"]
+    );
+    let seqs: Vec<i64> = events.as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "seq rises: {seqs:?}");
+    assert_eq!(events[2]["note"], "请尽快处理");
+    assert_eq!(events[2]["changes"]["lead_department_id"], p.urban.as_str());
+    assert_eq!(
+        (events[5]["from_status"].as_str(), events[5]["to_status"].as_str()),
+        (Some("resolved"), Some("closed"))
+    );
+    // The urban staff still see the case after closure.
+    assert_eq!(
+        app.get_as(&p.urban_staff, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await.status(),
+        200
+    );
+}
+
+async fn refusals_are_403_for_the_wrong_person_and_404_for_the_unseen(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let body = json!({"lead_department_id": p.urban});
+    problem(try_step(&app, &p.worker1, &case, "dispatch", body.clone()).await, 403).await;
+    problem(try_step(&app, &p.worker2, &case, "dispatch", body.clone()).await, 404).await;
+    problem(try_step(&app, &p.ds, &case, "accept", json!({})).await, 403).await;
+    problem(try_step(&app, &p.leader, &case, "accept", json!({})).await, 403).await;
+    problem(try_step(&app, &p.admin, &case, "accept", json!({})).await, 403).await;
+    // A step the right person may take, but not in this state: 409 naming what is possible.
+    let body409 = problem(try_step(&app, &p.dc, &case, "dispatch", body.clone()).await, 409).await;
+    assert_eq!(body409["code"], "invalid_state");
+    assert_eq!(body409["status"], "reported", "the problem names the case's state");
+    assert_eq!(body409["allowed_actions"], json!(["accept", "reject", "escalate", "comments", "update"]));
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let res = try_step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": uuid::Uuid::new_v4()})).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/lead_department_id"]);
+    let case = step(
+        &app,
+        &p.dc,
+        &case,
+        "dispatch",
+        json!({"lead_department_id": p.urban, "assisting_department_ids": [p.police]}),
+    )
+    .await;
+    problem(try_step(&app, &p.police_staff, &case, "start", json!({})).await, 403).await;
+    let case = step(&app, &p.urban_staff, &case, "start", json!({})).await;
+    problem(try_step(&app, &p.police_staff, &case, "resolve", json!({"note": "x"})).await, 403).await;
+    problem(try_step(&app, &p.property_staff, &case, "resolve", json!({"note": "x"})).await, 404).await;
+    let anonymous = app
+        .request(Method::POST, &format!("/api/v1/cases/{}/resolve", case["id"].as_str().unwrap()))
+        .json(&json!({"note": "x"}))
+        .send()
+        .await
+        .unwrap();
+    problem(anonymous, 401).await;
+}
+
+async fn a_matter_resolved_on_site_is_verified_by_the_dispatcher(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let mut body = report("neighbour_dispute");
+    body["resolved_on_site"] = json!({"note": "当场调解 mediated on the spot"});
+    let case = new_case(&app, &p.worker1, &body).await;
+    assert_eq!(case["status"], "resolved");
+    assert!(case["resolved_on_site"].as_bool().unwrap());
+    assert_eq!(case["allowed_actions"], json!(["comments"]), "the worker may not verify his own resolution");
+    problem(try_step(&app, &p.worker1, &case, "verify", json!({"passed": true})).await, 403).await;
+    let case = step(&app, &p.dc, &case, "verify", json!({"passed": true})).await;
+    assert_eq!(case["status"], "closed");
+
+    // A dispatcher who settles a matter himself does not verify it either.
+    let case = new_case(&app, &p.dc, &body).await;
+    problem(try_step(&app, &p.dc, &case, "verify", json!({"passed": true})).await, 403).await;
+}
+
+async fn a_department_returns_a_case_that_is_not_its_business(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.police})).await;
+    let case =
+        step(&app, &p.police_staff, &case, "return", json!({"reason": "不属于公安职责 not a police matter"})).await;
+    assert_eq!(case["status"], "accepted");
+    assert!(case["lead_department_id"].is_null());
+    assert!(case["due_at"].is_null());
+    let seen: Value = app.json_as(&p.police_staff, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
+    assert_eq!(seen["allowed_actions"], json!(["comments"]), "a department sent the case once keeps seeing it");
+    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
+    assert_eq!(case["status"], "dispatched");
+}
+
+async fn a_failed_verification_sends_the_case_back_for_rework(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
+    let first_due = case["due_at"].clone();
+    let case = step(&app, &p.urban_staff, &case, "start", json!({})).await;
+    let case = step(&app, &p.urban_staff, &case, "resolve", json!({"note": "done"})).await;
+    let case =
+        step(&app, &p.worker1, &case, "verify", json!({"passed": false, "note": "还没清理干净 not clean"})).await;
+    assert_eq!(case["status"], "dispatched");
+    assert_eq!(case["rework_count"], 1);
+    assert_ne!(case["due_at"], first_due, "rework gets a new time limit");
+    let case = step(&app, &p.urban_staff, &case, "start", json!({})).await;
+    let case = step(&app, &p.urban_staff, &case, "resolve", json!({"note": "really done"})).await;
+    let case = step(&app, &p.worker1, &case, "verify", json!({"passed": true})).await;
+    assert_eq!((case["status"].as_str(), case["rework_count"].as_i64()), (Some("closed"), Some(1)));
+}
+
+async fn escalation_reaches_the_district_and_no_further(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let admin = &p.admin;
+    let case = new_case(&app, &p.worker1, &report("illegal_construction")).await;
+    problem(try_step(&app, &p.ds, &case, "accept", json!({})).await, 403).await;
+    let case = step(&app, &p.dc, &case, "escalate", json!({"reason": "涉及多个社区"})).await;
+    assert_eq!(case["owner_unit_id"], app.unit_id(admin, "DEMO-E").await.as_str());
+    problem(try_step(&app, &p.dc, &case, "accept", json!({})).await, 403).await;
+    let case = step(&app, &p.ds, &case, "escalate", json!({"reason": "需区级协调"})).await;
+    assert_eq!(case["owner_unit_id"], app.unit_id(admin, "DEMO").await.as_str());
+    assert!(!case["allowed_actions"].as_array().unwrap().contains(&json!("escalate")));
+    let over = problem(try_step(&app, &p.dd, &case, "escalate", json!({"reason": "?"})).await, 409).await;
+    assert_eq!(over["code"], "conflict");
+    let case = step(&app, &p.dd, &case, "accept", json!({})).await;
+    assert_eq!(case["status"], "accepted");
+}
+
+async fn collaborative_dispatch_lets_assisting_departments_see_and_comment(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let case = step(
+        &app,
+        &p.dc,
+        &case,
+        "dispatch",
+        json!({"lead_department_id": p.urban, "assisting_department_ids": [p.police, p.property]}),
+    )
+    .await;
+    assert_eq!(case["assisting_department_ids"], json!([p.police, p.property]));
+    for token in [&p.police_staff, &p.property_staff] {
+        let seen = app.json_as(token, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
+        assert_eq!(seen["allowed_actions"], json!(["comments"]));
+        let res = try_step(&app, token, &case, "comments", json!({"text": "配合处理 we will help"})).await;
+        assert_eq!(res.status(), 201);
+    }
+    let res =
+        try_step(&app, &p.urban_staff, &case, "comments", json!({"text": "内部：注意安全", "internal": true})).await;
+    assert_eq!(res.status(), 201);
+    let events = app.json_as(&p.dc, &format!("/api/v1/cases/{}/events", case["id"].as_str().unwrap())).await;
+    assert_eq!(events.as_array().unwrap().iter().filter(|e| e["type"] == "commented").count(), 3);
+}
+
+async fn extensions_are_granted_and_refused(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
+    let due = chrono::DateTime::parse_from_rfc3339(case["due_at"].as_str().unwrap()).unwrap();
+    let res =
+        try_step(&app, &p.urban_staff, &case, "extension-requests", json!({"hours": 24, "reason": "等待材料"})).await;
+    assert_eq!(res.status(), 201);
+    let case: Value = res.json().await.unwrap();
+    let rid = case["pending_extension"]["id"].as_str().unwrap().to_owned();
+    assert!(case["allowed_actions"].as_array().unwrap().contains(&json!("comments")));
+    problem(
+        try_step(&app, &p.urban_staff, &case, "extension-requests", json!({"hours": 1, "reason": "again"})).await,
+        409,
+    )
+    .await;
+    problem(
+        try_step(&app, &p.urban_staff, &case, &format!("extension-requests/{rid}/decision"), json!({"approved": true}))
+            .await,
+        403,
+    )
+    .await;
+    let case = step(&app, &p.dc, &case, &format!("extension-requests/{rid}/decision"), json!({"approved": true})).await;
+    let extended = chrono::DateTime::parse_from_rfc3339(case["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(extended - due, chrono::Duration::hours(24));
+    assert!(case["pending_extension"].is_null());
+
+    let res = try_step(&app, &p.urban_staff, &case, "extension-requests", json!({"hours": 48, "reason": "再延"})).await;
+    let case: Value = res.json().await.unwrap();
+    let rid = case["pending_extension"]["id"].as_str().unwrap().to_owned();
+    let case = step(
+        &app,
+        &p.dc,
+        &case,
+        &format!("extension-requests/{rid}/decision"),
+        json!({"approved": false, "note": "不予延期"}),
+    )
+    .await;
+    let still = chrono::DateTime::parse_from_rfc3339(case["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(still, extended, "a refused extension leaves the limit");
+    let res = try_step(&app, &p.urban_staff, &case, "extension-requests", json!({"hours": 0, "reason": "x"})).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/hours"]);
+}
+
+async fn the_reporter_cancels_and_final_cases_admit_no_step(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    problem(try_step(&app, &p.dc, &case, "cancel", json!({"reason": "x"})).await, 403).await;
+    let case = step(&app, &p.worker1, &case, "cancel", json!({"reason": "误报 reported by mistake"})).await;
+    assert_eq!(case["status"], "cancelled");
+    let body = problem(try_step(&app, &p.dc, &case, "accept", json!({})).await, 409).await;
+    assert_eq!(body["status"], "cancelled");
+    assert_eq!(body["allowed_actions"], json!([]));
+    problem(try_step(&app, &p.worker1, &case, "comments", json!({"text": "x"})).await, 409).await;
+
+    let other = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let rejected = step(&app, &p.dc, &other, "reject", json!({"reason": "重复", "duplicate_of": case["id"]})).await;
+    assert_eq!(rejected["status"], "rejected");
+}
+
+async fn routing_suggests_the_nearest_department_and_auto_dispatch_sends_it(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    // Sanitation: auto-accept and auto-dispatch to the only urban management department.
+    let case = new_case(&app, &p.worker1, &report("sanitation")).await;
+    assert_eq!(case["status"], "dispatched");
+    assert_eq!(case["lead_department_id"], p.urban.as_str());
+    let events = app.json_as(&p.dc, &format!("/api/v1/cases/{}/events", case["id"].as_str().unwrap())).await;
+    let by: Vec<(&str, &str)> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap(), e["actor"]["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(by, [("reported", "user"), ("accepted", "system"), ("dispatched", "system")]);
+    // Damaged facility in Heping: auto-accepted, routed to the community's own property company, not dispatched.
+    let case = new_case(&app, &p.worker1, &report("damaged_facility")).await;
+    assert_eq!(case["status"], "accepted");
+    assert_eq!(case["suggested_department_id"], p.property.as_str());
+    // The same in Guangming, which has no property company anywhere up its tree: no suggestion.
+    let mut body = report("damaged_facility");
+    body["location"] = json!({"lat": 39.907, "lon": 116.402});
+    let case = new_case(&app, &p.ds, &body).await;
+    assert_eq!(case["status"], "reported", "a dispatcher's report is not auto-accepted");
+    let dispatcher_c2 = app.token("dispatcher_street").await;
+    let res = try_step(&app, &dispatcher_c2, &case, "accept", json!({})).await;
+    problem(res, 403).await;
+    // A hotline report by a dispatcher waits for acceptance; acceptance routes it.
+    let mut body = report("disorderly_parking");
+    body["source"] = json!("hotline");
+    let case = new_case(&app, &p.dc, &body).await;
+    assert_eq!(case["status"], "reported");
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    assert_eq!(case["status"], "dispatched", "auto_dispatch sends an accepted case at once");
+    assert_eq!(case["lead_department_id"], p.police.as_str());
+}
+
+async fn the_residents_phone_is_masked_for_all_but_dispatcher_and_handler(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    assert_eq!(case["resident"]["phone"], "138****5678", "even the reporter sees it masked");
+    assert_eq!(app.json_as(&p.leader, &path).await["resident"]["phone"], "138****5678");
+    assert_eq!(app.json_as(&p.admin, &path).await["resident"]["phone"], "138****5678");
+    assert_eq!(app.json_as(&p.dc, &path).await["resident"]["phone"], "13812345678");
+    assert_eq!(
+        app.json_as(&p.ds, &path).await["resident"]["phone"],
+        "138****5678",
+        "only the owning unit's dispatchers"
+    );
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let staff_id = app.user_id(&p.admin, "staff_urban").await;
+    step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban, "handler_user_id": staff_id})).await;
+    assert_eq!(app.json_as(&p.urban_staff, &path).await["resident"]["phone"], "13812345678", "the handler");
+    let res = app
+        .send_as(&p.dc, Method::POST, "/api/v1/cases", &{
+            let mut b = report("neighbour_dispute");
+            b["resident"]["phone"] = json!("not a phone");
+            b
+        })
+        .await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/resident/phone"]);
+}
+
+async fn reports_outside_the_reporters_area_are_refused(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let res = app.send_as(&p.worker2, Method::POST, "/api/v1/cases", &report("neighbour_dispute")).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/location"]);
+    let mut body = report("neighbour_dispute");
+    body["grid_id"] = json!(app.unit_id(&p.admin, "DEMO-W-C1-G1").await);
+    let res = app.send_as(&p.worker1, Method::POST, "/api/v1/cases", &body).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/grid_id"]);
+    // A point in no grid: the grid worker's one grid is used.
+    let mut body = report("neighbour_dispute");
+    body["location"] = json!({"lat": 31.23, "lon": 121.47});
+    let case = new_case(&app, &p.worker2, &body).await;
+    assert_eq!(case["grid_id"], app.unit_id(&p.admin, "DEMO-E-C1-G2").await.as_str());
+    // A dispatcher has no one grid: a point in no grid is refused.
+    let res = app.send_as(&p.dc, Method::POST, "/api/v1/cases", &body).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/location"]);
+    problem(app.send_as(&p.leader, Method::POST, "/api/v1/cases", &report("neighbour_dispute")).await, 403).await;
+    problem(app.send_as(&p.urban_staff, Method::POST, "/api/v1/cases", &report("neighbour_dispute")).await, 403).await;
+    let mut bad = report("no_such_category");
+    bad["priority"] = json!("whenever");
+    bad["location"] = json!({"lat": 91, "lon": 116.4});
+    let res = app.send_as(&p.worker1, Method::POST, "/api/v1/cases", &bad).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/category_code", "/priority", "/location/lat"]);
+    let mut with_status = report("neighbour_dispute");
+    with_status["status"] = json!("closed");
+    let res = app.send_as(&p.worker1, Method::POST, "/api/v1/cases", &with_status).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/status"], "a caller may not set the status");
+}
+
+async fn lists_show_each_caller_his_slice_and_filter_by_time_limit(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let mine = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let dispatched = new_case(&app, &p.worker1, &report("sanitation")).await;
+    let mut other = report("neighbour_dispute");
+    other["location"] = json!({"lat": 39.902, "lon": 116.407});
+    new_case(&app, &p.worker2, &other).await;
+    let count = |v: &Value| v["items"].as_array().unwrap().len();
+    assert_eq!(count(&app.json_as(&p.worker1, "/api/v1/cases").await), 2);
+    assert_eq!(count(&app.json_as(&p.worker2, "/api/v1/cases").await), 1);
+    assert_eq!(count(&app.json_as(&p.dc, "/api/v1/cases").await), 3);
+    assert_eq!(count(&app.json_as(&p.leader, "/api/v1/cases").await), 3);
+    assert_eq!(count(&app.json_as(&p.urban_staff, "/api/v1/cases").await), 1);
+    assert_eq!(count(&app.json_as(&p.police_staff, "/api/v1/cases").await), 0);
+    let worker3 = app.token("worker3").await;
+    assert_eq!(count(&app.json_as(&worker3, "/api/v1/cases").await), 0);
+    let ok = app.json_as(&p.dc, "/api/v1/cases?time_limit_status=ok").await;
+    assert_eq!(ok["items"][0]["id"], dispatched["id"]);
+    assert_eq!(count(&ok), 1);
+    assert_eq!(count(&app.json_as(&p.dc, "/api/v1/cases?time_limit_status=none").await), 2);
+    assert_eq!(count(&app.json_as(&p.dc, "/api/v1/cases?time_limit_status=overdue").await), 0);
+    let reported = app.json_as(&p.dc, "/api/v1/cases?status=reported").await;
+    assert_eq!(count(&reported), 2);
+    let page = app.json_as(&p.dc, "/api/v1/cases?limit=2").await;
+    assert_eq!(count(&page), 2);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let rest = app.json_as(&p.dc, &format!("/api/v1/cases?limit=2&cursor={cursor}")).await;
+    assert_eq!(count(&rest), 1);
+    assert!(rest["next_cursor"].is_null());
+    let all: Vec<&Value> = page["items"].as_array().unwrap().iter().chain(rest["items"].as_array().unwrap()).collect();
+    assert!(all.iter().any(|c| c["id"] == mine["id"]));
+    problem(app.get_as(&p.dc, "/api/v1/cases?time_limit_status=late").await, 400).await;
+}
+
+async fn corrections_before_dispatch_are_events(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let res =
+        app.send_as(&p.dc, Method::PATCH, &path, &json!({"category_code": "fire_hazard", "priority": "urgent"})).await;
+    assert_eq!(res.status(), 200);
+    let case: Value = res.json().await.unwrap();
+    assert_eq!((case["category_code"].as_str(), case["priority"].as_str()), (Some("fire_hazard"), Some("urgent")));
+    let g2 = app.unit_id(&p.admin, "DEMO-E-C1-G2").await;
+    let res = app.send_as(&p.dc, Method::PATCH, &path, &json!({"grid_id": g2})).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["grid_id"], g2.as_str());
+    assert_eq!(app.get_as(&p.worker2, &path).await.status(), 200, "the new grid's worker sees it");
+    let g5 = app.unit_id(&p.admin, "DEMO-W-C1-G1").await;
+    let res = app.send_as(&p.dc, Method::PATCH, &path, &json!({"grid_id": g5})).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/grid_id"], "not outside the owning unit");
+    problem(app.send_as(&p.worker1, Method::PATCH, &path, &json!({"description": "x"})).await, 403).await;
+    let events = app.json_as(&p.dc, &format!("{path}/events")).await;
+    let corrected: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["type"] == "corrected").collect();
+    assert_eq!(corrected.len(), 2);
+    assert_eq!(corrected[0]["changes"]["category_code"], "fire_hazard");
+    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
+    problem(app.send_as(&p.dc, Method::PATCH, &path, &json!({"description": "too late"})).await, 409).await;
+}
+
+async fn the_timeline_cannot_be_edited(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    new_case(&app, &p.worker1, &report("sanitation")).await;
+    let update = execute_raw(ctx.database_url(), "UPDATE case_events SET note = 'forged'").await;
+    assert!(update.is_err_and(|e| e.contains("append-only")), "UPDATE refused by the database");
+    let delete = execute_raw(ctx.database_url(), "DELETE FROM case_events").await;
+    assert!(delete.is_err_and(|e| e.contains("append-only")), "DELETE refused by the database");
+    let audit = execute_raw(ctx.database_url(), "DELETE FROM audit_log").await;
+    assert!(audit.is_err_and(|e| e.contains("append-only")));
+}
+
+async fn stale_if_match_is_412(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let url = format!("/api/v1/cases/{}/accept", case["id"].as_str().unwrap());
+    let stale = app.as_bearer(Method::POST, &url, &p.dc).header("if-match", "\"0\"").send().await.unwrap();
+    let body = problem(stale, 412).await;
+    assert_eq!(body["version"], 1);
+    let fresh = app.as_bearer(Method::POST, &url, &p.dc).header("if-match", "\"1\"").send().await.unwrap();
+    assert_eq!(fresh.status(), 200);
+    assert_eq!(fresh.headers()["etag"], "\"2\"");
+}
