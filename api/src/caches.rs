@@ -11,10 +11,19 @@ use crate::state::AppState;
 /// Polls until the task is aborted.
 pub(crate) async fn follow(state: web::Data<AppState>, every: Duration) {
     let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut last_purge = std::time::Instant::now();
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        // Idempotency answers outlive their promise (24 h), then go.
+        if last_purge.elapsed() > Duration::from_secs(600) {
+            last_purge = std::time::Instant::now();
+            let before = gridline_domain::time::now() - chrono::Duration::hours(crate::idempotency::KEEP_FOR_HOURS);
+            if let Err(e) = state.store.purge_keys(before).await {
+                tracing::debug!(error = %e, "purging idempotency keys failed");
+            }
+        }
         let versions = match state.store.cache_versions().await {
             Ok(v) => v,
             Err(e) => {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+mod idempotency;
 mod middleware;
 pub mod routes;
 pub mod startup;

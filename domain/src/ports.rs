@@ -244,6 +244,75 @@ pub struct CaseFilter {
     pub limit: u32,
 }
 
+/// A request guarded by an `Idempotency-Key`, scoped to its caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub principal: String,
+    pub key: String,
+    /// Hash of method, path and canonical body: the same key with another request is refused.
+    pub request_hash: Vec<u8>,
+}
+
+/// The answer to store for a key, written with the change it guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// What claiming a key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Nobody used the key: the caller proceeds and must complete or release it.
+    Fresh,
+    /// The first request finished: its answer.
+    Replay(StoredAnswer),
+    /// The first request is still running.
+    InProgress,
+    /// The key was used for another request.
+    Mismatch,
+}
+
+/// How a report with a client-chosen id was first answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstReport {
+    pub reporter: String,
+    pub request_hash: Vec<u8>,
+    pub answer: StoredAnswer,
+}
+
+/// What a write records besides the case: the key it completes, and for a
+/// report its own first answer (so that a replay of the same id gets it).
+#[derive(Debug, Clone, Default)]
+pub struct WriteRecord {
+    pub key: Option<(IdempotencyKey, StoredAnswer)>,
+    pub report: Option<FirstReport>,
+}
+
+#[async_trait]
+pub trait IdempotencyRepo: Send + Sync {
+    /// Claims `key`, or says what holds it. A claim older than `stale_after`
+    /// that never completed (its node died) may be taken over.
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        at: DateTime<Utc>,
+        stale_after: chrono::Duration,
+    ) -> Result<Claim, RepoError>;
+    /// Stores an answer given without a change (a refusal).
+    async fn complete_key(
+        &self,
+        key: &IdempotencyKey,
+        answer: &StoredAnswer,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError>;
+    /// Forgets a claim whose request failed on the server's side, so a retry runs again.
+    async fn release_key(&self, key: &IdempotencyKey) -> Result<(), RepoError>;
+    /// Drops keys older than `before`.
+    async fn purge_keys(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
+    async fn first_report(&self, case_id: Uuid) -> Result<Option<FirstReport>, RepoError>;
+}
+
 #[async_trait]
 pub trait CaseRepo: Send + Sync {
     async fn categories(&self) -> Result<Vec<Category>, RepoError>;
@@ -261,18 +330,32 @@ pub trait CaseRepo: Send + Sync {
     ///
     /// # Errors
     /// `Duplicate { constraint: "cases_pkey" }` when the id exists.
-    async fn create_case(&self, outcome: &Outcome) -> Result<Vec<CaseEvent>, RepoError>;
+    async fn create_case(&self, outcome: &Outcome, record: &WriteRecord) -> Result<Vec<CaseEvent>, RepoError>;
     async fn case(&self, id: Uuid) -> Result<Option<Case>, RepoError>;
     /// Writes a step's outcome if the case is still at `expected_version`.
     ///
     /// # Errors
     /// `Conflict` when another writer got there first.
-    async fn update_case(&self, outcome: &Outcome, expected_version: i64) -> Result<Vec<CaseEvent>, RepoError>;
+    async fn update_case(
+        &self,
+        outcome: &Outcome,
+        expected_version: i64,
+        record: &WriteRecord,
+    ) -> Result<Vec<CaseEvent>, RepoError>;
     async fn cases(&self, scope: &CaseScope, filter: &CaseFilter, now: DateTime<Utc>) -> Result<Vec<Case>, RepoError>;
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<CaseEvent>, RepoError>;
+    /// Every case event after `after` in the global change sequence, in order.
+    /// A reader following it never misses an event that commits late.
+    async fn changes(&self, after: i64, limit: u32) -> Result<Vec<CaseEvent>, RepoError>;
 }
 
 /// Everything the application needs from one store, behind one object.
-pub trait Store: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo {}
+pub trait Store:
+    Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo + IdempotencyRepo
+{
+}
 
-impl<T: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo> Store for T {}
+impl<T: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo + IdempotencyRepo> Store
+    for T
+{
+}

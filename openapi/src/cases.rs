@@ -286,3 +286,31 @@ pub struct CaseEventView {
     /// What changed: field → new value.
     pub changes: BTreeMap<String, String>,
 }
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeQuery {
+    /// The last `seq` already seen; 0 or absent for the start.
+    pub after: Option<i64>,
+    /// 1 to 5000; default 500.
+    pub limit: Option<u32>,
+}
+
+/// Who could see a case at one moment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VisibilityView {
+    pub grid_id: Uuid,
+    pub owner_unit_id: Uuid,
+    /// Every department the case was ever dispatched to.
+    pub department_ids: Vec<Uuid>,
+    pub handler_user_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangeView {
+    pub case_id: Uuid,
+    pub event: CaseEventView,
+    /// `null` for a report.
+    pub visible_before: Option<VisibilityView>,
+    pub visible_after: VisibilityView,
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use gridline_domain::{
     cases::{
         Case, CaseEvent, CaseStatus, Category, EventActor, EventType, ExtensionRequest, ExtensionState, Priority,
-        Resident, Source, TimeLimit, TimeUnit,
+        Resident, Source, TimeLimit, TimeUnit, Visibility,
     },
     geo::Position,
     org::DepartmentKind,
@@ -189,8 +189,34 @@ impl CaseRow {
     }
 }
 
-pub(crate) const EVENT_COLUMNS: &str =
-    "seq, id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, to_status, note, internal, changes";
+pub(crate) const EVENT_COLUMNS: &str = "seq, id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
+     to_status, note, internal, changes, visible_before, visible_after";
+
+pub(crate) fn encode_visibility(v: &Visibility) -> String {
+    json!({
+        "grid_id": v.grid_id,
+        "grid_path": v.grid_path,
+        "owner_unit_id": v.owner_unit_id,
+        "department_ids": v.department_ids,
+        "handler_user_id": v.handler_user_id,
+    })
+    .to_string()
+}
+
+fn decode_visibility(text: &str) -> Result<Visibility, RepoError> {
+    let v: Value = serde_json::from_str(text).map_err(|e| RepoError::Unknown(e.into()))?;
+    let uuid = |key: &str| v[key].as_str().and_then(|s| Uuid::parse_str(s).ok());
+    Ok(Visibility {
+        grid_id: uuid("grid_id").ok_or_else(|| corrupt("visibility", text))?,
+        grid_path: v["grid_path"].as_str().unwrap_or_default().to_owned(),
+        owner_unit_id: uuid("owner_unit_id").ok_or_else(|| corrupt("visibility", text))?,
+        department_ids: v["department_ids"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|d| d.as_str().and_then(|s| Uuid::parse_str(s).ok())).collect())
+            .unwrap_or_default(),
+        handler_user_id: uuid("handler_user_id"),
+    })
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
@@ -208,6 +234,8 @@ pub(crate) struct EventRow {
     note: Option<String>,
     internal: bool,
     changes: String,
+    visible_before: Option<String>,
+    visible_after: String,
 }
 
 impl TryFrom<EventRow> for CaseEvent {
@@ -233,6 +261,8 @@ impl TryFrom<EventRow> for CaseEvent {
             internal: r.internal,
             changes: serde_json::from_str::<BTreeMap<String, String>>(&r.changes)
                 .map_err(|e| RepoError::Unknown(e.into()))?,
+            visible_before: r.visible_before.as_deref().map(decode_visibility).transpose()?,
+            visible_after: decode_visibility(&r.visible_after)?,
         })
     }
 }

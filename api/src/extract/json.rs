@@ -15,7 +15,10 @@ pub struct BodyLimit(pub usize);
 ///
 /// Extraction itself never fails: the outcome waits in [`ValidJson::parse`]
 /// so that a handler answers 401, 404 and 403 before it judges the body.
-pub struct ValidJson<T>(Result<T, ApiError>);
+pub struct ValidJson<T> {
+    parsed: Result<T, ApiError>,
+    digest: Vec<u8>,
+}
 
 impl<T> ValidJson<T> {
     /// The body, or why it is unacceptable.
@@ -23,7 +26,13 @@ impl<T> ValidJson<T> {
     /// # Errors
     /// 413, 415, 400 or 422 as described on the type.
     pub fn parse(self) -> Result<T, ApiError> {
-        self.0
+        self.parsed
+    }
+
+    /// SHA-256 of the body in canonical form (keys sorted, no white space), so
+    /// that the same content sent twice compares equal however it was spelt.
+    pub fn digest(&self) -> &[u8] {
+        &self.digest
     }
 }
 
@@ -35,15 +44,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
         let limit = req.app_data::<web::Data<BodyLimit>>().map_or(1024 * 1024, |l| l.0);
         let checked = check_headers(req, limit);
         let mut payload = payload.take();
-        Box::pin(async move { Ok(ValidJson(read(checked, &mut payload, limit).await)) })
+        Box::pin(async move {
+            let (parsed, digest) = match read_bytes(checked, &mut payload, limit).await {
+                Ok(body) => (parse(&body), canonical_digest(&body)),
+                Err(e) => (Err(e), Vec::new()),
+            };
+            Ok(ValidJson { parsed, digest })
+        })
     }
 }
 
-async fn read<T: DeserializeOwned>(
+/// SHA-256 of the canonical form of a JSON body (of the bytes, if not JSON).
+pub fn canonical_digest(body: &[u8]) -> Vec<u8> {
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_vec(&v).ok())
+        .unwrap_or_else(|| body.to_vec());
+    ring::digest::digest(&ring::digest::SHA256, &canonical).as_ref().to_vec()
+}
+
+async fn read_bytes(
     checked: Result<(), ApiError>,
     payload: &mut Payload,
     limit: usize,
-) -> Result<T, ApiError> {
+) -> Result<web::BytesMut, ApiError> {
     checked?;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -53,7 +77,7 @@ async fn read<T: DeserializeOwned>(
         }
         body.extend_from_slice(&chunk);
     }
-    parse(&body)
+    Ok(body)
 }
 
 fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {

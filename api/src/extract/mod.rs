@@ -5,7 +5,7 @@ mod json;
 mod path;
 mod query;
 
-pub use json::{parse as parse_json, BodyLimit, ValidJson};
+pub use json::{canonical_digest, parse as parse_json, BodyLimit, ValidJson};
 pub use path::{path_error, path_uuid};
 pub use query::ValidQuery;
 

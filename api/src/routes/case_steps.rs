@@ -2,7 +2,7 @@
 //! Refusals come in order: 401, 404 (not visible), 403 (never this caller),
 //! 412 (stale `If-Match`), 409 (not in this state), 422 (the body).
 
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, post, web, HttpRequest, HttpResponse};
 use gridline_domain::{
     cases::{Command, Decided, Step},
     identity::{Role, Scope},
@@ -17,11 +17,12 @@ use gridline_openapi::{
 };
 use uuid::Uuid;
 
-use super::cases::{case_response, category_of, commit, precheck, route, visible_case};
+use super::cases::{category_of, commit, precheck, route, visible_case};
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::{path_uuid, ValidJson},
+    extract::{canonical_digest, path_uuid, ValidJson},
+    idempotency::{self, Begin},
     state::AppState,
 };
 
@@ -34,6 +35,7 @@ async fn run<F, Fut>(
     auth: Auth,
     state: web::Data<AppState>,
     req: HttpRequest,
+    digest: Vec<u8>,
     step: Step,
     command: F,
 ) -> Result<HttpResponse, ApiError>
@@ -42,19 +44,26 @@ where
     Fut: std::future::Future<Output = Result<Command, ApiError>>,
 {
     let p = &auth.0;
-    let id = path_uuid(&req, "id")?;
-    let case = visible_case(&state, p, id).await?;
-    precheck(&req, p, &case, step)?;
-    let command = command(case.clone()).await?;
-    let category = category_of(&state, &case.category_code).await?;
-    let route = route(&state, &category, &case.grid_path).await?;
-    let updated = commit(&state, p, &case, command, &category, route).await?;
-    let status = if matches!(step, Step::RequestExtension | Step::Comment) {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
+    let guard = match idempotency::begin(&state, &req, p, &digest).await? {
+        Begin::Replay(answer) => return Ok(answer),
+        Begin::Proceed(guard) => guard,
     };
-    Ok(case_response(status, &updated, p))
+    let result = async {
+        let id = path_uuid(&req, "id")?;
+        let case = visible_case(&state, p, id).await?;
+        precheck(&req, p, &case, step)?;
+        let command = command(case.clone()).await?;
+        let category = category_of(&state, &case.category_code).await?;
+        let route = route(&state, &category, &case.grid_path).await?;
+        let status =
+            if matches!(step, Step::RequestExtension | Step::Comment) { StatusCode::CREATED } else { StatusCode::OK };
+        commit(&state, p, &case, command, &category, route, status, guard.as_ref()).await
+    }
+    .await;
+    if let Err(e) = &result {
+        idempotency::settle_error(&state, guard.as_ref(), e).await;
+    }
+    result
 }
 
 /// Wraps a step handler in its OpenAPI operation: every step answers alike.
@@ -90,7 +99,7 @@ step! {
     /// category's `auto_dispatch` it is dispatched at once to the routed department.
     #[post("/api/v1/cases/{id}/accept")]
     pub(crate) async fn accept(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, Step::Accept, |_| async { Ok(Command::Accept) }).await
+        run(auth, state, req, canonical_digest(b""), Step::Accept, |_| async { Ok(Command::Accept) }).await
     }
 }
 
@@ -100,7 +109,7 @@ step! {
     #[post("/api/v1/cases/{id}/reject")]
     pub(crate) async fn reject(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Rejection>) -> Result<HttpResponse, ApiError> {
         let st = state.clone();
-        run(auth, state, req, Step::Reject, |_| async move {
+        run(auth, state, req, body.digest().to_vec(), Step::Reject, |_| async move {
             let body = body.parse()?;
             let reason = text(&body.reason, "/reason")?;
             if let Some(dup) = body.duplicate_of {
@@ -118,7 +127,7 @@ step! {
     #[post("/api/v1/cases/{id}/escalate")]
     pub(crate) async fn escalate(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
         let st = state.clone();
-        run(auth, state, req, Step::Escalate, |case| async move {
+        run(auth, state, req, body.digest().to_vec(), Step::Escalate, |case| async move {
             let reason = text(&body.parse()?.reason, "/reason")?;
             let owner = st.store.unit(case.owner_unit_id).await?;
             let parent = match owner.and_then(|o| o.parent_id) {
@@ -138,7 +147,7 @@ step! {
     #[post("/api/v1/cases/{id}/dispatch")]
     pub(crate) async fn dispatch(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Dispatch>) -> Result<HttpResponse, ApiError> {
         let st = state.clone();
-        run(auth, state, req, Step::Dispatch, |_| async move {
+        run(auth, state, req, body.digest().to_vec(), Step::Dispatch, |_| async move {
             let body = body.parse()?;
             let mut errors = Vec::new();
             if st.store.department(body.lead_department_id).await?.is_none() {
@@ -176,7 +185,7 @@ step! {
     /// Returns a case that is not the department's business (退回): lead department's staff.
     #[post("/api/v1/cases/{id}/return")]
     pub(crate) async fn return_case(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, Step::Return, |_| async move { Ok(Command::Return { reason: text(&body.parse()?.reason, "/reason")? }) }).await
+        run(auth, state, req, body.digest().to_vec(), Step::Return, |_| async move { Ok(Command::Return { reason: text(&body.parse()?.reason, "/reason")? }) }).await
     }
 }
 
@@ -184,7 +193,7 @@ step! {
     /// Starts handling (处置): lead department's staff or the handler.
     #[post("/api/v1/cases/{id}/start")]
     pub(crate) async fn start(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, Step::Start, |_| async { Ok(Command::Start) }).await
+        run(auth, state, req, canonical_digest(b""), Step::Start, |_| async { Ok(Command::Start) }).await
     }
 }
 
@@ -193,7 +202,7 @@ step! {
     /// Reports the matter handled (处置完成): lead department's staff or the handler.
     #[post("/api/v1/cases/{id}/resolve")]
     pub(crate) async fn resolve(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Resolution>) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, Step::Resolve, |_| async move { Ok(Command::Resolve { note: text(&body.parse()?.note, "/note")? }) }).await
+        run(auth, state, req, body.digest().to_vec(), Step::Resolve, |_| async move { Ok(Command::Resolve { note: text(&body.parse()?.note, "/note")? }) }).await
     }
 }
 
@@ -205,7 +214,7 @@ step! {
     /// unit's dispatcher.
     #[post("/api/v1/cases/{id}/verify")]
     pub(crate) async fn verify(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Verification>) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, Step::VerifyPassed, |_| async move {
+        run(auth, state, req, body.digest().to_vec(), Step::VerifyPassed, |_| async move {
             let body = body.parse()?;
             let note = body.note.as_deref().map(|n| text(n, "/note")).transpose()?;
             Ok(Command::Verify { passed: body.passed, note })
@@ -219,7 +228,7 @@ step! {
     /// Withdraws a report not yet accepted: the reporter.
     #[post("/api/v1/cases/{id}/cancel")]
     pub(crate) async fn cancel(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, Step::Cancel, |_| async move { Ok(Command::Cancel { reason: text(&body.parse()?.reason, "/reason")? }) }).await
+        run(auth, state, req, body.digest().to_vec(), Step::Cancel, |_| async move { Ok(Command::Cancel { reason: text(&body.parse()?.reason, "/reason")? }) }).await
     }
 }
 
@@ -234,7 +243,7 @@ step! {
         req: HttpRequest,
         body: ValidJson<ExtensionRequestBody>,
     ) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, Step::RequestExtension, |_| async move {
+        run(auth, state, req, body.digest().to_vec(), Step::RequestExtension, |_| async move {
             let body = body.parse()?;
             if !(1..=720).contains(&body.hours) {
                 return Err(ApiError::field("/hours", "must be between 1 and 720"));
@@ -274,7 +283,7 @@ pub(crate) async fn decide_extension(
     body: ValidJson<ExtensionDecision>,
 ) -> Result<HttpResponse, ApiError> {
     let request_id = path_uuid(&req, "rid")?;
-    run(auth, state, req, Step::DecideExtension, |_| async move {
+    run(auth, state, req, body.digest().to_vec(), Step::DecideExtension, |_| async move {
         let body = body.parse()?;
         let note = body.note.as_deref().map(|n| text(n, "/note")).transpose()?;
         Ok(Command::DecideExtension { decision: Decided { request_id, approved: body.approved }, note })
@@ -290,7 +299,7 @@ step! {
     /// shown to integrations. Answers 201 with the case.
     #[post("/api/v1/cases/{id}/comments")]
     pub(crate) async fn comment(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<CommentBody>) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, Step::Comment, |_| async move {
+        run(auth, state, req, body.digest().to_vec(), Step::Comment, |_| async move {
             let body = body.parse()?;
             Ok(Command::Comment { text: text(&body.text, "/text")?, internal: body.internal })
         })

@@ -1,6 +1,6 @@
 //! Reporting, reading, listing and correcting cases.
 
-use actix_web::{get, http::header, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Datelike, Utc};
 use gridline_domain::{
@@ -11,7 +11,7 @@ use gridline_domain::{
     geo::Position,
     identity::{Principal, Role, Scope},
     org::{OrgKind, OrgUnit},
-    ports::CaseFilter,
+    ports::{CaseFilter, FirstReport, StoredAnswer, WriteRecord},
     time::now,
     validation, RepoError,
 };
@@ -26,6 +26,7 @@ use crate::{
     case_views,
     error::ApiError,
     extract::{path_uuid, ValidJson, ValidQuery},
+    idempotency::{self, Begin, Guard},
     state::AppState,
 };
 
@@ -83,7 +84,21 @@ pub(crate) fn case_response(mut builder: actix_web::HttpResponseBuilder, case: &
     builder.insert_header((header::ETAG, format!("\"{}\"", case.version))).json(case_views::case(case, p, now()))
 }
 
-/// Applies a step and writes it, if nobody changed the case meanwhile.
+/// A case answer from its already serialised body (the one stored for replays).
+fn stored_response(status: StatusCode, case: &Case, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .insert_header((header::ETAG, format!("\"{}\"", case.version)))
+        .body(body)
+}
+
+fn serialise(case: &Case, p: &Principal) -> Result<String, ApiError> {
+    serde_json::to_string(&case_views::case(case, p, now())).map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Applies a step and writes it, if nobody changed the case meanwhile; the
+/// answer is stored with the change when an idempotency key guards it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn commit(
     state: &AppState,
     p: &Principal,
@@ -91,11 +106,18 @@ pub(crate) async fn commit(
     command: Command,
     category: &Category,
     route: Option<Uuid>,
-) -> Result<Case, ApiError> {
+    status: StatusCode,
+    guard: Option<&Guard>,
+) -> Result<HttpResponse, ApiError> {
     let ctx = cases::WorkflowContext { principal: p, now: now(), category, route };
     let outcome = cases::apply(case, command, &ctx)?;
-    state.store.update_case(&outcome, case.version).await?;
-    Ok(outcome.case)
+    let body = serialise(&outcome.case, p)?;
+    let record = WriteRecord {
+        key: guard.map(|g| (g.key.clone(), StoredAnswer { status: status.as_u16(), body: body.clone() })),
+        report: None,
+    };
+    state.store.update_case(&outcome, case.version, &record).await?;
+    Ok(stored_response(status, &outcome.case, body))
 }
 
 fn location(l: &Location, pointer: &str, errors: &mut Vec<FieldError>) -> Option<Position> {
@@ -140,13 +162,53 @@ fn grid_worker_grids(p: &Principal) -> Vec<Uuid> {
 pub(crate) async fn report(
     auth: Auth,
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ValidJson<ReportCase>,
 ) -> Result<HttpResponse, ApiError> {
     let p = &auth.0;
     if !cases::may_report(p) {
         return Err(ApiError::Forbidden("you may not report cases".into()));
     }
+    let digest = body.digest().to_vec();
+    let guard = match idempotency::begin(&state, &req, p, &digest).await? {
+        Begin::Replay(answer) => return Ok(answer),
+        Begin::Proceed(guard) => guard,
+    };
+    let result = report_once(&state, p, body, digest, guard.as_ref()).await;
+    if let Err(e) = &result {
+        idempotency::settle_error(&state, guard.as_ref(), e).await;
+    }
+    result
+}
+
+/// The first answer to a report with a client-chosen id, for a replay of
+/// the same content by the same reporter; otherwise the id is taken.
+async fn replayed_report(state: &AppState, p: &Principal, id: Uuid, digest: &[u8]) -> Result<HttpResponse, ApiError> {
+    let taken = || ApiError::Conflict {
+        code: "id_taken",
+        detail: "a case with this id exists with other content".into(),
+        errors: vec![FieldError::pointer("/id", "is taken")],
+    };
+    let first = state.store.first_report(id).await?.ok_or_else(taken)?;
+    if first.reporter != idempotency::principal_id(p) || first.request_hash != digest {
+        return Err(taken());
+    }
+    Ok(HttpResponse::Ok().content_type("application/json").body(first.answer.body))
+}
+
+async fn report_once(
+    state: &AppState,
+    p: &Principal,
+    body: ValidJson<ReportCase>,
+    digest: Vec<u8>,
+    guard: Option<&Guard>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.parse()?;
+    if let Some(id) = body.id {
+        if state.store.case(id).await?.is_some() {
+            return replayed_report(state, p, id, &digest).await;
+        }
+    }
     let mut errors = Vec::new();
     let category = match state.store.category(&body.category_code).await? {
         Some(c) if c.active => Some(c),
@@ -239,7 +301,7 @@ pub(crate) async fn report(
     }
     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("grid {} has no community", grid.id)))?;
     let at = now();
-    let route = route(&state, &category, &grid.path).await?;
+    let route = route(state, &category, &grid.path).await?;
     let number = format!("{}-{:06}", at.year(), state.store.next_case_number().await?);
     let new = NewCase {
         id: body.id.unwrap_or_else(Uuid::now_v7),
@@ -255,17 +317,28 @@ pub(crate) async fn report(
     };
     let ctx = ReportContext { principal: p, now: at, category: &category, grid: &grid, owner: &owner, route, number };
     let outcome = cases::report(new, &ctx, grid_pointer)?;
-    state.store.create_case(&outcome).await.map_err(|e| match e {
-        RepoError::Duplicate { .. } => ApiError::Conflict {
-            code: "id_taken",
-            detail: "a case with this id exists".into(),
-            errors: vec![FieldError::pointer("/id", "is taken")],
-        },
-        other => other.into(),
-    })?;
-    let mut builder = HttpResponse::Created();
-    builder.insert_header((header::LOCATION, format!("/api/v1/cases/{}", outcome.case.id)));
-    Ok(case_response(builder, &outcome.case, p))
+    let answer = StoredAnswer { status: 201, body: serialise(&outcome.case, p)? };
+    let record = WriteRecord {
+        key: guard.map(|g| (g.key.clone(), answer.clone())),
+        report: body.id.map(|_| FirstReport {
+            reporter: idempotency::principal_id(p),
+            request_hash: digest.clone(),
+            answer: answer.clone(),
+        }),
+    };
+    match state.store.create_case(&outcome, &record).await {
+        Ok(_) => {}
+        // A racing report with the same id won: answer as its replay.
+        Err(RepoError::Duplicate { .. }) if body.id.is_some() => {
+            return replayed_report(state, p, outcome.case.id, &digest).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mut response = stored_response(StatusCode::CREATED, &outcome.case, answer.body);
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/cases/{}", outcome.case.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 fn cursor_of(case: &Case) -> String {
@@ -449,6 +522,5 @@ pub(crate) async fn update(
         location: position,
         description,
     };
-    let updated = commit(&state, p, &case, command, &category, route).await?;
-    Ok(case_response(HttpResponse::Ok(), &updated, p))
+    commit(&state, p, &case, command, &category, route, StatusCode::OK, None).await
 }

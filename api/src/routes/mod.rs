@@ -7,6 +7,7 @@ mod auth;
 mod case_steps;
 mod cases;
 mod categories;
+mod changes;
 mod departments;
 mod docs;
 mod grids;
@@ -78,7 +79,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_steps::cancel)
         .service(case_steps::request_extension)
         .service(case_steps::decide_extension)
-        .service(case_steps::comment);
+        .service(case_steps::comment)
+        .service(changes::changes);
 }
 
 /// The OpenAPI document of the API this build serves.

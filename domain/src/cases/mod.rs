@@ -15,6 +15,7 @@ pub use catalog::default_catalog;
 pub use category::{Category, Priority, TimeLimit, TimeUnit};
 pub use model::{
     Case, CaseEvent, CaseStatus, EventActor, EventType, ExtensionRequest, ExtensionState, NewCase, Resident, Source,
+    Visibility,
 };
 pub use routing::nearest_department;
 pub use time_limit::{TimeLimitStatus, WARNING_SHARE};

@@ -260,6 +260,29 @@ impl EventActor {
     }
 }
 
+/// Who could see a case at one moment: what sync needs to tell a client
+/// that a case entered or left its view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visibility {
+    pub grid_id: Uuid,
+    pub grid_path: String,
+    pub owner_unit_id: Uuid,
+    pub department_ids: Vec<Uuid>,
+    pub handler_user_id: Option<Uuid>,
+}
+
+impl Visibility {
+    pub fn of(case: &Case) -> Self {
+        Self {
+            grid_id: case.grid_id,
+            grid_path: case.grid_path.clone(),
+            owner_unit_id: case.owner_unit_id,
+            department_ids: case.department_history.clone(),
+            handler_user_id: case.handler_user_id,
+        }
+    }
+}
+
 /// One entry of a case's timeline. `seq` is the global change sequence,
 /// given by the store when the event is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,4 +300,7 @@ pub struct CaseEvent {
     pub internal: bool,
     /// What changed: field → new value, as text.
     pub changes: BTreeMap<String, String>,
+    /// Who could see the case before the change (`None` for its report).
+    pub visible_before: Option<Visibility>,
+    pub visible_after: Visibility,
 }

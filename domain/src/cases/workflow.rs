@@ -241,6 +241,18 @@ fn event(case: &Case, p: Option<&Principal>, kind: EventType, from: CaseStatus, 
         note: None,
         internal: false,
         changes: BTreeMap::new(),
+        visible_before: None,
+        visible_after: super::Visibility::of(case),
+    }
+}
+
+/// Stamps every event of an outcome with who could see the case before and after.
+fn stamp_visibility(before: Option<&Case>, after: &Case, events: &mut [CaseEvent]) {
+    let before = before.map(super::Visibility::of);
+    let after = super::Visibility::of(after);
+    for e in events {
+        e.visible_before = before.clone();
+        e.visible_after = after.clone();
     }
 }
 
@@ -531,6 +543,7 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
     }
     next.updated_at = now;
     next.version += 1;
+    stamp_visibility(Some(case), &next, &mut events);
     Ok(Outcome { case: next, events, extension })
 }
 
@@ -632,5 +645,6 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
     } else if as_worker && ctx.category.auto_accept {
         accept(&mut case, None, &wf, &mut events);
     }
+    stamp_visibility(None, &case, &mut events);
     Ok(Outcome { case, events, extension: None })
 }

@@ -56,8 +56,23 @@ crate::repos::user_repo!(PgStore);
 crate::repos::auth_repo!(PgStore);
 crate::repos::audit_repo!(PgStore);
 crate::repos::case_repo!(PgStore);
+crate::repos::idempotency_repo!(PgStore);
+
+use crate::SEQUENCE_LOCK;
 
 impl PgStore {
+    /// Holds the change sequence until the transaction ends, so that event
+    /// numbers are taken in commit order: a transaction that took number N
+    /// has committed (or rolled back) before any other can take N + 1.
+    async fn hold_sequence(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), RepoError> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(SEQUENCE_LOCK)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(())
+    }
+
     async fn take_case_number(&self) -> Result<i64, RepoError> {
         sqlx::query_scalar("SELECT nextval('case_number_seq')").fetch_one(&self.pool).await.map_err(map_sqlx)
     }

@@ -70,6 +70,7 @@ macro_rules! case_repo {
             async fn create_case(
                 &self,
                 outcome: &gridline_domain::cases::Outcome,
+                record: &gridline_domain::ports::WriteRecord,
             ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
                 use $crate::errors::map_sqlx;
                 let c = &outcome.case;
@@ -79,9 +80,10 @@ macro_rules! case_repo {
                      grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
                      assisting_department_ids, handler_user_id, reporter_user_id, reporter_api_key_id, \
                      reported_by_grid_worker, source, resident_name, resident_phone, resolved_on_site, \
-                     limit_started_at, due_at, warn_at, resolved_at, rework_count, version, created_at, updated_at) \
+                     limit_started_at, due_at, warn_at, resolved_at, rework_count, version, created_at, updated_at, \
+                     reporter, report_hash, report_status, report_answer) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)",
+                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)",
                 )
                 .bind(c.id)
                 .bind(&c.number)
@@ -115,6 +117,10 @@ macro_rules! case_repo {
                 .bind(c.version)
                 .bind($crate::types::Ts(c.created_at))
                 .bind($crate::types::Ts(c.updated_at))
+                .bind(record.report.as_ref().map(|r| r.reporter.clone()))
+                .bind(record.report.as_ref().map(|r| r.request_hash.clone()))
+                .bind(record.report.as_ref().map(|r| i32::from(r.answer.status)))
+                .bind(record.report.as_ref().map(|r| r.answer.body.clone()))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match map_sqlx(e) {
@@ -123,7 +129,7 @@ macro_rules! case_repo {
                     }
                     other => other,
                 })?;
-                let events = Self::write_outcome(&mut tx, outcome).await?;
+                let events = Self::write_outcome(&mut tx, outcome, record).await?;
                 tx.commit().await.map_err(map_sqlx)?;
                 Ok(events)
             }
@@ -146,6 +152,7 @@ macro_rules! case_repo {
                 &self,
                 outcome: &gridline_domain::cases::Outcome,
                 expected_version: i64,
+                record: &gridline_domain::ports::WriteRecord,
             ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
                 use $crate::errors::map_sqlx;
                 let c = &outcome.case;
@@ -199,7 +206,7 @@ macro_rules! case_repo {
                     .await
                     .map_err(map_sqlx)?;
                 }
-                let events = Self::write_outcome(&mut tx, outcome).await?;
+                let events = Self::write_outcome(&mut tx, outcome, record).await?;
                 tx.commit().await.map_err(map_sqlx)?;
                 Ok(events)
             }
@@ -236,6 +243,26 @@ macro_rules! case_repo {
                 let sql = format!("SELECT {} FROM case_events WHERE case_id = $1 ORDER BY seq", $crate::case_rows::EVENT_COLUMNS);
                 sqlx::query_as::<_, $crate::case_rows::EventRow>(&sql)
                     .bind(case_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err($crate::errors::map_sqlx)?
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect()
+            }
+
+            async fn changes(
+                &self,
+                after: i64,
+                limit: u32,
+            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+                let sql = format!(
+                    "SELECT {} FROM case_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    $crate::case_rows::EVENT_COLUMNS
+                );
+                sqlx::query_as::<_, $crate::case_rows::EventRow>(&sql)
+                    .bind(after)
+                    .bind(i64::from(limit))
                     .fetch_all(self.reader())
                     .await
                     .map_err($crate::errors::map_sqlx)?
@@ -287,9 +314,24 @@ macro_rules! case_repo {
             async fn write_outcome(
                 tx: &mut sqlx::Transaction<'_, <$store as $crate::DbType>::Db>,
                 outcome: &gridline_domain::cases::Outcome,
+                record: &gridline_domain::ports::WriteRecord,
             ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
                 use $crate::errors::map_sqlx;
                 let c = &outcome.case;
+                if let Some((key, answer)) = &record.key {
+                    sqlx::query(
+                        "UPDATE idempotency_keys SET status = $3, answer = $4, completed_at = $5 \
+                         WHERE principal = $1 AND key = $2",
+                    )
+                    .bind(&key.principal)
+                    .bind(&key.key)
+                    .bind(i32::from(answer.status))
+                    .bind(&answer.body)
+                    .bind($crate::types::Ts(c.updated_at))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_sqlx)?;
+                }
                 for department in &c.department_history {
                     sqlx::query(
                         "INSERT INTO case_departments (case_id, department_id, first_at) VALUES ($1, $2, $3) \
@@ -322,13 +364,17 @@ macro_rules! case_repo {
                     .await
                     .map_err(map_sqlx)?;
                 }
+                // Events go last: from here to commit the change sequence is held,
+                // so numbers are taken in commit order and no reader can pass one
+                // that is still to commit.
+                Self::hold_sequence(tx).await?;
                 let mut written = Vec::with_capacity(outcome.events.len());
                 for e in &outcome.events {
                     let (kind, actor_id, label) = $crate::case_rows::actor_columns(&e.actor);
                     let seq: i64 = sqlx::query_scalar(
                         "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, \
-                         from_status, to_status, note, internal, changes) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
+                         from_status, to_status, note, internal, changes, visible_before, visible_after) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq",
                     )
                     .bind(e.id)
                     .bind(e.case_id)
@@ -342,6 +388,8 @@ macro_rules! case_repo {
                     .bind(&e.note)
                     .bind(e.internal)
                     .bind($crate::case_rows::changes_json(&e.changes))
+                    .bind(e.visible_before.as_ref().map($crate::case_rows::encode_visibility))
+                    .bind($crate::case_rows::encode_visibility(&e.visible_after))
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(map_sqlx)?;

@@ -7,12 +7,14 @@
 mod audit;
 mod auth;
 mod cases;
+mod idempotency;
 mod org;
 mod users;
 
 pub(crate) use audit::audit_repo;
 pub(crate) use auth::auth_repo;
 pub(crate) use cases::case_repo;
+pub(crate) use idempotency::idempotency_repo;
 pub(crate) use org::org_repo;
 pub(crate) use users::user_repo;
 

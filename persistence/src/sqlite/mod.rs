@@ -72,8 +72,16 @@ crate::repos::user_repo!(SqliteStore);
 crate::repos::auth_repo!(SqliteStore);
 crate::repos::audit_repo!(SqliteStore);
 crate::repos::case_repo!(SqliteStore);
+crate::repos::idempotency_repo!(SqliteStore);
 
 impl SqliteStore {
+    /// Every write goes through one connection, so numbers are already
+    /// taken in commit order.
+    #[allow(clippy::unused_async)]
+    async fn hold_sequence(_tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<(), RepoError> {
+        Ok(())
+    }
+
     async fn take_case_number(&self) -> Result<i64, RepoError> {
         sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'case_number' RETURNING value")
             .fetch_one(&self.writer)

@@ -5,6 +5,7 @@ mod access;
 mod allowed_actions;
 mod cases;
 mod errors;
+mod exactly_once;
 mod nodes;
 mod operations;
 mod org;
@@ -28,6 +29,8 @@ fn main() {
     all.extend(trials("org", org::TESTS, BOTH));
     all.extend(trials("access", access::TESTS, BOTH));
     all.extend(trials("cases", cases::TESTS, BOTH));
+    all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
+    all.extend(trials("exactly_once", exactly_once::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("allowed_actions", allowed_actions::TESTS, BOTH));
     all.extend(trials("nodes", nodes::TESTS, POSTGRES_ONLY));
     all.extend(trials("secrets_in_logs", secrets_in_logs::TESTS, BOTH));

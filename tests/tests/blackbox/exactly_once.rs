@@ -1,0 +1,314 @@
+//! Writes that survive the field: replays never duplicate, racing clicks never
+//! half-apply, and the change sequence never lets a reader skip a change.
+
+use std::collections::BTreeSet;
+
+use futures::future::join_all;
+use gridline_tests::{app::problem, Ctx, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+gridline_tests::tests![
+    fifty_concurrent_replays_of_one_client_id_make_one_case,
+    the_same_id_with_other_content_is_409,
+    fifty_concurrent_replays_of_one_idempotency_key_make_one_case,
+    an_idempotency_key_reused_for_another_request_is_422,
+    a_step_replayed_with_its_key_happens_once,
+    two_concurrent_dispatches_leave_one_dispatch_event,
+    a_reader_following_the_changes_misses_nothing_while_writers_race,
+];
+
+gridline_tests::tests![PG_TESTS: a_late_commit_is_not_skipped_by_a_reader];
+
+fn report(id: Option<&str>) -> Value {
+    let mut body = json!({
+        "category_code": "neighbour_dispute",
+        "description": "漏水 a leak from upstairs",
+        "priority": "normal",
+        "location": {"lat": 39.902, "lon": 116.402},
+        "address": "和平路 9 号",
+        "source": "grid_worker"
+    });
+    if let Some(id) = id {
+        body["id"] = json!(id);
+    }
+    body
+}
+
+async fn events_of(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
+    app.json_as(token, &format!("/api/v1/cases/{id}/events")).await.as_array().unwrap().clone()
+}
+
+async fn fifty_concurrent_replays_of_one_client_id_make_one_case(ctx: Ctx) {
+    let app = ctx.app_with(&[("GRIDLINE_DB_MAX_CONNECTIONS", "16")]).await;
+    let worker = app.token("worker1").await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = report(Some(&id));
+    let answers = join_all((0..50).map(|_| async {
+        let res = app.send_as(&worker, Method::POST, "/api/v1/cases", &body).await;
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    }))
+    .await;
+    let created: Vec<&(u16, Value)> = answers.iter().filter(|(s, _)| *s == 201).collect();
+    assert_eq!(created.len(), 1, "exactly one report creates: {:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+    let first = &created[0].1;
+    for (status, answer) in &answers {
+        assert!(*status == 201 || *status == 200, "a replay is 200, got {status}: {answer}");
+        assert_eq!(answer, first, "every replay gets the first answer");
+    }
+    let dc = app.token("dispatcher_community").await;
+    let list = app.json_as(&dc, "/api/v1/cases?limit=200").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "one case");
+    let events = events_of(&app, &dc, &id).await;
+    assert_eq!(events.len(), 1, "one event");
+}
+
+async fn the_same_id_with_other_content_is_409(ctx: Ctx) {
+    let app = ctx.app().await;
+    let worker = app.token("worker1").await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let res = app.send_as(&worker, Method::POST, "/api/v1/cases", &report(Some(&id))).await;
+    assert_eq!(res.status(), 201);
+    // The same content spelt differently is the same content.
+    let mut same = report(Some(&id));
+    same["address"] = json!("和平路 9 号");
+    let res = app.send_as(&worker, Method::POST, "/api/v1/cases", &same).await;
+    assert_eq!(res.status(), 200);
+    let mut other = report(Some(&id));
+    other["description"] = json!("something else");
+    let body = problem(app.send_as(&worker, Method::POST, "/api/v1/cases", &other).await, 409).await;
+    assert_eq!(body["code"], "id_taken");
+    // Another reporter reusing the id is refused too.
+    let dc = app.token("dispatcher_community").await;
+    problem(app.send_as(&dc, Method::POST, "/api/v1/cases", &report(Some(&id))).await, 409).await;
+}
+
+async fn fifty_concurrent_replays_of_one_idempotency_key_make_one_case(ctx: Ctx) {
+    let app = ctx.app_with(&[("GRIDLINE_DB_MAX_CONNECTIONS", "16")]).await;
+    let worker = app.token("worker1").await;
+    let body = report(None);
+    let answers = join_all((0..50).map(|_| async {
+        let res = app
+            .as_bearer(Method::POST, "/api/v1/cases", &worker)
+            .header("Idempotency-Key", "phone-7f3a-report-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }))
+    .await;
+    let first = &answers.iter().find(|(s, _)| *s == 201).expect("one answer").1;
+    for (status, text) in &answers {
+        assert_eq!(*status, 201, "every replay gets the first status");
+        assert_eq!(text, first, "and the first body, byte for byte");
+    }
+    let dc = app.token("dispatcher_community").await;
+    let list = app.json_as(&dc, "/api/v1/cases").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let id = list["items"][0]["id"].as_str().unwrap();
+    assert_eq!(events_of(&app, &dc, id).await.len(), 1);
+    // Keys are scoped to the caller: another user's identical key is his own.
+    let other = app.token("dispatcher_community").await;
+    let res = app
+        .as_bearer(Method::POST, "/api/v1/cases", &other)
+        .header("Idempotency-Key", "phone-7f3a-report-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_ne!(res.text().await.unwrap(), *first);
+}
+
+async fn an_idempotency_key_reused_for_another_request_is_422(ctx: Ctx) {
+    let app = ctx.app().await;
+    let worker = app.token("worker1").await;
+    let send = |body: Value| {
+        app.as_bearer(Method::POST, "/api/v1/cases", &worker).header("Idempotency-Key", "k-1").json(&body).send()
+    };
+    assert_eq!(send(report(None)).await.unwrap().status(), 201);
+    let mut other = report(None);
+    other["description"] = json!("another matter");
+    let body = problem(send(other).await.unwrap(), 422).await;
+    assert_eq!(body["errors"][0]["parameter"], "Idempotency-Key");
+    let res = app
+        .as_bearer(Method::POST, "/api/v1/cases", &worker)
+        .header("Idempotency-Key", "")
+        .json(&report(None))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 400).await;
+}
+
+async fn a_step_replayed_with_its_key_happens_once(ctx: Ctx) {
+    let app = ctx.app().await;
+    let worker = app.token("worker1").await;
+    let dc = app.token("dispatcher_community").await;
+    let case: Value = app.send_as(&worker, Method::POST, "/api/v1/cases", &report(None)).await.json().await.unwrap();
+    let id = case["id"].as_str().unwrap();
+    let comment = || {
+        app.as_bearer(Method::POST, &format!("/api/v1/cases/{id}/comments"), &dc)
+            .header("Idempotency-Key", "comment-1")
+            .json(&json!({"text": "已电话联系 called the resident"}))
+            .send()
+    };
+    let first = comment().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first = first.text().await.unwrap();
+    let again = comment().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.text().await.unwrap(), first);
+    let accept = || {
+        app.as_bearer(Method::POST, &format!("/api/v1/cases/{id}/accept"), &dc)
+            .header("Idempotency-Key", "accept-1")
+            .send()
+    };
+    assert_eq!(accept().await.unwrap().status(), 200);
+    assert_eq!(accept().await.unwrap().status(), 200, "a replayed accept is not a 409");
+    let events = events_of(&app, &dc, id).await;
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["reported", "commented", "accepted"]);
+}
+
+async fn two_concurrent_dispatches_leave_one_dispatch_event(ctx: Ctx) {
+    let app = ctx.app_with(&[("GRIDLINE_DB_MAX_CONNECTIONS", "8")]).await;
+    let worker = app.token("worker1").await;
+    let dc = app.token("dispatcher_community").await;
+    let admin = app.token("admin").await;
+    let urban = app.department_id(&admin, "DEMO-URBAN").await;
+    let police = app.department_id(&admin, "DEMO-POLICE").await;
+    for round in 0..5 {
+        let case: Value =
+            app.send_as(&worker, Method::POST, "/api/v1/cases", &report(None)).await.json().await.unwrap();
+        let id = case["id"].as_str().unwrap().to_owned();
+        app.send_as(&dc, Method::POST, &format!("/api/v1/cases/{id}/accept"), &json!({})).await;
+        let statuses = join_all([&urban, &police].map(|lead| {
+            let (app, dc, id) = (&app, &dc, &id);
+            async move {
+                app.as_bearer(Method::POST, &format!("/api/v1/cases/{id}/dispatch"), dc)
+                    .header("If-Match", "\"2\"")
+                    .json(&json!({"lead_department_id": lead}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        }))
+        .await;
+        let mut sorted = statuses.clone();
+        sorted.sort_unstable();
+        assert!(
+            sorted[0] == 200 && matches!(sorted[1], 409 | 412),
+            "round {round}: one wins, one is refused: {statuses:?}"
+        );
+        let events = events_of(&app, &dc, &id).await;
+        assert_eq!(events.iter().filter(|e| e["type"] == "dispatched").count(), 1, "round {round}");
+        let case = app.json_as(&dc, &format!("/api/v1/cases/{id}")).await;
+        assert_eq!(case["version"], 3, "nothing half-applied");
+    }
+}
+
+async fn a_reader_following_the_changes_misses_nothing_while_writers_race(ctx: Ctx) {
+    let app = ctx.app_with(&[("GRIDLINE_DB_MAX_CONNECTIONS", "16")]).await;
+    let admin = app.token("admin").await;
+    let workers =
+        [app.token("worker1").await, app.token("dispatcher_community").await, app.token("dispatcher_street").await];
+    let app = &app;
+    let writing = async {
+        for _ in 0..10 {
+            join_all(workers.iter().flat_map(|w| (0..4).map(move |_| w)).map(|w| async move {
+                let res = app.send_as(w, Method::POST, "/api/v1/cases", &report(None)).await;
+                assert_eq!(res.status(), 201);
+            }))
+            .await;
+        }
+    };
+    let reading = async {
+        let mut seen = Vec::new();
+        let mut after = 0;
+        let mut idle = 0;
+        while idle < 20 {
+            let changes = app.json_as(&admin, &format!("/api/v1/changes?after={after}")).await;
+            let batch = changes.as_array().unwrap();
+            if batch.is_empty() {
+                idle += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                continue;
+            }
+            idle = 0;
+            for c in batch {
+                let seq = c["event"]["seq"].as_i64().unwrap();
+                assert!(seq > after, "strictly increasing");
+                after = seq;
+                seen.push(seq);
+            }
+        }
+        seen
+    };
+    let (_, seen) = futures::join!(writing, reading);
+    let everything = app.json_as(&admin, "/api/v1/changes?after=0&limit=5000").await;
+    let all: BTreeSet<i64> =
+        everything.as_array().unwrap().iter().map(|c| c["event"]["seq"].as_i64().unwrap()).collect();
+    assert_eq!(all.len(), 120, "every report has its event");
+    let followed: BTreeSet<i64> = seen.iter().copied().collect();
+    assert_eq!(followed.len(), seen.len(), "no change read twice");
+    assert_eq!(followed, all, "the follower saw every change");
+    let first = everything[0].clone();
+    assert!(first["visible_before"].is_null() && first["visible_after"]["grid_id"].is_string());
+}
+
+/// On PostgreSQL: writer A takes its number and is slow to commit; writer B
+/// comes later. B cannot take a number until A commits, so no reader ever
+/// passes A's number while it is still invisible.
+async fn a_late_commit_is_not_skipped_by_a_reader(ctx: Ctx) {
+    use sqlx::{Connection, Executor, PgConnection};
+    let app = ctx.app().await;
+    let admin = app.token("admin").await;
+    let worker = app.token("worker1").await;
+    let case: Value = app.send_as(&worker, Method::POST, "/api/v1/cases", &report(None)).await.json().await.unwrap();
+    let id = case["id"].as_str().unwrap().to_owned();
+    let visible = json!({"grid_id": case["grid_id"], "owner_unit_id": case["owner_unit_id"], "grid_path": "", "department_ids": []});
+    let mut a = PgConnection::connect(ctx.database_url()).await.unwrap();
+    let mut b = PgConnection::connect(ctx.database_url()).await.unwrap();
+    let insert = |note: &str| {
+        format!(
+            "INSERT INTO case_events (id, case_id, type, actor_kind, actor_label, at, to_status, note, internal, changes, \
+             visible_after) VALUES ('{}', '{id}', 'commented', 'system', 'test', now(), 'reported', '{note}', false, '{{}}', \
+             '{visible}') RETURNING seq",
+            uuid::Uuid::new_v4()
+        )
+    };
+    let lock = format!("SELECT pg_advisory_xact_lock({})", gridline_persistence::SEQUENCE_LOCK);
+    a.execute("BEGIN").await.unwrap();
+    a.execute(lock.as_str()).await.unwrap();
+    let a_seq: i64 = sqlx::query_scalar(&insert("A")).fetch_one(&mut a).await.unwrap();
+
+    // B starts after A took its number; it must wait for A.
+    let b_task = tokio::spawn({
+        let (lock, sql) = (lock.clone(), insert("B"));
+        async move {
+            b.execute("BEGIN").await.unwrap();
+            b.execute(lock.as_str()).await.unwrap();
+            let seq: i64 = sqlx::query_scalar(&sql).fetch_one(&mut b).await.unwrap();
+            b.execute("COMMIT").await.unwrap();
+            seq
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!b_task.is_finished(), "B cannot take a number while A holds the sequence");
+    let before = app.json_as(&admin, "/api/v1/changes?after=0").await;
+    let max_seen = before.as_array().unwrap().iter().map(|c| c["event"]["seq"].as_i64().unwrap()).max().unwrap();
+    assert!(max_seen < a_seq, "the reader has not passed A's number");
+
+    a.execute("COMMIT").await.unwrap();
+    let b_seq = b_task.await.unwrap();
+    assert!(b_seq > a_seq);
+    let after = app.json_as(&admin, &format!("/api/v1/changes?after={max_seen}")).await;
+    let notes: Vec<&str> = after.as_array().unwrap().iter().filter_map(|c| c["event"]["note"].as_str()).collect();
+    assert_eq!(notes.first(), Some(&"A"), "the next read returns A, committed late: {after}");
+    assert!(notes.contains(&"B"));
+}
