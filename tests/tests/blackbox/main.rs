@@ -4,6 +4,7 @@
 mod access;
 mod allowed_actions;
 mod cases;
+mod crash;
 mod errors;
 mod exactly_once;
 mod nodes;
@@ -30,6 +31,7 @@ fn main() {
     all.extend(trials("access", access::TESTS, BOTH));
     all.extend(trials("cases", cases::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
+    all.extend(trials("crash", crash::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("allowed_actions", allowed_actions::TESTS, BOTH));
     all.extend(trials("nodes", nodes::TESTS, POSTGRES_ONLY));
