@@ -35,7 +35,8 @@ async fn every_acknowledged_report_survives_a_kill_9(ctx: Ctx) {
     let acknowledged = Arc::new(AtomicUsize::new(0));
     let burst: Vec<_> = (0..300)
         .map(|i| {
-            let (client, base, token, acknowledged) = (client.clone(), base.clone(), token.clone(), acknowledged.clone());
+            let (client, base, token, acknowledged) =
+                (client.clone(), base.clone(), token.clone(), acknowledged.clone());
             tokio::spawn(async move {
                 let id = uuid::Uuid::new_v4();
                 let body = json!({
@@ -87,8 +88,15 @@ async fn every_acknowledged_report_survives_a_kill_9(ctx: Ctx) {
             None => break,
         }
     }
-    let changes: Value =
-        client.get(format!("{base}/api/v1/changes?limit=5000")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let changes: Value = client
+        .get(format!("{base}/api/v1/changes?limit=5000"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let reported: std::collections::BTreeSet<String> = changes
         .as_array()
         .unwrap()
