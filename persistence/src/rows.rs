@@ -160,6 +160,40 @@ impl ScopeRow {
     }
 }
 
+/// [`SCOPE_COLUMNS`] under other names, for a LEFT JOIN that may find no grant.
+pub(crate) const OPTIONAL_SCOPE_COLUMNS: &str = "g.id AS grant_id, g.role AS grant_role, g.unit_id AS grant_unit_id, \
+     ou.kind AS unit_kind, ou.path AS unit_path, g.department_id AS grant_department_id, \
+     du.path AS department_unit_path";
+
+/// A user with one of his grants (or none), as the principal query returns it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PrincipalRow {
+    pub username: String,
+    grant_id: Option<Uuid>,
+    grant_role: Option<String>,
+    grant_unit_id: Option<Uuid>,
+    unit_kind: Option<String>,
+    unit_path: Option<String>,
+    grant_department_id: Option<Uuid>,
+    department_unit_path: Option<String>,
+}
+
+impl PrincipalRow {
+    pub(crate) fn grant(&self) -> Option<Result<Grant, RepoError>> {
+        let (id, role) = (self.grant_id?, self.grant_role.clone()?);
+        let scope = ScopeRow {
+            id,
+            role,
+            unit_id: self.grant_unit_id,
+            unit_kind: self.unit_kind.clone(),
+            unit_path: self.unit_path.clone(),
+            department_id: self.grant_department_id,
+            department_unit_path: self.department_unit_path.clone(),
+        };
+        Some(scope.grant())
+    }
+}
+
 pub(crate) const API_KEY_COLUMNS: &str = "g.id, g.role, g.unit_id, ou.kind AS unit_kind, ou.path AS unit_path, \
      g.department_id, du.path AS department_unit_path, g.name, g.prefix, g.created_by, g.created_at, g.revoked_at, \
      g.last_used_at";

@@ -15,7 +15,10 @@ use gridline_openapi::{
 };
 use uuid::Uuid;
 
-use super::{client_addr, org_units::code_taken};
+use super::{
+    client_addr,
+    org_units::{code_taken, optional_phone, optional_text},
+};
 use crate::{
     auth::{require, Auth},
     error::ApiError,
@@ -82,13 +85,8 @@ pub(crate) async fn create_department(
     let kind = DepartmentKind::parse(&body.kind).ok_or_else(|| errors.push(FieldError::pointer("/kind", KINDS))).ok();
     let code = validation::code(&body.code).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok();
     let name = validation::text(&body.name, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok();
-    let person = body.responsible_person.as_deref().and_then(|v| {
-        validation::text(v, 100).map_err(|e| errors.push(FieldError::pointer("/responsible_person", e))).ok()
-    });
-    let phone = body
-        .contact_phone
-        .as_deref()
-        .and_then(|v| validation::phone(v).map_err(|e| errors.push(FieldError::pointer("/contact_phone", e))).ok());
+    let person = optional_text(&body.responsible_person, "/responsible_person", &mut errors);
+    let phone = optional_phone(&body.contact_phone, "/contact_phone", &mut errors);
     let unit = state.store.unit(body.unit_id).await?;
     if unit.is_none() {
         errors.push(FieldError::pointer("/unit_id", "no such org unit"));
@@ -186,14 +184,10 @@ pub(crate) async fn update_department(
         ..DepartmentPatch::default()
     };
     if let Some(person) = &body.responsible_person {
-        patch.responsible_person = Some(person.as_deref().and_then(|v| {
-            validation::text(v, 100).map_err(|e| errors.push(FieldError::pointer("/responsible_person", e))).ok()
-        }));
+        patch.responsible_person = Some(optional_text(person, "/responsible_person", &mut errors));
     }
     if let Some(phone) = &body.contact_phone {
-        patch.contact_phone = Some(phone.as_deref().and_then(|v| {
-            validation::phone(v).map_err(|e| errors.push(FieldError::pointer("/contact_phone", e))).ok()
-        }));
+        patch.contact_phone = Some(optional_phone(phone, "/contact_phone", &mut errors));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

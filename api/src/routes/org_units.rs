@@ -148,13 +148,15 @@ pub(crate) async fn create_unit(
     Ok(HttpResponse::Created().json(views::unit(&unit)))
 }
 
-fn optional_text(value: &Option<String>, pointer: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+/// An optional published text (a responsible person), validated into `errors`.
+pub(crate) fn optional_text(value: &Option<String>, pointer: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     value
         .as_deref()
         .and_then(|v| validation::text(v, 100).map_err(|e| errors.push(FieldError::pointer(pointer, e))).ok())
 }
 
-fn optional_phone(value: &Option<String>, pointer: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+/// An optional phone, validated into `errors`.
+pub(crate) fn optional_phone(value: &Option<String>, pointer: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     value.as_deref().and_then(|v| validation::phone(v).map_err(|e| errors.push(FieldError::pointer(pointer, e))).ok())
 }
 

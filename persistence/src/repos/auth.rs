@@ -149,19 +149,26 @@ macro_rules! auth_repo {
                 at: chrono::DateTime<chrono::Utc>,
             ) -> Result<Option<gridline_domain::identity::Principal>, gridline_domain::RepoError> {
                 use $crate::errors::map_sqlx;
-                let username: Option<String> = sqlx::query_scalar(
-                    "SELECT u.username FROM users u JOIN sessions s ON s.user_id = u.id \
-                     WHERE u.id = $1 AND s.id = $2 AND u.active = $3 AND s.revoked_at IS NULL AND s.expires_at > $4",
-                )
-                .bind(user_id)
-                .bind(session_id)
-                .bind(true)
-                .bind($crate::types::Ts(at))
-                .fetch_optional(self.reader())
-                .await
-                .map_err(map_sqlx)?;
-                let Some(username) = username else { return Ok(None) };
-                let grants = gridline_domain::ports::UserRepo::grants(self, user_id).await?;
+                // One round trip on every authenticated request: the account,
+                // its session and its grants together.
+                let sql = format!(
+                    "SELECT u.username, {} FROM users u JOIN sessions s ON s.user_id = u.id \
+                     LEFT JOIN role_grants g ON g.user_id = u.id {} \
+                     WHERE u.id = $1 AND s.id = $2 AND u.active = $3 AND s.revoked_at IS NULL AND s.expires_at > $4 \
+                     ORDER BY g.created_at, g.id",
+                    $crate::rows::OPTIONAL_SCOPE_COLUMNS,
+                    $crate::rows::SCOPE_JOINS
+                );
+                let rows = sqlx::query_as::<_, $crate::rows::PrincipalRow>(&sql)
+                    .bind(user_id)
+                    .bind(session_id)
+                    .bind(true)
+                    .bind($crate::types::Ts(at))
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_sqlx)?;
+                let Some(username) = rows.first().map(|r| r.username.clone()) else { return Ok(None) };
+                let grants = rows.iter().filter_map($crate::rows::PrincipalRow::grant).collect::<Result<Vec<_>, _>>()?;
                 Ok(Some(gridline_domain::identity::Principal {
                     actor: gridline_domain::identity::Actor::User { id: user_id, username, session_id: Some(session_id) },
                     grants,

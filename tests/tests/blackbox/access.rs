@@ -86,6 +86,7 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/cases/{id}/extension-requests", [401, 404, 403, 404, 404, 403, 403, 403, 201, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/extension-requests/{rid}/decision", [401, 404, 403, 404, 404, 200, 403, 403, 403, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/comments",      [401, 404, 201, 404, 404, 201, 201, 201, 404, 404, 404, 403, 403]),
+    ("GET",    "/api/v1/changes",                  [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
 ];
 
 /// The state a case must be in for the step a row calls.
