@@ -218,6 +218,7 @@ async fn a_reader_following_the_changes_misses_nothing_while_writers_race(ctx: C
     let workers =
         [app.token("worker1").await, app.token("dispatcher_community").await, app.token("dispatcher_street").await];
     let app = &app;
+    let done = std::sync::atomic::AtomicBool::new(false);
     let writing = async {
         for _ in 0..10 {
             join_all(workers.iter().flat_map(|w| (0..4).map(move |_| w)).map(|w| async move {
@@ -226,12 +227,14 @@ async fn a_reader_following_the_changes_misses_nothing_while_writers_race(ctx: C
             }))
             .await;
         }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
     };
     let reading = async {
         let mut seen = Vec::new();
         let mut after = 0;
         let mut idle = 0;
-        while idle < 20 {
+        // Follow until the writers are done and a few reads in a row bring nothing.
+        while !done.load(std::sync::atomic::Ordering::SeqCst) || idle < 5 {
             let changes = app.json_as(&admin, &format!("/api/v1/changes?after={after}")).await;
             let batch = changes.as_array().unwrap();
             if batch.is_empty() {
