@@ -183,7 +183,13 @@ pub(crate) async fn report(
 
 /// The first answer to a report with a client-chosen id, for a replay of
 /// the same content by the same reporter; otherwise the id is taken.
-async fn replayed_report(state: &AppState, p: &Principal, id: Uuid, digest: &[u8]) -> Result<HttpResponse, ApiError> {
+async fn replayed_report(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    digest: &[u8],
+    guard: Option<&Guard>,
+) -> Result<HttpResponse, ApiError> {
     let taken = || ApiError::Conflict {
         code: "id_taken",
         detail: "a case with this id exists with other content".into(),
@@ -192,6 +198,11 @@ async fn replayed_report(state: &AppState, p: &Principal, id: Uuid, digest: &[u8
     let first = state.store.first_report(id).await?.ok_or_else(taken)?;
     if first.reporter != idempotency::principal_id(p) || first.request_hash != digest {
         return Err(taken());
+    }
+    // Nothing was written, so the key this request claimed gets its answer here.
+    if let Some(guard) = guard {
+        let answer = StoredAnswer { status: 200, body: first.answer.body.clone() };
+        state.store.complete_key(&guard.key, &answer, now()).await?;
     }
     Ok(HttpResponse::Ok().content_type("application/json").body(first.answer.body))
 }
@@ -206,7 +217,7 @@ async fn report_once(
     let body = body.parse()?;
     if let Some(id) = body.id {
         if state.store.case(id).await?.is_some() {
-            return replayed_report(state, p, id, &digest).await;
+            return replayed_report(state, p, id, &digest, guard).await;
         }
     }
     let mut errors = Vec::new();
@@ -330,7 +341,7 @@ async fn report_once(
         Ok(_) => {}
         // A racing report with the same id won: answer as its replay.
         Err(RepoError::Duplicate { .. }) if body.id.is_some() => {
-            return replayed_report(state, p, outcome.case.id, &digest).await;
+            return replayed_report(state, p, outcome.case.id, &digest, guard).await;
         }
         Err(e) => return Err(e.into()),
     }

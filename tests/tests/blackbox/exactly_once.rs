@@ -14,6 +14,7 @@ gridline_tests::tests![
     fifty_concurrent_replays_of_one_idempotency_key_make_one_case,
     an_idempotency_key_reused_for_another_request_is_422,
     a_step_replayed_with_its_key_happens_once,
+    a_client_id_and_a_key_together_replay_consistently,
     two_concurrent_dispatches_leave_one_dispatch_event,
     a_reader_following_the_changes_misses_nothing_while_writers_race,
 ];
@@ -171,6 +172,28 @@ async fn a_step_replayed_with_its_key_happens_once(ctx: Ctx) {
     let events = events_of(&app, &dc, id).await;
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["reported", "commented", "accepted"]);
+}
+
+async fn a_client_id_and_a_key_together_replay_consistently(ctx: Ctx) {
+    let app = ctx.app_with(&[("GRIDLINE_DB_MAX_CONNECTIONS", "16")]).await;
+    let worker = app.token("worker1").await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = report(Some(&id));
+    let send = |key: &'static str| {
+        app.as_bearer(Method::POST, "/api/v1/cases", &worker).header("Idempotency-Key", key).json(&body).send()
+    };
+    let answers = join_all((0..20).map(|_| async {
+        let res = send("offline-1").await.unwrap();
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    }))
+    .await;
+    assert!(answers.iter().all(|(s, b)| *s == 201 && *b == answers[0].1), "one answer for all");
+    // A new key for the same id: the id's replay (200), and that key keeps it.
+    let res = send("offline-2").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), answers[0].1);
+    let res = send("offline-2").await.unwrap();
+    assert_eq!(res.status(), 200, "the second key's answer is replayed, not left running");
 }
 
 async fn two_concurrent_dispatches_leave_one_dispatch_event(ctx: Ctx) {
