@@ -19,11 +19,6 @@ use gridline_domain::ports::Store;
 
 pub use options::DbOptions;
 
-/// Key of the PostgreSQL advisory lock every case write holds from taking its
-/// change-sequence numbers until it commits; public so that tests can stand
-/// in for a writer that is slow to commit.
-pub const SEQUENCE_LOCK: i64 = 0x6772_6964_6c69_6e65;
-
 /// The sqlx database type behind a store, for the shared repository code.
 pub(crate) trait DbType {
     type Db: sqlx::Database;

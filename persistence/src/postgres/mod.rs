@@ -58,19 +58,26 @@ crate::repos::audit_repo!(PgStore);
 crate::repos::case_repo!(PgStore);
 crate::repos::idempotency_repo!(PgStore);
 
-use crate::SEQUENCE_LOCK;
-
 impl PgStore {
-    /// Holds the change sequence until the transaction ends, so that event
-    /// numbers are taken in commit order: a transaction that took number N
-    /// has committed (or rolled back) before any other can take N + 1.
-    async fn hold_sequence(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), RepoError> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(SEQUENCE_LOCK)
-            .execute(&mut **tx)
+    /// Only events of transactions older than every running one: later
+    /// numbers may still be joined by a transaction that commits late.
+    const CHANGES_FILTER: &'static str = " AND xid < pg_snapshot_xmin(pg_current_snapshot())";
+
+    /// Reserves the numbers of a transaction's events; must be its first
+    /// statement, so that its xid is assigned together with them.
+    async fn reserve_seqs(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        n: usize,
+    ) -> Result<Vec<Option<i64>>, RepoError> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let seqs: Vec<i64> = sqlx::query_scalar("SELECT reserve_case_event_seqs($1)")
+            .bind(i32::try_from(n).unwrap_or(i32::MAX))
+            .fetch_one(&mut **tx)
             .await
             .map_err(map_sqlx)?;
-        Ok(())
+        Ok(seqs.into_iter().map(Some).collect())
     }
 
     async fn take_case_number(&self) -> Result<i64, RepoError> {

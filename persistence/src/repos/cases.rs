@@ -75,6 +75,7 @@ macro_rules! case_repo {
                 use $crate::errors::map_sqlx;
                 let c = &outcome.case;
                 let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+                let seqs = Self::reserve_seqs(&mut tx, outcome.events.len()).await?;
                 sqlx::query(
                     "INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, \
                      grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
@@ -129,7 +130,7 @@ macro_rules! case_repo {
                     }
                     other => other,
                 })?;
-                let events = Self::write_outcome(&mut tx, outcome, record).await?;
+                let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
                 tx.commit().await.map_err(map_sqlx)?;
                 Ok(events)
             }
@@ -157,6 +158,7 @@ macro_rules! case_repo {
                 use $crate::errors::map_sqlx;
                 let c = &outcome.case;
                 let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+                let seqs = Self::reserve_seqs(&mut tx, outcome.events.len()).await?;
                 let updated = sqlx::query(
                     "UPDATE cases SET status = $3, category_code = $4, priority = $5, description = $6, lat = $7, \
                      lon = $8, grid_id = $9, grid_path = $10, owner_unit_id = $11, owner_path = $12, \
@@ -206,7 +208,7 @@ macro_rules! case_repo {
                     .await
                     .map_err(map_sqlx)?;
                 }
-                let events = Self::write_outcome(&mut tx, outcome, record).await?;
+                let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
                 tx.commit().await.map_err(map_sqlx)?;
                 Ok(events)
             }
@@ -257,8 +259,9 @@ macro_rules! case_repo {
                 limit: u32,
             ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
                 let sql = format!(
-                    "SELECT {} FROM case_events WHERE seq > $1 ORDER BY seq LIMIT $2",
-                    $crate::case_rows::EVENT_COLUMNS
+                    "SELECT {} FROM case_events WHERE seq > $1{} ORDER BY seq LIMIT $2",
+                    $crate::case_rows::EVENT_COLUMNS,
+                    Self::CHANGES_FILTER
                 );
                 sqlx::query_as::<_, $crate::case_rows::EventRow>(&sql)
                     .bind(after)
@@ -315,6 +318,7 @@ macro_rules! case_repo {
                 tx: &mut sqlx::Transaction<'_, <$store as $crate::DbType>::Db>,
                 outcome: &gridline_domain::cases::Outcome,
                 record: &gridline_domain::ports::WriteRecord,
+                seqs: &[Option<i64>],
             ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
                 use $crate::errors::map_sqlx;
                 let c = &outcome.case;
@@ -364,17 +368,13 @@ macro_rules! case_repo {
                     .await
                     .map_err(map_sqlx)?;
                 }
-                // Events go last: from here to commit the change sequence is held,
-                // so numbers are taken in commit order and no reader can pass one
-                // that is still to commit.
-                Self::hold_sequence(tx).await?;
                 let mut written = Vec::with_capacity(outcome.events.len());
-                for e in &outcome.events {
+                for (i, e) in outcome.events.iter().enumerate() {
                     let (kind, actor_id, label) = $crate::case_rows::actor_columns(&e.actor);
                     let seq: i64 = sqlx::query_scalar(
                         "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, \
-                         from_status, to_status, note, internal, changes, visible_before, visible_after) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq",
+                         from_status, to_status, note, internal, changes, visible_before, visible_after, seq) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
                     )
                     .bind(e.id)
                     .bind(e.case_id)
@@ -390,6 +390,7 @@ macro_rules! case_repo {
                     .bind($crate::case_rows::changes_json(&e.changes))
                     .bind(e.visible_before.as_ref().map($crate::case_rows::encode_visibility))
                     .bind($crate::case_rows::encode_visibility(&e.visible_after))
+                    .bind(seqs.get(i).copied().flatten())
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(map_sqlx)?;

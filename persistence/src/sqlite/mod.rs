@@ -75,11 +75,16 @@ crate::repos::case_repo!(SqliteStore);
 crate::repos::idempotency_repo!(SqliteStore);
 
 impl SqliteStore {
-    /// Every write goes through one connection, so numbers are already
-    /// taken in commit order.
+    /// One writer: events are numbered in commit order as they are inserted.
+    const CHANGES_FILTER: &'static str = "";
+
+    /// SQLite numbers events itself (one writer, so in commit order).
     #[allow(clippy::unused_async)]
-    async fn hold_sequence(_tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<(), RepoError> {
-        Ok(())
+    async fn reserve_seqs(
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        n: usize,
+    ) -> Result<Vec<Option<i64>>, RepoError> {
+        Ok(vec![None; n])
     }
 
     async fn take_case_number(&self) -> Result<i64, RepoError> {

@@ -287,9 +287,10 @@ async fn a_reader_following_the_changes_misses_nothing_while_writers_race(ctx: C
     assert!(first["visible_before"].is_null() && first["visible_after"]["grid_id"].is_string());
 }
 
-/// On PostgreSQL: writer A takes its number and is slow to commit; writer B
-/// comes later. B cannot take a number until A commits, so no reader ever
-/// passes A's number while it is still invisible.
+/// On PostgreSQL, the interleaving that loses changes in a naive sequence:
+/// transaction A takes its number, B takes a later one and commits, a reader
+/// reads, then A commits. The reader's next read still returns A. A and B
+/// write the way the server does: reserving their numbers first.
 async fn a_late_commit_is_not_skipped_by_a_reader(ctx: Ctx) {
     use sqlx::{Connection, Executor, PgConnection};
     let app = ctx.app().await;
@@ -298,43 +299,46 @@ async fn a_late_commit_is_not_skipped_by_a_reader(ctx: Ctx) {
     let case: Value = app.send_as(&worker, Method::POST, "/api/v1/cases", &report(None)).await.json().await.unwrap();
     let id = case["id"].as_str().unwrap().to_owned();
     let visible = json!({"grid_id": case["grid_id"], "owner_unit_id": case["owner_unit_id"], "grid_path": "", "department_ids": []});
-    let mut a = PgConnection::connect(ctx.database_url()).await.unwrap();
-    let mut b = PgConnection::connect(ctx.database_url()).await.unwrap();
-    let insert = |note: &str| {
+    let insert = |seq: i64, note: &str| {
         format!(
-            "INSERT INTO case_events (id, case_id, type, actor_kind, actor_label, at, to_status, note, internal, changes, \
-             visible_after) VALUES ('{}', '{id}', 'commented', 'system', 'test', now(), 'reported', '{note}', false, '{{}}', \
-             '{visible}') RETURNING seq",
+            "INSERT INTO case_events (seq, id, case_id, type, actor_kind, actor_label, at, to_status, note, internal, \
+             changes, visible_after) VALUES ({seq}, '{}', '{id}', 'commented', 'system', 'test', now(), 'reported', \
+             '{note}', false, '{{}}', '{visible}')",
             uuid::Uuid::new_v4()
         )
     };
-    let lock = format!("SELECT pg_advisory_xact_lock({})", gridline_persistence::SEQUENCE_LOCK);
-    a.execute("BEGIN").await.unwrap();
-    a.execute(lock.as_str()).await.unwrap();
-    let a_seq: i64 = sqlx::query_scalar(&insert("A")).fetch_one(&mut a).await.unwrap();
-
-    // B starts after A took its number; it must wait for A.
-    let b_task = tokio::spawn({
-        let (lock, sql) = (lock.clone(), insert("B"));
+    let reserve = "SELECT (reserve_case_event_seqs(1))[1]";
+    let read = |after: i64| {
+        let (app, admin) = (&app, &admin);
         async move {
-            b.execute("BEGIN").await.unwrap();
-            b.execute(lock.as_str()).await.unwrap();
-            let seq: i64 = sqlx::query_scalar(&sql).fetch_one(&mut b).await.unwrap();
-            b.execute("COMMIT").await.unwrap();
-            seq
+            let changes = app.json_as(admin, &format!("/api/v1/changes?after={after}")).await;
+            changes
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c["event"]["seq"].as_i64().unwrap(), c["event"]["note"].clone()))
+                .collect::<Vec<_>>()
         }
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(!b_task.is_finished(), "B cannot take a number while A holds the sequence");
-    let before = app.json_as(&admin, "/api/v1/changes?after=0").await;
-    let max_seen = before.as_array().unwrap().iter().map(|c| c["event"]["seq"].as_i64().unwrap()).max().unwrap();
-    assert!(max_seen < a_seq, "the reader has not passed A's number");
+    };
+    let start = read(0).await.last().map_or(0, |(seq, _)| *seq);
+
+    let mut a = PgConnection::connect(ctx.database_url()).await.unwrap();
+    let mut b = PgConnection::connect(ctx.database_url()).await.unwrap();
+    a.execute("BEGIN").await.unwrap();
+    let a_seq: i64 = sqlx::query_scalar(reserve).fetch_one(&mut a).await.unwrap();
+    a.execute(insert(a_seq, "A").as_str()).await.unwrap();
+    b.execute("BEGIN").await.unwrap();
+    let b_seq: i64 = sqlx::query_scalar(reserve).fetch_one(&mut b).await.unwrap();
+    b.execute(insert(b_seq, "B").as_str()).await.unwrap();
+    b.execute("COMMIT").await.unwrap();
+    assert!(b_seq > a_seq, "B took a later number");
+
+    let seen = read(start).await;
+    assert!(seen.iter().all(|(seq, _)| *seq < a_seq), "the reader does not pass A's number while A runs: {seen:?}");
+    let cursor = seen.last().map_or(start, |(seq, _)| *seq);
 
     a.execute("COMMIT").await.unwrap();
-    let b_seq = b_task.await.unwrap();
-    assert!(b_seq > a_seq);
-    let after = app.json_as(&admin, &format!("/api/v1/changes?after={max_seen}")).await;
-    let notes: Vec<&str> = after.as_array().unwrap().iter().filter_map(|c| c["event"]["note"].as_str()).collect();
-    assert_eq!(notes.first(), Some(&"A"), "the next read returns A, committed late: {after}");
-    assert!(notes.contains(&"B"));
+    let next = read(cursor).await;
+    let notes: Vec<&Value> = next.iter().map(|(_, note)| note).collect();
+    assert_eq!(notes, [&json!("A"), &json!("B")], "the next read returns A, then B: {next:?}");
 }
