@@ -53,6 +53,7 @@ def main():
     if not logged:
         sys.exit("no statements were logged for database " + database)
     fresh = {}
+    reserved = 0
     if mode == "create":
         for sql, params in logged:
             if sql.startswith("INSERT INTO cases "):
@@ -60,9 +61,17 @@ def main():
                 fresh[params[2]] = "('b' || :client_id || '.' || :r)"
             elif sql.startswith("INSERT INTO case_events "):
                 fresh[params[1]] = "(md5('e%d' || :client_id || '.' || :r)::uuid)" % len(fresh)
+                # The event's number is the one its transaction reserved.
+                reserved += 1
+                params[15] = ":s%d" % reserved
     print("-- captured from PostgreSQL's statement log during one real request")
     print("\\set r random(1, 9000000000000000000)")
     for sql, params in logged:
+        if sql.startswith("SELECT reserve_case_event_seqs"):
+            n = int(params[1].strip("'"))
+            columns = ", ".join("s[%d] AS s%d" % (i, i) for i in range(1, n + 1))
+            print("SELECT %s FROM (SELECT reserve_case_event_seqs(%d) AS s) reserved \\gset" % (columns, n))
+            continue
         line = bind(sql, params)
         for literal, expression in fresh.items():
             line = line.replace(literal, expression)
