@@ -20,6 +20,15 @@ pub(crate) fn map_sqlx(err: sqlx::Error) -> RepoError {
     }
 }
 
+/// Like [`map_sqlx`], but a row that points at a missing one (a grant's or
+/// key's unit, department or user) reads as `NotFound`.
+pub(crate) fn map_sqlx_reference(err: sqlx::Error) -> RepoError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => RepoError::NotFound,
+        _ => map_sqlx(err),
+    }
+}
+
 /// SQLite names no constraint, only columns ("UNIQUE constraint failed:
 /// users.username") or an index ("… failed: index 'role_grants_unique'").
 /// PostgreSQL's constraints are named `<table>_<columns>` to match.

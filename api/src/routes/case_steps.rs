@@ -54,7 +54,8 @@ where
         precheck(&req, p, &case, step)?;
         let command = command(case.clone()).await?;
         let category = category_of(&state, &case.category_code).await?;
-        let route = route(&state, &category, &case.grid_path).await?;
+        // Only acceptance consults routing (a suggestion, or auto-dispatch).
+        let route = if step == Step::Accept { route(&state, &category, &case.grid_path).await? } else { None };
         let status =
             if matches!(step, Step::RequestExtension | Step::Comment) { StatusCode::CREATED } else { StatusCode::OK };
         commit(&state, p, &case, command, &category, route, status, guard.as_ref()).await

@@ -186,7 +186,7 @@ pub(crate) async fn report(
 async fn replayed_report(
     state: &AppState,
     p: &Principal,
-    id: Uuid,
+    first: Option<FirstReport>,
     digest: &[u8],
     guard: Option<&Guard>,
 ) -> Result<HttpResponse, ApiError> {
@@ -195,7 +195,7 @@ async fn replayed_report(
         detail: "a case with this id exists with other content".into(),
         errors: vec![FieldError::pointer("/id", "is taken")],
     };
-    let first = state.store.first_report(id).await?.ok_or_else(taken)?;
+    let first = first.ok_or_else(taken)?;
     if first.reporter != idempotency::principal_id(p) || first.request_hash != digest {
         return Err(taken());
     }
@@ -216,8 +216,10 @@ async fn report_once(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.parse()?;
     if let Some(id) = body.id {
-        if state.store.case(id).await?.is_some() {
-            return replayed_report(state, p, id, &digest, guard).await;
+        // Every case reported with a client id keeps its first answer; one
+        // look-up tells a replay from a new report.
+        if let Some(first) = state.store.first_report(id).await? {
+            return replayed_report(state, p, Some(first), &digest, guard).await;
         }
     }
     let mut errors = Vec::new();
@@ -341,7 +343,8 @@ async fn report_once(
         Ok(_) => {}
         // A racing report with the same id won: answer as its replay.
         Err(RepoError::Duplicate { .. }) if body.id.is_some() => {
-            return replayed_report(state, p, outcome.case.id, &digest, guard).await;
+            let first = state.store.first_report(outcome.case.id).await?;
+            return replayed_report(state, p, first, &digest, guard).await;
         }
         Err(e) => return Err(e.into()),
     }

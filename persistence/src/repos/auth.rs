@@ -197,10 +197,7 @@ macro_rules! auth_repo {
                 .bind($crate::types::Ts(key.created_at))
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| match &e {
-                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => gridline_domain::RepoError::NotFound,
-                    _ => map_sqlx(e),
-                })?;
+                .map_err($crate::errors::map_sqlx_reference)?;
                 $crate::repos::insert_audit!(tx, &audit)?;
                 let sql = format!(
                     "SELECT {} FROM api_keys g {} WHERE g.id = $1",

@@ -229,10 +229,7 @@ macro_rules! user_repo {
                 .bind($crate::types::Ts(grant.at))
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| match &e {
-                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => gridline_domain::RepoError::NotFound,
-                    _ => map_sqlx(e),
-                })?;
+                .map_err($crate::errors::map_sqlx_reference)?;
                 $crate::repos::insert_audit!(tx, &audit)?;
                 let sql = format!(
                     "SELECT {} FROM role_grants g {} WHERE g.id = $1",
