@@ -88,22 +88,31 @@ async fn every_acknowledged_report_survives_a_kill_9(ctx: Ctx) {
             None => break,
         }
     }
-    let changes: Value = client
-        .get(format!("{base}/api/v1/changes?limit=5000"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let reported: std::collections::BTreeSet<String> = changes
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["event"]["type"] == "reported")
-        .map(|c| c["case_id"].as_str().unwrap().to_owned())
-        .collect();
+    // Changes show once every older transaction of the PostgreSQL cluster has
+    // ended (other tests run beside this one): wait for them, with a deadline.
+    let mut reported = std::collections::BTreeSet::new();
+    for _ in 0..300 {
+        let changes: Value = client
+            .get(format!("{base}/api/v1/changes?limit=5000"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        reported = changes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["event"]["type"] == "reported")
+            .map(|c| c["case_id"].as_str().unwrap().to_owned())
+            .collect();
+        if reported.len() >= cases.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(cases.len() >= created.len());
     for id in &cases {
         assert!(reported.contains(id), "case {id} exists without its event");

@@ -252,20 +252,20 @@ async fn a_reader_following_the_changes_misses_nothing_while_writers_race(ctx: C
         }
         done.store(true, std::sync::atomic::Ordering::SeqCst);
     };
+    // On PostgreSQL a change shows only once every older transaction of the
+    // cluster has ended (other tests' included): it may come late, never out
+    // of order and never not at all. So follow until all 120 came, with a deadline.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     let reading = async {
         let mut seen = Vec::new();
         let mut after = 0;
-        let mut idle = 0;
-        // Follow until the writers are done and a few reads in a row bring nothing.
-        while !done.load(std::sync::atomic::Ordering::SeqCst) || idle < 5 {
+        while seen.len() < 120 && tokio::time::Instant::now() < deadline {
             let changes = app.json_as(&admin, &format!("/api/v1/changes?after={after}")).await;
             let batch = changes.as_array().unwrap();
             if batch.is_empty() {
-                idle += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(25)).await;
                 continue;
             }
-            idle = 0;
             for c in batch {
                 let seq = c["event"]["seq"].as_i64().unwrap();
                 assert!(seq > after, "strictly increasing");
@@ -279,10 +279,10 @@ async fn a_reader_following_the_changes_misses_nothing_while_writers_race(ctx: C
     let everything = app.json_as(&admin, "/api/v1/changes?after=0&limit=5000").await;
     let all: BTreeSet<i64> =
         everything.as_array().unwrap().iter().map(|c| c["event"]["seq"].as_i64().unwrap()).collect();
-    assert_eq!(all.len(), 120, "every report has its event");
     let followed: BTreeSet<i64> = seen.iter().copied().collect();
     assert_eq!(followed.len(), seen.len(), "no change read twice");
-    assert_eq!(followed, all, "the follower saw every change");
+    assert_eq!(followed.len(), 120, "the follower saw every report's event");
+    assert!(followed.is_subset(&all) && all.len() >= 120, "and the full read agrees");
     let first = everything[0].clone();
     assert!(first["visible_before"].is_null() && first["visible_after"]["grid_id"].is_string());
 }
@@ -338,7 +338,16 @@ async fn a_late_commit_is_not_skipped_by_a_reader(ctx: Ctx) {
     let cursor = seen.last().map_or(start, |(seq, _)| *seq);
 
     a.execute("COMMIT").await.unwrap();
-    let next = read(cursor).await;
-    let notes: Vec<&Value> = next.iter().map(|(_, note)| note).collect();
-    assert_eq!(notes, [&json!("A"), &json!("B")], "the next read returns A, then B: {next:?}");
+    // Other tests' transactions on the same cluster may hold the next read
+    // back for a moment; they cannot make it skip A.
+    let mut notes = Vec::new();
+    for _ in 0..200 {
+        let next = read(cursor).await;
+        notes = next.iter().filter_map(|(_, note)| note.as_str().map(str::to_owned)).collect::<Vec<_>>();
+        if notes.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(notes, ["A", "B"], "the next read returns A, then B");
 }
