@@ -33,6 +33,8 @@ const ACCESS_TTL: Key = Key { env: "GRIDLINE_ACCESS_TOKEN_TTL_S", toml: "access_
 const REFRESH_TTL: Key = Key { env: "GRIDLINE_REFRESH_TOKEN_TTL_S", toml: "refresh_token_ttl_s" };
 const HASH_MEMORY: Key = Key { env: "GRIDLINE_PASSWORD_HASH_MEMORY_KIB", toml: "password_hash_memory_kib" };
 const HASH_ITERATIONS: Key = Key { env: "GRIDLINE_PASSWORD_HASH_ITERATIONS", toml: "password_hash_iterations" };
+const HASH_CONCURRENCY: Key = Key { env: "GRIDLINE_PASSWORD_HASH_CONCURRENCY", toml: "password_hash_concurrency" };
+const HASH_WAIT: Key = Key { env: "GRIDLINE_PASSWORD_HASH_WAIT_MS", toml: "password_hash_wait_ms" };
 const LOGIN_MAX_FAILURES: Key = Key { env: "GRIDLINE_LOGIN_MAX_FAILURES", toml: "login_max_failures" };
 const LOGIN_MAX_FAILURES_PER_ADDR: Key =
     Key { env: "GRIDLINE_LOGIN_MAX_FAILURES_PER_ADDR", toml: "login_max_failures_per_addr" };
@@ -62,6 +64,8 @@ const ALL: &[&Key] = &[
     &REFRESH_TTL,
     &HASH_MEMORY,
     &HASH_ITERATIONS,
+    &HASH_CONCURRENCY,
+    &HASH_WAIT,
     &LOGIN_MAX_FAILURES,
     &LOGIN_MAX_FAILURES_PER_ADDR,
     &LOGIN_LOCKOUT,
@@ -98,6 +102,10 @@ pub struct AuthSettings {
     /// Argon2id memory cost in KiB and passes. Lower them only in tests.
     pub hash_memory_kib: u32,
     pub hash_iterations: u32,
+    /// Hashes computed at once; each holds `hash_memory_kib` while it runs.
+    pub hash_concurrency: usize,
+    /// How long a request waits for a hashing slot before a 503.
+    pub hash_wait: Duration,
     /// Failed logins per account within 15 minutes before a lockout.
     pub login_max_failures: u32,
     /// Failed logins per client address within 15 minutes before a lockout.
@@ -295,6 +303,8 @@ impl Settings {
                 }
             })? as u32,
             hash_iterations: src.parse(&HASH_ITERATIONS, 2, |v| positive(v, 100))? as u32,
+            hash_concurrency: src.parse(&HASH_CONCURRENCY, cores, |v| positive(v, 1024))?,
+            hash_wait: Duration::from_millis(src.parse(&HASH_WAIT, 2_000, |v| whole(v, 600_000))? as u64),
             login_max_failures: src.parse(&LOGIN_MAX_FAILURES, 5, |v| positive(v, 1_000))? as u32,
             login_max_failures_per_addr: src.parse(&LOGIN_MAX_FAILURES_PER_ADDR, 50, |v| positive(v, 100_000))? as u32,
             login_lockout: Duration::from_secs(src.parse(&LOGIN_LOCKOUT, 300, |v| positive(v, 86_400))? as u64),

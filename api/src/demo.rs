@@ -258,6 +258,8 @@ async fn seed_district(store: &dyn Store, passwords: &Passwords, password: &str)
     s.user("worker1", "周网格员 Worker One", &hash, Role::GridWorker, Some(g1.id), None).await?;
     s.user("worker2", "吴网格员 Worker Two", &hash, Role::GridWorker, Some(g2.id), None).await?;
     s.user("worker3", "钱网格员 Worker Three", &hash, Role::GridWorker, Some(g5.id), None).await?;
+    // 一格多员: a second grid worker of the first grid, who may verify its cases too.
+    s.user("worker4", "孙网格员 Worker Four", &hash, Role::GridWorker, Some(g1.id), None).await?;
     s.user("dispatcher_community", "和平社区调度 Community Dispatcher", &hash, Role::Dispatcher, Some(c1.id), None)
         .await?;
     s.user("dispatcher_street", "东华街道调度 Street Dispatcher", &hash, Role::Dispatcher, Some(east.id), None).await?;

@@ -36,6 +36,8 @@ pub enum ApiError {
     PreconditionFailed { current: i64 },
     #[error("too many failed attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: i64 },
+    #[error("the server is busy; try again in {retry_after} seconds")]
+    Busy { retry_after: i64 },
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -60,6 +62,7 @@ impl ApiError {
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::WrongState { .. } => "invalid_state",
             Self::PreconditionFailed { .. } => "precondition_failed",
+            Self::Busy { .. } => "server_busy",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -149,7 +152,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } | Self::WrongState { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -166,7 +169,7 @@ impl ResponseError for ApiError {
                     actix_web::http::header::HeaderValue::from_static("Bearer realm=\"gridline\""),
                 );
             }
-            Self::TooManyRequests { retry_after } => {
+            Self::TooManyRequests { retry_after } | Self::Busy { retry_after } => {
                 if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string()) {
                     response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
                 }

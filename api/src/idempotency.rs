@@ -30,7 +30,9 @@ pub(crate) struct Guard {
 
 pub(crate) enum Begin {
     Proceed(Option<Guard>),
-    Replay(HttpResponse),
+    /// The first answer: the caller checks that he may still see what it is
+    /// about before he gives it (see [`replay`]).
+    Replay(StoredAnswer),
 }
 
 /// Who a key belongs to: keys are scoped to their caller.
@@ -78,7 +80,7 @@ pub(crate) async fn begin(
     loop {
         match state.store.claim_key(&key, now(), chrono::Duration::seconds(STALE_AFTER_SECS)).await? {
             Claim::Fresh => return Ok(Begin::Proceed(Some(Guard { key }))),
-            Claim::Replay(answer) => return Ok(Begin::Replay(replay(&answer))),
+            Claim::Replay(answer) => return Ok(Begin::Replay(answer)),
             Claim::Mismatch => {
                 return Err(ApiError::Validation(vec![FieldError::parameter(
                     "Idempotency-Key",
@@ -99,7 +101,8 @@ pub(crate) async fn begin(
     }
 }
 
-fn replay(answer: &StoredAnswer) -> HttpResponse {
+/// The stored answer, marked as a replay.
+pub(crate) fn replay(answer: &StoredAnswer) -> HttpResponse {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let media = if status.is_success() { "application/json" } else { gridline_openapi::PROBLEM_JSON };
     HttpResponse::build(status)

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bootstrap;
 mod caches;
+mod case_service;
 mod case_views;
 pub mod cli;
 pub mod config;
@@ -12,6 +13,8 @@ pub mod error;
 pub mod extract;
 mod idempotency;
 mod middleware;
+mod placement;
+mod references;
 pub mod routes;
 pub mod startup;
 mod state;

@@ -30,7 +30,8 @@ use crate::{
 async fn prepare_state(settings: &Settings, database: &Database) -> anyhow::Result<web::Data<AppState>> {
     let store = database.store();
     let keys = Arc::new(KeyRing::new(&bootstrap::installation_secret(settings)?));
-    let passwords = Passwords::new(settings.auth.hash_memory_kib, settings.auth.hash_iterations)?;
+    let passwords = Passwords::new(settings.auth.hash_memory_kib, settings.auth.hash_iterations)?
+        .bounded(settings.auth.hash_concurrency, settings.auth.hash_wait);
     bootstrap::ensure_signing_key(&*store, &keys).await?;
     bootstrap::ensure_admin(&*store, &passwords, settings).await?;
     store.install_categories(&gridline_domain::cases::default_catalog(gridline_domain::time::now())).await?;
@@ -90,6 +91,7 @@ impl Application {
         let database = Arc::new(database);
         let doc = routes::openapi();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
+        let body_schemas = web::Data::new(crate::extract::BodySchemas::from_openapi(&doc));
         let doc = web::Data::new(doc);
         let cache_follower = tokio::spawn(crate::caches::follow(state.clone(), settings.cache_poll));
         let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
@@ -101,6 +103,7 @@ impl Application {
                 .app_data(doc.clone())
                 .app_data(route_table.clone())
                 .app_data(body_limit.clone())
+                .app_data(body_schemas.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .route("/docs", web::get().to(routes::docs_redirect))
                 .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))

@@ -15,6 +15,7 @@ pub enum AuditAction {
     TokenFamilyRevoked,
     LoggedOut,
     PasswordChanged,
+    PasswordChangeFailed,
     UserCreated,
     UserUpdated,
     UserDeactivated,
@@ -33,13 +34,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
         Self::TokenFamilyRevoked,
         Self::LoggedOut,
         Self::PasswordChanged,
+        Self::PasswordChangeFailed,
         Self::UserCreated,
         Self::UserUpdated,
         Self::UserDeactivated,
@@ -65,6 +67,7 @@ impl AuditAction {
             Self::TokenFamilyRevoked => "token_family_revoked",
             Self::LoggedOut => "logged_out",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordChangeFailed => "password_change_failed",
             Self::UserCreated => "user_created",
             Self::UserUpdated => "user_updated",
             Self::UserDeactivated => "user_deactivated",

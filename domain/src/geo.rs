@@ -94,6 +94,36 @@ impl Boundary {
     }
 }
 
+/// Metres per degree of latitude, near enough for a tolerance of metres.
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+impl Boundary {
+    /// How far the point lies outside the boundary, in metres (0 inside).
+    pub fn distance_m(&self, point: Position) -> f64 {
+        if self.contains(point) {
+            return 0.0;
+        }
+        self.polygons()
+            .iter()
+            .flat_map(|p| p.rings.iter())
+            .flat_map(|r| r.windows(2))
+            .map(|w| segment_distance_m(point, w[0], w[1]))
+            .fold(f64::INFINITY, f64::min)
+    }
+}
+
+/// Distance from `p` to the segment a–b on a local flat projection around `p`.
+fn segment_distance_m(p: Position, a: Position, b: Position) -> f64 {
+    let k = p.lat.to_radians().cos();
+    let project = |q: Position| ((q.lon - p.lon) * k * METRES_PER_DEGREE, (q.lat - p.lat) * METRES_PER_DEGREE);
+    let ((ax, ay), (bx, by)) = (project(a), project(b));
+    let (dx, dy) = (bx - ax, by - ay);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 == 0.0 { 0.0 } else { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) };
+    let (cx, cy) = (ax + t * dx, ay + t * dy);
+    (cx * cx + cy * cy).sqrt()
+}
+
 impl Polygon {
     pub fn contains(&self, point: Position) -> bool {
         let mut rings = self.rings.iter();
@@ -234,6 +264,31 @@ impl GridIndex {
             .map(|(id, _, _)| *id)
     }
 
+    /// The boundary of one grid, if it has one.
+    pub fn boundary(&self, id: uuid::Uuid) -> Option<&Boundary> {
+        self.entries.iter().find(|(g, _, _)| *g == id).map(|(_, _, b)| b)
+    }
+
+    /// Grids within `tolerance_m` of the point, nearest first, with their distance.
+    pub fn near(&self, point: Position, tolerance_m: f64) -> Vec<(uuid::Uuid, f64)> {
+        let margin_lat = tolerance_m / METRES_PER_DEGREE;
+        let margin_lon = margin_lat / point.lat.to_radians().cos().max(0.01);
+        let mut found: Vec<(uuid::Uuid, f64)> = self
+            .entries
+            .iter()
+            .filter(|(_, (x0, y0, x1, y1), _)| {
+                point.lon >= x0 - margin_lon
+                    && point.lon <= x1 + margin_lon
+                    && point.lat >= y0 - margin_lat
+                    && point.lat <= y1 + margin_lat
+            })
+            .map(|(id, _, b)| (*id, b.distance_m(point)))
+            .filter(|(_, d)| *d <= tolerance_m)
+            .collect();
+        found.sort_by(|a, b| a.1.total_cmp(&b.1));
+        found
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -261,6 +316,18 @@ mod tests {
         assert_eq!(b.validate(), Ok(()));
         assert!(b.contains(Position { lon: 0.5, lat: 0.5 }));
         assert!(!b.contains(Position { lon: 1.5, lat: 0.5 }));
+    }
+
+    #[test]
+    fn distance_outside_a_boundary_is_in_metres_and_zero_inside() {
+        let b = square();
+        assert_eq!(b.distance_m(Position { lon: 0.5, lat: 0.5 }), 0.0);
+        // 0.0002 degrees of latitude south of the edge: about 22 m.
+        let d = b.distance_m(Position { lon: 0.5, lat: -0.0002 });
+        assert!((d - 22.264).abs() < 0.1, "{d}");
+        let index = GridIndex::new([(uuid::Uuid::from_u128(1), square())]);
+        assert_eq!(index.near(Position { lon: 0.5, lat: -0.0002 }, 30.0).len(), 1);
+        assert!(index.near(Position { lon: 0.5, lat: -0.0004 }, 30.0).is_empty());
     }
 
     #[test]

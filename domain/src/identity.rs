@@ -115,6 +115,21 @@ impl Principal {
         }
     }
 
+    /// The id of whoever acts: the user's or the API key's (both are UUIDs
+    /// from one space, so they never collide).
+    pub fn actor_id(&self) -> Uuid {
+        match &self.actor {
+            Actor::User { id, .. } | Actor::ApiKey { id, .. } => *id,
+        }
+    }
+
+    /// Whether one of his grants has `role` over the unit at `path` or above it.
+    pub fn has_unit_grant_covering(&self, role: Role, path: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == role && matches!(&g.scope, Scope::Unit { path: p, .. } if path.starts_with(p.as_str())))
+    }
+
     /// A short label for logs and the audit trail.
     pub fn label(&self) -> String {
         match &self.actor {

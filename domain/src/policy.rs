@@ -5,7 +5,10 @@
 
 use uuid::Uuid;
 
-use crate::identity::{Actor, Principal};
+use crate::{
+    identity::{Actor, Principal, Role, Scope},
+    org::Department,
+};
 
 /// What a caller wants to do, with the resource it touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +56,18 @@ pub fn authorize(principal: &Principal, action: Action) -> Decision {
     }
 }
 
+/// Who may list a department's staff to pick a handler: admins, and
+/// dispatchers whose territory the department may serve (it sits at or above
+/// their unit, or inside their subtree).
+pub fn may_list_staff(principal: &Principal, department: &Department) -> Decision {
+    let dispatcher_for = principal.grants.iter().any(|g| {
+        g.role == Role::Dispatcher
+            && matches!(&g.scope, Scope::Unit { path, .. }
+                if path.starts_with(department.unit_path.as_str()) || department.unit_path.starts_with(path.as_str()))
+    });
+    allow_if(principal.is_admin() || dispatcher_for)
+}
+
 fn allow_if(allowed: bool) -> Decision {
     if allowed {
         Decision::Allow
@@ -64,7 +79,7 @@ fn allow_if(allowed: bool) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::{Grant, Role, Scope};
+    use crate::identity::Grant;
 
     fn user(role: Option<Role>) -> Principal {
         Principal {

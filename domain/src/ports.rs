@@ -148,6 +148,8 @@ pub trait UserRepo: Send + Sync {
         audit: NewAuditEntry,
     ) -> Result<(), RepoError>;
     async fn grants(&self, user_id: Uuid) -> Result<Vec<Grant>, RepoError>;
+    /// Active users holding a staff grant in the department, by display name.
+    async fn department_staff(&self, department_id: Uuid) -> Result<Vec<User>, RepoError>;
     /// # Errors
     /// `NotFound` when the user, unit or department does not exist;
     /// `Duplicate` when the same grant exists.
@@ -155,6 +157,14 @@ pub trait UserRepo: Send + Sync {
     /// # Errors
     /// `NotFound` when the user has no such grant.
     async fn remove_grant(&self, user_id: Uuid, grant_id: Uuid, audit: NewAuditEntry) -> Result<(), RepoError>;
+}
+
+/// One attempt against a throttle counter.
+#[derive(Debug, Clone)]
+pub struct ThrottleHit {
+    pub now: DateTime<Utc>,
+    /// Attempts before this belong to an expired window.
+    pub window_start: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -208,8 +218,14 @@ pub trait AuthRepo: Send + Sync {
         audit: Option<NewAuditEntry>,
     ) -> Result<bool, RepoError>;
 
-    async fn throttle(&self, key: &str) -> Result<Option<Throttle>, RepoError>;
-    async fn save_throttle(&self, key: &str, state: &Throttle) -> Result<(), RepoError>;
+    /// Counts one attempt against `key` in one atomic statement and returns
+    /// the counter after it. While locked the count stands still; a lock that
+    /// has run out, or a window older than `window_start`, starts afresh.
+    async fn hit_throttle(&self, key: &str, hit: &ThrottleHit) -> Result<Throttle, RepoError>;
+    /// Locks `key` until `until` when it counts `max` attempts or more.
+    async fn lock_throttle(&self, key: &str, max: u32, until: DateTime<Utc>) -> Result<(), RepoError>;
+    /// Gives back one attempt (one that turned out a success), unless the key is locked.
+    async fn release_throttle(&self, key: &str) -> Result<(), RepoError>;
     async fn clear_throttle(&self, key: &str) -> Result<(), RepoError>;
 }
 

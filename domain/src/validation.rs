@@ -42,6 +42,17 @@ pub fn text(raw: &str, max: usize) -> Result<String, &'static str> {
     }
 }
 
+/// Like [`text`], and on one line: no tab, LF or CR (names, addresses).
+///
+/// # Errors
+/// What is wrong with it.
+pub fn line(raw: &str, max: usize) -> Result<String, &'static str> {
+    if raw.contains(['\t', '\n', '\r']) {
+        return Err("must be one line: no tab, line feed or carriage return");
+    }
+    text(raw, max)
+}
+
 /// A code such as `JD-01-C02`: 1 to 64 characters of letters, digits, `_`, `-`, `.`.
 ///
 /// # Errors
@@ -80,6 +91,14 @@ mod tests {
         assert!(username("worker1").is_ok());
         assert!(username("Worker1").is_err());
         assert!(username("ab").is_err());
+    }
+
+    #[test]
+    fn single_line_fields_refuse_tabs_and_line_breaks() {
+        assert_eq!(line(" 和平路 5 号 ", 200).unwrap(), "和平路 5 号");
+        assert!(line("a\tb", 200).is_err());
+        assert!(line("a\nb", 200).is_err());
+        assert!(text("a\nb", 200).is_ok());
     }
 
     #[test]

@@ -25,8 +25,10 @@ pub struct ApiKeyView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
+    #[schema(max_length = 100)]
     pub name: String,
     /// The role the key acts with, scoped like a user's grant.
+    #[schema(max_length = 32)]
     pub role: String,
     #[serde(default)]
     pub unit_id: Option<Uuid>,

@@ -8,7 +8,9 @@ use crate::users::{GrantView, UserView};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(max_length = 64)]
     pub username: String,
+    #[schema(max_length = 256)]
     pub password: String,
 }
 
@@ -28,14 +30,17 @@ pub struct TokenResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    #[schema(max_length = 512)]
     pub refresh_token: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
+    #[schema(max_length = 256)]
     pub current_password: String,
     /// At least 8 characters.
+    #[schema(max_length = 256)]
     pub new_password: String,
 }
 

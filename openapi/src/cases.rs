@@ -11,9 +11,11 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct TimeLimitView {
     /// `normal` or `urgent`.
+    #[schema(max_length = 16)]
     pub priority: String,
     pub amount: u32,
     /// `natural_hours` (working hours and days come later).
+    #[schema(max_length = 16)]
     pub unit: String,
 }
 
@@ -39,12 +41,18 @@ pub struct CategoryView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCategory {
+    #[schema(max_length = 64)]
     pub code: String,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub parent_code: Option<String>,
+    #[schema(max_length = 100)]
     pub name_zh: String,
+    #[schema(max_length = 100)]
     pub name_en: String,
+    #[schema(max_length = 32)]
     pub department_kind: String,
+    #[schema(max_items = 8)]
     pub time_limits: Vec<TimeLimitView>,
     #[serde(default)]
     pub auto_accept: bool,
@@ -55,9 +63,13 @@ pub struct CreateCategory {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategory {
+    #[schema(max_length = 100)]
     pub name_zh: Option<String>,
+    #[schema(max_length = 100)]
     pub name_en: Option<String>,
+    #[schema(max_length = 32)]
     pub department_kind: Option<String>,
+    #[schema(max_items = 8)]
     pub time_limits: Option<Vec<TimeLimitView>>,
     pub auto_accept: Option<bool>,
     pub auto_dispatch: Option<bool>,
@@ -75,9 +87,11 @@ pub struct Location {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResidentView {
+    #[schema(max_length = 100)]
     pub name: String,
     /// Masked (`138****5678`) for all but the owning unit's dispatchers and the handler.
     #[serde(default)]
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
 }
 
@@ -85,6 +99,7 @@ pub struct ResidentView {
 #[serde(deny_unknown_fields)]
 pub struct OnSite {
     /// What the grid worker did.
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 
@@ -95,17 +110,25 @@ pub struct ReportCase {
     /// A UUID the app chose (offline reports); the server makes one otherwise.
     #[serde(default)]
     pub id: Option<Uuid>,
+    #[schema(max_length = 64)]
     pub category_code: String,
+    #[schema(max_length = 2000)]
     pub description: String,
     /// `normal` or `urgent`.
+    #[schema(max_length = 16)]
     pub priority: String,
     pub location: Location,
+    #[schema(max_length = 200)]
     pub address: String,
     /// Otherwise the grid containing `location`.
     #[serde(default)]
     pub grid_id: Option<Uuid>,
-    /// `grid_worker`, `hotline`, `sensor`, `citizen` or `integration`.
-    pub source: String,
+    /// `grid_worker` (a grid worker's own report, and only that), `hotline`,
+    /// `sensor`, `citizen` or `integration`. Default: `grid_worker` for a grid
+    /// worker in his grid, `integration` for an API key, else `hotline`.
+    #[serde(default)]
+    #[schema(max_length = 16)]
+    pub source: Option<String>,
     /// The resident on whose behalf the case is reported.
     #[serde(default)]
     pub resident: Option<ResidentView>,
@@ -186,22 +209,27 @@ pub struct CaseListQuery {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCase {
+    #[schema(max_length = 64)]
     pub category_code: Option<String>,
+    #[schema(max_length = 16)]
     pub priority: Option<String>,
     pub grid_id: Option<Uuid>,
     pub location: Option<Location>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
+    #[schema(max_length = 2000)]
     pub reason: String,
     /// The case this one repeats.
     #[serde(default)]
@@ -214,17 +242,20 @@ pub struct Dispatch {
     pub lead_department_id: Uuid,
     /// Departments that help (协同处理); they see and comment on the case.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub assisting_department_ids: Vec<Uuid>,
     /// A member of the lead department's staff.
     #[serde(default)]
     pub handler_user_id: Option<Uuid>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resolution {
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 
@@ -234,6 +265,7 @@ pub struct Verification {
     /// `true` closes the case; `false` sends it back for rework (返工).
     pub passed: bool,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -242,6 +274,7 @@ pub struct Verification {
 pub struct ExtensionRequestBody {
     /// 1 to 720.
     pub hours: u32,
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -250,12 +283,14 @@ pub struct ExtensionRequestBody {
 pub struct ExtensionDecision {
     pub approved: bool,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
+    #[schema(max_length = 2000)]
     pub text: String,
     /// Internal comments are never shown to citizens or integrations.
     #[serde(default)]

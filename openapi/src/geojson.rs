@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 pub struct Geometry {
     /// `Polygon` or `MultiPolygon`.
     #[serde(rename = "type")]
+    #[schema(max_length = 32)]
     pub type_: String,
     /// Polygon: an array of linear rings, each an array of `[lon, lat]`
     /// positions, first equal to last. MultiPolygon: an array of those.

@@ -27,8 +27,11 @@ pub struct OrgUnitView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrgUnit {
+    #[schema(max_length = 32)]
     pub kind: String,
+    #[schema(max_length = 64)]
     pub code: String,
+    #[schema(max_length = 100)]
     pub name: String,
     /// Required for every kind but `district`; must be the level above.
     #[serde(default)]
@@ -36,25 +39,29 @@ pub struct CreateOrgUnit {
     #[serde(default)]
     pub boundary: Option<Geometry>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub responsible_person: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 32)]
     pub contact_phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrgUnit {
+    #[schema(max_length = 64)]
     pub code: Option<String>,
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     /// `null` removes the boundary.
     #[serde(default, with = "crate::double_option")]
     #[schema(value_type = Option<Geometry>)]
     pub boundary: Option<Option<Geometry>>,
     #[serde(default, with = "crate::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub responsible_person: Option<Option<String>>,
     #[serde(default, with = "crate::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 32)]
     pub contact_phone: Option<Option<String>>,
 }
 
@@ -94,27 +101,35 @@ pub struct DepartmentView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDepartment {
+    #[schema(max_length = 32)]
     pub kind: String,
+    #[schema(max_length = 64)]
     pub code: String,
+    #[schema(max_length = 100)]
     pub name: String,
     pub unit_id: Uuid,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub responsible_person: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 32)]
     pub contact_phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDepartment {
+    #[schema(max_length = 32)]
     pub kind: Option<String>,
+    #[schema(max_length = 64)]
     pub code: Option<String>,
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     #[serde(default, with = "crate::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub responsible_person: Option<Option<String>>,
     #[serde(default, with = "crate::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 32)]
     pub contact_phone: Option<Option<String>>,
 }
 
@@ -131,4 +146,11 @@ pub struct LocateQuery {
     pub lat: f64,
     /// Longitude, WGS 84.
     pub lon: f64,
+}
+
+/// A member of a department's staff, to name as a case's handler.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub display_name: String,
 }

@@ -20,11 +20,15 @@ pub struct UserView {
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// 3 to 64 characters: lower-case letters, digits, `_`, `.`, `-`.
+    #[schema(max_length = 64)]
     pub username: String,
+    #[schema(max_length = 100)]
     pub display_name: String,
     #[serde(default)]
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
     /// At least 8 characters.
+    #[schema(max_length = 256)]
     pub password: String,
 }
 
@@ -32,10 +36,11 @@ pub struct CreateUser {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(max_length = 100)]
     pub display_name: Option<String>,
     /// `null` clears the phone.
     #[serde(default, with = "crate::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 32)]
     pub phone: Option<Option<String>>,
     /// `false` deactivates the user and ends every session at once.
     pub active: Option<bool>,
@@ -68,6 +73,7 @@ pub struct CreateGrant {
     /// `grid_worker` (on a grid), `dispatcher` (on a community, street or
     /// district), `department_staff` (on a department), `leader` (on any unit)
     /// or `admin` (no scope).
+    #[schema(max_length = 32)]
     pub role: String,
     #[serde(default)]
     pub unit_id: Option<Uuid>,

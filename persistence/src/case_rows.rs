@@ -92,7 +92,7 @@ pub(crate) const CASE_COLUMNS: &str = "c.id, c.number, c.status, c.category_code
      c.lon, c.address, c.grid_id, c.grid_path, c.owner_unit_id, c.owner_path, c.suggested_department_id, \
      c.lead_department_id, c.assisting_department_ids, c.handler_user_id, c.reporter_user_id, \
      c.reporter_api_key_id, c.reported_by_grid_worker, c.source, c.resident_name, c.resident_phone, \
-     c.resolved_on_site, c.limit_started_at, c.due_at, c.warn_at, c.resolved_at, c.rework_count, c.version, \
+     c.resolved_on_site, c.limit_started_at, c.due_at, c.warn_at, c.resolved_at, c.resolved_by, c.rework_count, c.version, \
      c.created_at, c.updated_at";
 
 #[derive(sqlx::FromRow)]
@@ -125,6 +125,7 @@ pub(crate) struct CaseRow {
     due_at: Option<Ts>,
     warn_at: Option<Ts>,
     resolved_at: Option<Ts>,
+    resolved_by: Option<Uuid>,
     rework_count: i32,
     version: i64,
     created_at: Ts,
@@ -176,6 +177,7 @@ impl CaseRow {
             due_at: self.due_at.map(|t| t.0),
             warn_at: self.warn_at.map(|t| t.0),
             resolved_at: self.resolved_at.map(|t| t.0),
+            resolved_by: self.resolved_by,
             rework_count: self.rework_count,
             pending_extension,
             version: self.version,

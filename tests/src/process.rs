@@ -64,6 +64,11 @@ impl ServerProcess {
         Self { child, port, lines, reader: Some(reader) }
     }
 
+    /// The server's process id, to read its memory from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

@@ -1,8 +1,11 @@
-//! Failed-login throttling per account and per client address, kept in the
-//! database so that every node counts the same failures.
+//! Throttling of password guesses per account, per client address and per
+//! password change, kept in the database so that every node counts the same
+//! attempts. Each attempt is counted before the password is checked, in one
+//! atomic statement per counter, so that a burst of parallel guesses gets no
+//! more than the limit through; a success gives its attempt back.
 
 use chrono::{DateTime, Duration, Utc};
-use gridline_domain::{auth::Throttle, ports::Store};
+use gridline_domain::ports::{Store, ThrottleHit};
 
 use crate::{config::AuthSettings, error::ApiError};
 
@@ -10,61 +13,90 @@ const WINDOW_MINUTES: i64 = 15;
 
 pub(crate) struct LoginThrottle<'a> {
     store: &'a dyn Store,
-    keys: [(String, u32); 2],
+    /// Counter keys with their limits; the first is the account's.
+    keys: Vec<(String, u32)>,
     lockout: Duration,
 }
 
 impl<'a> LoginThrottle<'a> {
-    pub(crate) fn new(store: &'a dyn Store, auth: &AuthSettings, username: &str, addr: Option<&str>) -> Self {
-        let lockout = Duration::from_std(auth.login_lockout).unwrap_or_else(|_| Duration::minutes(5));
-        Self {
+    /// Counters for a login: the account and the client address.
+    pub(crate) fn login(store: &'a dyn Store, auth: &AuthSettings, username: &str, addr: Option<&str>) -> Self {
+        Self::with_keys(
             store,
-            keys: [
+            auth,
+            vec![
                 (format!("user:{}", username.to_lowercase()), auth.login_max_failures),
                 (format!("addr:{}", addr.unwrap_or("unknown")), auth.login_max_failures_per_addr),
             ],
-            lockout,
-        }
+        )
     }
 
-    /// Seconds until the caller may try again, when locked out.
-    pub(crate) async fn retry_after(&self, now: DateTime<Utc>) -> Result<Option<i64>, ApiError> {
-        let mut wait = None;
-        for (key, _) in &self.keys {
-            if let Some(Throttle { locked_until: Some(until), .. }) = self.store.throttle(key).await? {
-                if until > now {
-                    let secs = (until - now).num_seconds().max(1);
-                    wait = Some(wait.map_or(secs, |w: i64| w.max(secs)));
+    /// The counter for a signed-in user's password change, with the login limits.
+    pub(crate) fn password_change(store: &'a dyn Store, auth: &AuthSettings, user_id: uuid::Uuid) -> Self {
+        Self::with_keys(store, auth, vec![(format!("password:{user_id}"), auth.login_max_failures)])
+    }
+
+    fn with_keys(store: &'a dyn Store, auth: &AuthSettings, keys: Vec<(String, u32)>) -> Self {
+        let lockout = Duration::from_std(auth.login_lockout).unwrap_or_else(|_| Duration::minutes(5));
+        Self { store, keys, lockout }
+    }
+
+    /// Counts an attempt on every counter, or refuses it (429): while a
+    /// counter is locked, or while it already holds its limit of attempts (in
+    /// flight or failed), so that a parallel burst gets no more through.
+    /// Says whether this attempt reached a limit: if it fails, the next waits.
+    ///
+    /// # Errors
+    /// [`ApiError::TooManyRequests`] with the seconds to wait.
+    pub(crate) async fn admit(&self, now: DateTime<Utc>) -> Result<bool, ApiError> {
+        let hit = ThrottleHit { now, window_start: now - Duration::minutes(WINDOW_MINUTES) };
+        let mut last = false;
+        for (i, (key, max)) in self.keys.iter().enumerate() {
+            let state = self.store.hit_throttle(key, &hit).await?;
+            let refusal = match state.locked_until.filter(|until| *until > now) {
+                Some(until) => Some((until - now).num_seconds().max(1)),
+                None if state.failures > i64::from(*max) => {
+                    self.store.release_throttle(key).await?;
+                    Some(1)
                 }
-            }
-        }
-        Ok(wait)
-    }
-
-    /// Counts a failure; returns whether it locked the account or address.
-    pub(crate) async fn record_failure(&self, now: DateTime<Utc>) -> Result<bool, ApiError> {
-        let mut locked = false;
-        for (key, max) in &self.keys {
-            let window_start = now - Duration::minutes(WINDOW_MINUTES);
-            let mut state = match self.store.throttle(key).await? {
-                Some(s) if s.window_started_at > window_start => s,
-                _ => Throttle { failures: 0, window_started_at: now, locked_until: None },
+                None => None,
             };
-            state.failures += 1;
-            if state.failures >= i64::from(*max) {
-                state.locked_until = Some(now + self.lockout);
-                state.failures = 0;
-                state.window_started_at = now;
-                locked = true;
+            if let Some(retry_after) = refusal {
+                for (counted, _) in &self.keys[..i] {
+                    self.store.release_throttle(counted).await?;
+                }
+                return Err(ApiError::TooManyRequests { retry_after });
             }
-            self.store.save_throttle(key, &state).await?;
+            last |= state.failures >= i64::from(*max);
         }
-        Ok(locked)
+        Ok(last)
     }
 
-    /// A successful login clears the account's count (not the address's).
+    /// The attempt failed: a counter at its limit locks.
+    pub(crate) async fn record_failure(&self, now: DateTime<Utc>) -> Result<(), ApiError> {
+        for (key, max) in &self.keys {
+            self.store.lock_throttle(key, *max, now + self.lockout).await?;
+        }
+        Ok(())
+    }
+
+    /// The attempt was never judged (the server was busy): every counter gets it back.
+    pub(crate) async fn give_back(&self) -> Result<(), ApiError> {
+        for (key, _) in &self.keys {
+            self.store.release_throttle(key).await?;
+        }
+        Ok(())
+    }
+
+    /// The attempt succeeded: the account's count starts again, the address
+    /// gets its attempt back.
     pub(crate) async fn record_success(&self) -> Result<(), ApiError> {
-        self.store.clear_throttle(&self.keys[0].0).await?;
+        if let Some(((first, _), rest)) = self.keys.split_first() {
+            self.store.clear_throttle(first).await?;
+            for (key, _) in rest {
+                self.store.release_throttle(key).await?;
+            }
+        }
         Ok(())
     }
 }

@@ -158,7 +158,7 @@ async fn execute(settings: &Settings, store: &dyn Store, command: AdminCommand) 
             println!("{}", created.id);
         }
         AdminCommand::CreateApiKey { name, role, unit_code, department_code } => {
-            let name = validation::text(&name, 100).map_err(|e| anyhow::anyhow!("name {e}"))?;
+            let name = validation::line(&name, 100).map_err(|e| anyhow::anyhow!("name {e}"))?;
             let unit = unit_id(store, unit_code.as_deref()).await?;
             let department = department_id(store, department_code.as_deref()).await?;
             let (role, unit_id, department_id) =

@@ -3,7 +3,7 @@ use futures::{future::LocalBoxFuture, StreamExt};
 use gridline_openapi::FieldError;
 use serde::de::DeserializeOwned;
 
-use super::{pointer_for, strip_position};
+use super::{hostile, limits::BodySchemas, pointer_for, strip_position};
 use crate::error::ApiError;
 
 /// The largest request body accepted, in bytes (`GRIDLINE_MAX_BODY_BYTES`).
@@ -36,17 +36,20 @@ impl<T> ValidJson<T> {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+impl<T: DeserializeOwned + utoipa::ToSchema + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<web::Data<BodyLimit>>().map_or(1024 * 1024, |l| l.0);
+        let schemas = req.app_data::<web::Data<BodySchemas>>().cloned();
         let checked = check_headers(req, limit);
         let mut payload = payload.take();
         Box::pin(async move {
             let (parsed, digest) = match read_bytes(checked, &mut payload, limit).await {
-                Ok(body) => (parse(&body), canonical_digest(&body)),
+                Ok(body) => {
+                    (parse_checked(&body, schemas.as_ref().map(|s| s.get_ref()), &T::name()), canonical_digest(&body))
+                }
                 Err(e) => (Err(e), Vec::new()),
             };
             Ok(ValidJson { parsed, digest })
@@ -98,25 +101,33 @@ fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
     }
 }
 
-/// Deserializes a body, telling syntax errors (400) from shape errors (422).
+/// Deserializes a body, telling syntax errors (400) from shape errors (422),
+/// and refusing forbidden characters anywhere in it (422).
 ///
 /// # Errors
 /// [`ApiError::MalformedJson`] or [`ApiError::Validation`].
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    parse_checked(body, None, "")
+}
+
+/// Like [`parse`], and first the sizes the document gives the schema `name`:
+/// every fault of characters and sizes is listed before the shape is judged.
+fn parse_checked<T: DeserializeOwned>(body: &[u8], schemas: Option<&BodySchemas>, name: &str) -> Result<T, ApiError> {
     if body.is_empty() {
         return Err(ApiError::MalformedJson("the body is empty".into()));
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let mut errors = Vec::new();
+    hostile::scan(&value, &mut String::new(), &mut errors);
+    if let Some(schemas) = schemas {
+        errors.extend(schemas.check(name, &value));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::MalformedJson(inner.to_string())
-        } else {
-            let message = strip_position(&inner.to_string());
-            ApiError::Validation(vec![FieldError::pointer(pointer_for(&path, &message), message)])
-        }
-    })?;
-    de.end().map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    Ok(value)
+        let message = strip_position(&err.into_inner().to_string());
+        ApiError::Validation(vec![FieldError::pointer(pointer_for(&path, &message), message)])
+    })
 }

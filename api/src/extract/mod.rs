@@ -1,12 +1,15 @@
 //! Extractors that turn every malformed input into a problem+json answer
 //! naming the field or parameter at fault.
 
+pub mod hostile;
 mod json;
+mod limits;
 mod path;
 mod query;
 
 pub use json::{canonical_digest, parse as parse_json, BodyLimit, ValidJson};
-pub use path::{path_error, path_uuid};
+pub use limits::BodySchemas;
+pub use path::{path_error, path_text, path_uuid};
 pub use query::ValidQuery;
 
 /// Turns a `serde_path_to_error` path (`location.lat`, `items[0].name`) and

@@ -28,6 +28,10 @@ impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
 }
 
 pub(crate) fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let hostile = super::hostile::scan_query(query);
+    if !hostile.is_empty() {
+        return Err(ApiError::InvalidQuery(hostile));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();

@@ -68,7 +68,7 @@ pub(crate) async fn create_api_key(
 ) -> Result<HttpResponse, ApiError> {
     require(&auth.0, Action::ManageApiKeys)?;
     let body = body.parse()?;
-    let name = validation::text(&body.name, 100).map_err(|e| ApiError::field("/name", e))?;
+    let name = validation::line(&body.name, 100).map_err(|e| ApiError::field("/name", e))?;
     let (role, unit_id, department_id) =
         checked_scope(&*state.store, &body.role, body.unit_id, body.department_id).await?;
     let secret = opaque_token(API_KEY_PREFIX);

@@ -48,6 +48,7 @@ fn tokens(state: &AppState, user_id: Uuid, session_id: Uuid, refresh_token: Stri
         (status = 401, description = "Wrong username or password, or an inactive account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The body is not a login request", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed logins", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being checked at once", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/login")]
@@ -59,21 +60,32 @@ pub(crate) async fn login(
     let body = body.parse()?;
     let at = now();
     let addr = client_addr(&req);
-    let throttle = LoginThrottle::new(&*state.store, &state.auth, &body.username, addr.as_deref());
+    let throttle = LoginThrottle::login(&*state.store, &state.auth, &body.username, addr.as_deref());
     let attempt = |action| {
         let mut entry = NewAuditEntry::new(action, at).from_addr(addr.clone());
         entry.actor_label = body.username.chars().take(64).collect();
         entry
     };
-    if let Some(retry_after) = throttle.retry_after(at).await? {
-        state.store.append(attempt(AuditAction::LoginThrottled)).await?;
-        return Err(ApiError::TooManyRequests { retry_after });
-    }
+    let last_attempt = match throttle.admit(at).await {
+        Ok(last) => last,
+        Err(refused) => {
+            if matches!(refused, ApiError::TooManyRequests { .. }) {
+                state.store.append(attempt(AuditAction::LoginThrottled)).await?;
+            }
+            return Err(refused);
+        }
+    };
     let (user, hash) = match state.store.user_with_hash(&body.username).await? {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let matched = state.passwords.verify(body.password, hash).await;
+    let matched = match state.passwords.verify(body.password, hash).await {
+        Ok(matched) => matched,
+        Err(busy) => {
+            throttle.give_back().await?;
+            return Err(busy);
+        }
+    };
     match user {
         Some(user) if matched && user.active => {
             throttle.record_success().await?;
@@ -91,8 +103,8 @@ pub(crate) async fn login(
             tokens(&state, user.id, session.id, refresh_token)
         }
         _ => {
-            let locked = throttle.record_failure(at).await?;
-            state.store.append(attempt(AuditAction::LoginFailed).detail("locked_out", locked)).await?;
+            throttle.record_failure(at).await?;
+            state.store.append(attempt(AuditAction::LoginFailed).detail("locked_out", last_attempt)).await?;
             Err(ApiError::InvalidCredentials)
         }
     }

@@ -5,7 +5,6 @@
 use actix_web::{http::StatusCode, post, web, HttpRequest, HttpResponse};
 use gridline_domain::{
     cases::{Command, Decided, Step},
-    identity::{Role, Scope},
     validation,
 };
 use gridline_openapi::{
@@ -13,16 +12,17 @@ use gridline_openapi::{
         CaseView, CommentBody, Dispatch, ExtensionDecision, ExtensionRequestBody, Reason, Rejection, Resolution,
         Verification,
     },
-    FieldError, Problem,
+    Problem,
 };
 use uuid::Uuid;
 
-use super::cases::{category_of, commit, precheck, route, visible_case};
 use crate::{
     auth::Auth,
+    case_service::{category_of, commit, precheck, route, visible_case},
     error::ApiError,
     extract::{canonical_digest, path_uuid, ValidJson},
     idempotency::{self, Begin},
+    references,
     state::AppState,
 };
 
@@ -45,7 +45,11 @@ where
 {
     let p = &auth.0;
     let guard = match idempotency::begin(&state, &req, p, &digest).await? {
-        Begin::Replay(answer) => return Ok(answer),
+        Begin::Replay(answer) => {
+            // Whoever may no longer see the case learns nothing from a replay.
+            visible_case(&state, p, path_uuid(&req, "id")?).await?;
+            return Ok(idempotency::replay(&answer));
+        }
         Begin::Proceed(guard) => guard,
     };
     let result = async {
@@ -110,13 +114,15 @@ step! {
     #[post("/api/v1/cases/{id}/reject")]
     pub(crate) async fn reject(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Rejection>) -> Result<HttpResponse, ApiError> {
         let st = state.clone();
+        let p = auth.0.clone();
         run(auth, state, req, body.digest().to_vec(), Step::Reject, |_| async move {
             let body = body.parse()?;
             let reason = text(&body.reason, "/reason")?;
-            if let Some(dup) = body.duplicate_of {
-                st.store.case(dup).await?.ok_or_else(|| ApiError::field("/duplicate_of", "no such case"))?;
-            }
-            Ok(Command::Reject { reason, duplicate_of: body.duplicate_of })
+            let duplicate_of = match body.duplicate_of {
+                Some(id) => Some(references::duplicate_of(&st, &p, id).await?),
+                None => None,
+            };
+            Ok(Command::Reject { reason, duplicate_of })
         })
         .await
     }
@@ -148,34 +154,18 @@ step! {
     #[post("/api/v1/cases/{id}/dispatch")]
     pub(crate) async fn dispatch(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Dispatch>) -> Result<HttpResponse, ApiError> {
         let st = state.clone();
-        run(auth, state, req, body.digest().to_vec(), Step::Dispatch, |_| async move {
+        run(auth, state, req, body.digest().to_vec(), Step::Dispatch, |case| async move {
             let body = body.parse()?;
-            let mut errors = Vec::new();
-            if st.store.department(body.lead_department_id).await?.is_none() {
-                errors.push(FieldError::pointer("/lead_department_id", "no such department"));
-            }
-            for (i, d) in body.assisting_department_ids.iter().enumerate() {
-                if st.store.department(*d).await?.is_none() {
-                    errors.push(FieldError::pointer(format!("/assisting_department_ids/{i}"), "no such department"));
-                } else if *d == body.lead_department_id {
-                    errors.push(FieldError::pointer(format!("/assisting_department_ids/{i}"), "the lead department cannot also assist"));
-                }
-            }
-            if let Some(handler) = body.handler_user_id {
-                let staff = st.store.grants(handler).await?.iter().any(|g| {
-                    g.role == Role::DepartmentStaff && matches!(&g.scope, Scope::Department { id, .. } if *id == body.lead_department_id)
-                });
-                if !staff {
-                    errors.push(FieldError::pointer("/handler_user_id", "is not on the lead department's staff"));
-                }
-            }
             let note = body.note.as_deref().map(|n| text(n, "/note")).transpose()?;
-            if !errors.is_empty() {
-                return Err(ApiError::Validation(errors));
-            }
-            let mut assisting = body.assisting_department_ids;
-            assisting.dedup();
-            Ok(Command::Dispatch { lead: body.lead_department_id, assisting, handler: body.handler_user_id, note })
+            let to = references::dispatch_targets(
+                &st,
+                &case,
+                body.lead_department_id,
+                body.assisting_department_ids,
+                body.handler_user_id,
+            )
+            .await?;
+            Ok(Command::Dispatch { lead: to.lead, assisting: to.assisting, handler: to.handler, note })
         })
         .await
     }

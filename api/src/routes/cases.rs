@@ -5,143 +5,31 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Datelike, Utc};
 use gridline_domain::{
     cases::{
-        self, can_see, nearest_department, Case, CaseScope, CaseStatus, Category, Command, NewCase, Priority,
-        ReportContext, Resident, Source, Step, StepError, TimeLimitStatus,
+        self, Case, CaseScope, CaseStatus, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step,
+        TimeLimitStatus,
     },
     geo::Position,
-    identity::{Principal, Role, Scope},
-    org::{OrgKind, OrgUnit},
+    identity::Principal,
     ports::{CaseFilter, FirstReport, StoredAnswer, WriteRecord},
     time::now,
     validation, RepoError,
 };
 use gridline_openapi::{
-    cases::{CaseEventView, CaseListQuery, CasePage, CaseView, Location, ReportCase, UpdateCase},
+    cases::{CaseEventView, CaseListQuery, CasePage, CaseView, ReportCase, UpdateCase},
     FieldError, Problem,
 };
 use uuid::Uuid;
 
 use crate::{
     auth::Auth,
+    case_service::{case_response, category_of, commit, precheck, route, serialise, stored_response, visible_case},
     case_views,
     error::ApiError,
     extract::{path_uuid, ValidJson, ValidQuery},
     idempotency::{self, Begin, Guard},
+    placement,
     state::AppState,
 };
-
-/// The case if the caller sees it; 404 otherwise (its existence does not leak).
-pub(crate) async fn visible_case(state: &AppState, p: &Principal, id: Uuid) -> Result<Case, ApiError> {
-    let case = state.store.case(id).await?.ok_or(ApiError::NotFound)?;
-    if can_see(p, &case) {
-        Ok(case)
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-/// 404 and 403 first, then a stale `If-Match` (412), then the state (409).
-pub(crate) fn precheck(req: &HttpRequest, p: &Principal, case: &Case, step: Step) -> Result<(), ApiError> {
-    let checked = cases::check(p, case, step);
-    if let Err(e @ (StepError::NotVisible | StepError::Forbidden(_))) = &checked {
-        return Err(e.clone().into());
-    }
-    if_match(req, case)?;
-    checked.map(|_| ()).map_err(Into::into)
-}
-
-/// `If-Match: "<version>"` (or `*`); a stale version is a 412.
-fn if_match(req: &HttpRequest, case: &Case) -> Result<(), ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(()) };
-    let value = value.to_str().unwrap_or_default().trim();
-    if value == "*" {
-        return Ok(());
-    }
-    let matches = value
-        .split(',')
-        .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
-        .any(|tag| tag.parse::<i64>().ok() == Some(case.version));
-    if matches {
-        Ok(())
-    } else {
-        Err(ApiError::PreconditionFailed { current: case.version })
-    }
-}
-
-pub(crate) async fn category_of(state: &AppState, code: &str) -> Result<Category, ApiError> {
-    state.store.category(code).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case category {code} is gone")))
-}
-
-/// Where routing sends a case of `category` in the grid at `grid_path`.
-pub(crate) async fn route(state: &AppState, category: &Category, grid_path: &str) -> Result<Option<Uuid>, ApiError> {
-    let lineage: Vec<Uuid> = grid_path.split('/').filter_map(|s| Uuid::parse_str(s).ok()).collect();
-    let departments = state.store.departments(Some(category.department_kind)).await?;
-    Ok(nearest_department(&lineage, category.department_kind, &departments))
-}
-
-/// A case answer with its version as `ETag`.
-pub(crate) fn case_response(mut builder: actix_web::HttpResponseBuilder, case: &Case, p: &Principal) -> HttpResponse {
-    builder.insert_header((header::ETAG, format!("\"{}\"", case.version))).json(case_views::case(case, p, now()))
-}
-
-/// A case answer from its already serialised body (the one stored for replays).
-fn stored_response(status: StatusCode, case: &Case, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("application/json")
-        .insert_header((header::ETAG, format!("\"{}\"", case.version)))
-        .body(body)
-}
-
-fn serialise(case: &Case, p: &Principal) -> Result<String, ApiError> {
-    serde_json::to_string(&case_views::case(case, p, now())).map_err(|e| ApiError::Internal(e.into()))
-}
-
-/// Applies a step and writes it, if nobody changed the case meanwhile; the
-/// answer is stored with the change when an idempotency key guards it.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn commit(
-    state: &AppState,
-    p: &Principal,
-    case: &Case,
-    command: Command,
-    category: &Category,
-    route: Option<Uuid>,
-    status: StatusCode,
-    guard: Option<&Guard>,
-) -> Result<HttpResponse, ApiError> {
-    let ctx = cases::WorkflowContext { principal: p, now: now(), category, route };
-    let outcome = cases::apply(case, command, &ctx)?;
-    let body = serialise(&outcome.case, p)?;
-    let record = WriteRecord {
-        key: guard.map(|g| (g.key.clone(), StoredAnswer { status: status.as_u16(), body: body.clone() })),
-        report: None,
-    };
-    state.store.update_case(&outcome, case.version, &record).await?;
-    Ok(stored_response(status, &outcome.case, body))
-}
-
-fn location(l: &Location, pointer: &str, errors: &mut Vec<FieldError>) -> Option<Position> {
-    let mut ok = true;
-    if !(l.lat.is_finite() && (-90.0..=90.0).contains(&l.lat)) {
-        errors.push(FieldError::pointer(format!("{pointer}/lat"), "must be between -90 and 90"));
-        ok = false;
-    }
-    if !(l.lon.is_finite() && (-180.0..=180.0).contains(&l.lon)) {
-        errors.push(FieldError::pointer(format!("{pointer}/lon"), "must be between -180 and 180"));
-        ok = false;
-    }
-    ok.then_some(Position { lon: l.lon, lat: l.lat })
-}
-
-fn grid_worker_grids(p: &Principal) -> Vec<Uuid> {
-    p.grants
-        .iter()
-        .filter_map(|g| match (&g.role, &g.scope) {
-            (Role::GridWorker, Scope::Unit { id, .. }) => Some(*id),
-            _ => None,
-        })
-        .collect()
-}
 
 /// Reports a case (上报). The grid is `grid_id`, else the grid containing
 /// `location`, else, for a grid worker with exactly one grid, that grid.
@@ -171,7 +59,7 @@ pub(crate) async fn report(
     }
     let digest = body.digest().to_vec();
     let guard = match idempotency::begin(&state, &req, p, &digest).await? {
-        Begin::Replay(answer) => return Ok(answer),
+        Begin::Replay(answer) => return replay_report(&state, p, &answer).await,
         Begin::Proceed(guard) => guard,
     };
     let result = report_once(&state, p, body, digest, guard.as_ref()).await;
@@ -181,8 +69,21 @@ pub(crate) async fn report(
     result
 }
 
+/// A stored answer to a report, given only to a caller who still sees the case.
+async fn replay_report(state: &AppState, p: &Principal, answer: &StoredAnswer) -> Result<HttpResponse, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Reported {
+        id: Uuid,
+    }
+    if let Ok(Reported { id }) = serde_json::from_str::<Reported>(&answer.body) {
+        visible_case(state, p, id).await?;
+    }
+    Ok(idempotency::replay(answer))
+}
+
 /// The first answer to a report with a client-chosen id, for a replay of
-/// the same content by the same reporter; otherwise the id is taken.
+/// the same content by the same reporter who still sees it; otherwise the
+/// id is taken, whoever took it.
 async fn replayed_report(
     state: &AppState,
     p: &Principal,
@@ -199,12 +100,93 @@ async fn replayed_report(
     if first.reporter != idempotency::principal_id(p) || first.request_hash != digest {
         return Err(taken());
     }
+    let case_id = serde_json::from_str::<serde_json::Value>(&first.answer.body)
+        .ok()
+        .and_then(|v| v["id"].as_str().and_then(|id| Uuid::parse_str(id).ok()));
+    if let Some(id) = case_id {
+        if visible_case(state, p, id).await.is_err() {
+            return Err(taken());
+        }
+    }
     // Nothing was written, so the key this request claimed gets its answer here.
     if let Some(guard) = guard {
         let answer = StoredAnswer { status: 200, body: first.answer.body.clone() };
         state.store.complete_key(&guard.key, &answer, now()).await?;
     }
     Ok(HttpResponse::Ok().content_type("application/json").body(first.answer.body))
+}
+
+/// A report's fields, each checked, every fault listed.
+struct Checked {
+    category: Category,
+    description: String,
+    address: String,
+    priority: Priority,
+    source: Option<Source>,
+    position: Position,
+    resident: Option<Resident>,
+    on_site: Option<String>,
+}
+
+async fn check_report(state: &AppState, body: &ReportCase) -> Result<Checked, ApiError> {
+    let mut errors = Vec::new();
+    let mut field = |pointer: &str, detail: &str| errors.push(FieldError::pointer(pointer, detail));
+    let category = match state.store.category(&body.category_code).await? {
+        Some(c) if c.active => Some(c),
+        Some(_) => {
+            field("/category_code", "the category is retired");
+            None
+        }
+        None => {
+            field("/category_code", "no such category");
+            None
+        }
+    };
+    let description = validation::text(&body.description, 2000).map_err(|e| field("/description", e)).ok();
+    let address = validation::line(&body.address, 200).map_err(|e| field("/address", e)).ok();
+    let priority = Priority::parse(&body.priority).or_else(|| {
+        field("/priority", "must be normal or urgent");
+        None
+    });
+    let source = match body.source.as_deref() {
+        None => Some(None),
+        Some(s) => Source::parse(s).map(Some).or_else(|| {
+            field("/source", "must be grid_worker, hotline, sensor, citizen or integration");
+            None
+        }),
+    };
+    let resident = body.resident.as_ref().map(|r| {
+        let name = validation::line(&r.name, 100).map_err(|e| field("/resident/name", e)).ok();
+        let phone = r.phone.as_deref().map(validation::phone).transpose().map_err(|e| field("/resident/phone", e));
+        name.zip(phone.ok()).map(|(name, phone)| Resident { name, phone })
+    });
+    let on_site = body
+        .resolved_on_site
+        .as_ref()
+        .map(|s| validation::text(&s.note, 2000).map_err(|e| field("/resolved_on_site/note", e)).ok());
+    let position = placement::position(&body.location, "/location", &mut errors);
+    match (category, description, address, priority, source, position, resident, on_site) {
+        (
+            Some(category),
+            Some(description),
+            Some(address),
+            Some(priority),
+            Some(source),
+            Some(position),
+            resident,
+            on_site,
+        ) if errors.is_empty() => Ok(Checked {
+            category,
+            description,
+            address,
+            priority,
+            source,
+            position,
+            resident: resident.flatten(),
+            on_site: on_site.flatten(),
+        }),
+        _ => Err(ApiError::Validation(errors)),
+    }
 }
 
 async fn report_once(
@@ -215,121 +197,44 @@ async fn report_once(
     guard: Option<&Guard>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.parse()?;
+    let checked = check_report(state, &body).await?;
+    let grid = placement::report_grid(state, p, body.grid_id, checked.position).await?;
     if let Some(id) = body.id {
-        // Every case reported with a client id keeps its first answer; one
-        // look-up tells a replay from a new report.
+        // Only a valid report learns that its id is taken; one look-up
+        // tells a replay of it from a clash.
         if let Some(first) = state.store.first_report(id).await? {
             return replayed_report(state, p, Some(first), &digest, guard).await;
         }
+        if state.store.case(id).await?.is_some() {
+            // Written since the look-up above (a racing replay), or taken without a client id.
+            let first = state.store.first_report(id).await?;
+            return replayed_report(state, p, first, &digest, guard).await;
+        }
     }
-    let mut errors = Vec::new();
-    let category = match state.store.category(&body.category_code).await? {
-        Some(c) if c.active => Some(c),
-        Some(_) => {
-            errors.push(FieldError::pointer("/category_code", "the category is retired"));
-            None
-        }
-        None => {
-            errors.push(FieldError::pointer("/category_code", "no such category"));
-            None
-        }
-    };
-    let description =
-        validation::text(&body.description, 2000).map_err(|e| errors.push(FieldError::pointer("/description", e))).ok();
-    let address =
-        validation::text(&body.address, 200).map_err(|e| errors.push(FieldError::pointer("/address", e))).ok();
-    let priority = Priority::parse(&body.priority).or_else(|| {
-        errors.push(FieldError::pointer("/priority", "must be normal or urgent"));
-        None
-    });
-    let source = Source::parse(&body.source).or_else(|| {
-        errors.push(FieldError::pointer("/source", "must be grid_worker, hotline, sensor, citizen or integration"));
-        None
-    });
-    let position = location(&body.location, "/location", &mut errors);
-    let resident = match &body.resident {
-        None => None,
-        Some(r) => {
-            let name =
-                validation::text(&r.name, 100).map_err(|e| errors.push(FieldError::pointer("/resident/name", e))).ok();
-            let phone = r
-                .phone
-                .as_deref()
-                .map(validation::phone)
-                .transpose()
-                .map_err(|e| errors.push(FieldError::pointer("/resident/phone", e)))
-                .ok()
-                .flatten();
-            name.map(|name| Resident { name, phone })
-        }
-    };
-    let on_site = match &body.resolved_on_site {
-        None => None,
-        Some(s) => validation::text(&s.note, 2000)
-            .map_err(|e| errors.push(FieldError::pointer("/resolved_on_site/note", e)))
-            .ok(),
-    };
-    let (grid, grid_pointer) = match (body.grid_id, position) {
-        (Some(id), _) => match state.store.unit(id).await? {
-            Some(u) if u.kind == OrgKind::Grid => (Some(u), "/grid_id"),
-            _ => {
-                errors.push(FieldError::pointer("/grid_id", "no such grid"));
-                (None, "/grid_id")
-            }
-        },
-        (None, Some(pos)) => {
-            let located = match state.grid_index().locate(pos) {
-                Some(id) => Some(id),
-                None => match grid_worker_grids(p).as_slice() {
-                    [only] => Some(*only),
-                    _ => None,
-                },
-            };
-            match located {
-                Some(id) => (state.store.unit(id).await?, "/location"),
-                None => {
-                    errors.push(FieldError::pointer("/location", "no grid contains this point; send grid_id"));
-                    (None, "/location")
-                }
-            }
-        }
-        (None, None) => (None, "/location"),
-    };
-    let (
-        Some(category),
-        Some(description),
-        Some(address),
-        Some(priority),
-        Some(source),
-        Some(position),
-        Some(grid),
-        true,
-    ) = (category, description, address, priority, source, position, grid, errors.is_empty())
-    else {
-        return Err(ApiError::Validation(errors));
-    };
     let owner = match grid.parent_id {
         Some(parent) => state.store.unit(parent).await?,
         None => None,
     }
     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("grid {} has no community", grid.id)))?;
     let at = now();
-    let route = route(state, &category, &grid.path).await?;
+    let route = route(state, &checked.category, &grid.path).await?;
     let number = format!("{}-{:06}", at.year(), state.store.next_case_number().await?);
     let new = NewCase {
         id: body.id.unwrap_or_else(Uuid::now_v7),
-        category_code: category.code.clone(),
-        priority,
-        description,
-        location: position,
-        address,
+        category_code: checked.category.code.clone(),
+        priority: checked.priority,
+        description: checked.description,
+        location: checked.position,
+        address: checked.address,
         grid_id: Some(grid.id),
-        source,
-        resident,
-        resolved_on_site: on_site,
+        source: checked.source.unwrap_or_else(|| cases::default_source(p, &grid)),
+        resident: checked.resident,
+        resolved_on_site: checked.on_site,
     };
-    let ctx = ReportContext { principal: p, now: at, category: &category, grid: &grid, owner: &owner, route, number };
-    let outcome = cases::report(new, &ctx, grid_pointer)?;
+    let category = &checked.category;
+    let ctx = ReportContext { principal: p, now: at, category, grid: &grid, owner: &owner, route, number };
+    let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
+    let outcome = cases::report(new, &ctx, pointer)?;
     let answer = StoredAnswer { status: 201, body: serialise(&outcome.case, p)? };
     let record = WriteRecord {
         key: guard.map(|g| (g.key.clone(), answer.clone())),
@@ -505,17 +410,7 @@ pub(crate) async fn update(
             None
         })
     });
-    let grid: Option<OrgUnit> = match body.grid_id {
-        None => None,
-        Some(id) => match state.store.unit(id).await? {
-            Some(u) if u.kind == OrgKind::Grid => Some(u),
-            _ => {
-                errors.push(FieldError::pointer("/grid_id", "no such grid"));
-                None
-            }
-        },
-    };
-    let position = body.location.as_ref().and_then(|l| location(l, "/location", &mut errors));
+    let position = body.location.as_ref().and_then(|l| placement::position(l, "/location", &mut errors));
     let description = body
         .description
         .as_deref()
@@ -523,6 +418,7 @@ pub(crate) async fn update(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let grid = placement::corrected_grid(&state, &case, body.grid_id, position).await?;
     let category = match &new_category {
         Some(c) => c.clone(),
         None => category_of(&state, &case.category_code).await?,

@@ -91,7 +91,7 @@ pub(crate) async fn get_category(
     req: HttpRequest,
 ) -> Result<web::Json<CategoryView>, ApiError> {
     require(&auth.0, Action::ReadOrg)?;
-    let code = req.match_info().get("code").unwrap_or_default();
+    let code = crate::extract::path_text(&req, "code")?;
     let category = state.store.category(code).await?.ok_or(ApiError::NotFound)?;
     Ok(web::Json(case_views::category(&category)))
 }
@@ -121,9 +121,9 @@ pub(crate) async fn create_category(
     let mut errors = Vec::new();
     let code = validation::code(&body.code).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok();
     let name_zh =
-        validation::text(&body.name_zh, 100).map_err(|e| errors.push(FieldError::pointer("/name_zh", e))).ok();
+        validation::line(&body.name_zh, 100).map_err(|e| errors.push(FieldError::pointer("/name_zh", e))).ok();
     let name_en =
-        validation::text(&body.name_en, 100).map_err(|e| errors.push(FieldError::pointer("/name_en", e))).ok();
+        validation::line(&body.name_en, 100).map_err(|e| errors.push(FieldError::pointer("/name_en", e))).ok();
     let kind = DepartmentKind::parse(&body.department_kind).or_else(|| {
         errors.push(FieldError::pointer("/department_kind", KINDS));
         None
@@ -194,17 +194,17 @@ pub(crate) async fn update_category(
     body: ValidJson<UpdateCategory>,
 ) -> Result<web::Json<CategoryView>, ApiError> {
     require(&auth.0, Action::ManageOrg)?;
-    let code = req.match_info().get("code").unwrap_or_default().to_owned();
+    let code = crate::extract::path_text(&req, "code")?.to_owned();
     let mut category = state.store.category(&code).await?.ok_or(ApiError::NotFound)?;
     let body = body.parse()?;
     let mut errors = Vec::new();
     if let Some(n) = &body.name_zh {
-        validation::text(n, 100)
+        validation::line(n, 100)
             .map(|n| category.name_zh = n)
             .unwrap_or_else(|e| errors.push(FieldError::pointer("/name_zh", e)));
     }
     if let Some(n) = &body.name_en {
-        validation::text(n, 100)
+        validation::line(n, 100)
             .map(|n| category.name_en = n)
             .unwrap_or_else(|e| errors.push(FieldError::pointer("/name_en", e)));
     }

@@ -84,7 +84,7 @@ pub(crate) async fn create_department(
     let mut errors = Vec::new();
     let kind = DepartmentKind::parse(&body.kind).ok_or_else(|| errors.push(FieldError::pointer("/kind", KINDS))).ok();
     let code = validation::code(&body.code).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok();
-    let name = validation::text(&body.name, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok();
+    let name = validation::line(&body.name, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok();
     let person = optional_text(&body.responsible_person, "/responsible_person", &mut errors);
     let phone = optional_phone(&body.contact_phone, "/contact_phone", &mut errors);
     let unit = state.store.unit(body.unit_id).await?;
@@ -180,7 +180,7 @@ pub(crate) async fn update_department(
         name: body
             .name
             .as_deref()
-            .and_then(|n| validation::text(n, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok()),
+            .and_then(|n| validation::line(n, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok()),
         ..DepartmentPatch::default()
     };
     if let Some(person) = &body.responsible_person {

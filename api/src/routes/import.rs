@@ -86,7 +86,7 @@ pub(crate) async fn import(
         }
         let p = &feature.properties;
         let code = validation::code(&p.code).map_err(|e| errors.push(at_fault("/properties/code", e.into()))).ok();
-        let name = validation::text(&p.name, 100).map_err(|e| errors.push(at_fault("/properties/name", e.into()))).ok();
+        let name = validation::line(&p.name, 100).map_err(|e| errors.push(at_fault("/properties/name", e.into()))).ok();
         if code.is_some() && !seen.insert(p.code.clone()) {
             errors.push(at_fault("/properties/code", format!("'{}' appears twice in the collection", p.code)));
         }

@@ -15,7 +15,7 @@ use gridline_openapi::{
 
 use super::client_addr;
 use crate::{
-    auth::{require, Auth},
+    auth::{require, Auth, LoginThrottle},
     error::ApiError,
     extract::ValidJson,
     state::AppState,
@@ -50,6 +50,8 @@ pub(crate) async fn me(auth: Auth, state: web::Data<AppState>) -> Result<web::Js
         (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An API key has no password", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The current password is wrong, or the new one too weak", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being checked at once", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/me/password")]
@@ -63,12 +65,29 @@ pub(crate) async fn change_password(
     let body = body.parse()?;
     let Actor::User { id, session_id, .. } = auth.0.actor else { return Err(ApiError::NotFound) };
     validation::password(&body.new_password).map_err(|e| ApiError::field("/new_password", e))?;
+    let at = now();
+    let throttle = LoginThrottle::password_change(&*state.store, &state.auth, id);
+    let last_attempt = throttle.admit(at).await?;
     let current = state.store.password_hash(id).await?;
-    if !state.passwords.verify(body.current_password, current).await {
+    let matched = match state.passwords.verify(body.current_password, current).await {
+        Ok(matched) => matched,
+        Err(busy) => {
+            throttle.give_back().await?;
+            return Err(busy);
+        }
+    };
+    if !matched {
+        throttle.record_failure(at).await?;
+        let failed = NewAuditEntry::new(AuditAction::PasswordChangeFailed, at)
+            .by(&auth.0)
+            .target("user", id)
+            .from_addr(client_addr(&req))
+            .detail("locked_out", last_attempt);
+        state.store.append(failed).await?;
         return Err(ApiError::field("/current_password", "is not your current password"));
     }
+    throttle.record_success().await?;
     let hash = state.passwords.hash(body.new_password).await?;
-    let at = now();
     let audit = NewAuditEntry::new(AuditAction::PasswordChanged, at)
         .by(&auth.0)
         .target("user", id)

@@ -8,6 +8,7 @@ mod case_steps;
 mod cases;
 mod categories;
 mod changes;
+mod department_staff;
 mod departments;
 mod docs;
 mod grids;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(departments::list_departments)
         .service(departments::create_department)
         .service(departments::get_department)
+        .service(department_staff::list_staff)
         .service(departments::update_department)
         .service(grids::locate)
         .service(api_keys::list_api_keys)

@@ -92,7 +92,7 @@ pub(crate) async fn create_unit(
         errors.push(FieldError::pointer("/kind", "must be district, street, community or grid"));
     }
     let code = validation::code(&body.code).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok();
-    let name = validation::text(&body.name, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok();
+    let name = validation::line(&body.name, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok();
     let person = optional_text(&body.responsible_person, "/responsible_person", &mut errors);
     let phone = optional_phone(&body.contact_phone, "/contact_phone", &mut errors);
     let boundary = match &body.boundary {
@@ -152,7 +152,7 @@ pub(crate) async fn create_unit(
 pub(crate) fn optional_text(value: &Option<String>, pointer: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     value
         .as_deref()
-        .and_then(|v| validation::text(v, 100).map_err(|e| errors.push(FieldError::pointer(pointer, e))).ok())
+        .and_then(|v| validation::line(v, 100).map_err(|e| errors.push(FieldError::pointer(pointer, e))).ok())
 }
 
 /// An optional phone, validated into `errors`.
@@ -243,7 +243,7 @@ pub(crate) async fn update_unit(
         name: body
             .name
             .as_deref()
-            .and_then(|n| validation::text(n, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok()),
+            .and_then(|n| validation::line(n, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok()),
         ..UnitPatch::default()
     };
     if let Some(person) = &body.responsible_person {

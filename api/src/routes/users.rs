@@ -75,7 +75,7 @@ pub(crate) async fn create_user(
     let mut errors = Vec::new();
     let username = validation::username(&body.username).map_err(|e| errors.push(FieldError::pointer("/username", e)));
     let display_name =
-        validation::text(&body.display_name, 100).map_err(|e| errors.push(FieldError::pointer("/display_name", e)));
+        validation::line(&body.display_name, 100).map_err(|e| errors.push(FieldError::pointer("/display_name", e)));
     let phone = body
         .phone
         .as_deref()
@@ -159,7 +159,7 @@ pub(crate) async fn update_user(
     require(&auth.0, Action::ChangeUser(id))?;
     let body = body.parse()?;
     let mut errors = Vec::new();
-    let display_name = match body.display_name.as_deref().map(|n| validation::text(n, 100)).transpose() {
+    let display_name = match body.display_name.as_deref().map(|n| validation::line(n, 100)).transpose() {
         Ok(n) => n,
         Err(e) => {
             errors.push(FieldError::pointer("/display_name", e));

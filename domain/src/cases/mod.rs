@@ -20,8 +20,8 @@ pub use model::{
 pub use routing::nearest_department;
 pub use time_limit::{TimeLimitStatus, WARNING_SHARE};
 pub use transitions::{next_status, Step};
-pub use visibility::{can_see, mask_phone, sees_resident_phone, CaseScope};
+pub use visibility::{can_see, department_serves, mask_phone, sees_resident_phone, CaseScope};
 pub use workflow::{
-    allowed_steps, apply, check, may_report, report, Command, Decided, Outcome, ReportContext, StepError,
-    WorkflowContext,
+    allowed_steps, apply, check, default_source, may_report, report, Command, Decided, Outcome, ReportContext,
+    StepError, WorkflowContext,
 };

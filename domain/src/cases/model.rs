@@ -123,6 +123,8 @@ pub struct Case {
     pub due_at: Option<DateTime<Utc>>,
     pub warn_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Who resolved it (a user's or an API key's id): he may not verify it.
+    pub resolved_by: Option<Uuid>,
     pub rework_count: i32,
     pub pending_extension: Option<ExtensionRequest>,
     pub version: i64,

@@ -97,6 +97,7 @@ mod tests {
             due_at: Some(due),
             warn_at: Some(warn_at(start, due)),
             resolved_at: None,
+            resolved_by: None,
             rework_count: 0,
             pending_extension: None,
             version: 1,

@@ -5,7 +5,10 @@
 use uuid::Uuid;
 
 use super::Case;
-use crate::identity::{Actor, Principal, Role, Scope};
+use crate::{
+    identity::{Actor, Principal, Role, Scope},
+    org::Department,
+};
 
 pub fn can_see(p: &Principal, case: &Case) -> bool {
     if p.is_admin() {
@@ -35,16 +38,39 @@ pub fn sees_resident_phone(p: &Principal, case: &Case) -> bool {
         })
 }
 
-/// `13812345678` → `138****5678`.
+/// Masks a resident's phone for those who may not see it whole. An 11-digit
+/// mobile number keeps the familiar `138****5678`; any other number shows its
+/// last 4 digits when it has 8 or more, else its last 2, every other digit
+/// becomes `*` and separators stay (`010-6500 1000` → `***-**** 1000`).
 pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() >= 8 {
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[chars.len() - 4..].iter().collect();
-        format!("{head}****{tail}")
-    } else {
-        "****".into()
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 11 && digits[0] == '1' && phone.chars().all(|c| c.is_ascii_digit()) {
+        let head: String = digits[..3].iter().collect();
+        let tail: String = digits[7..].iter().collect();
+        return format!("{head}****{tail}");
     }
+    let shown = if digits.len() >= 8 { 4 } else { 2 };
+    let hidden = digits.len().saturating_sub(shown);
+    let mut seen = 0;
+    phone
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                seen += 1;
+                if seen <= hidden {
+                    return '*';
+                }
+            }
+            c
+        })
+        .collect()
+}
+
+/// Whether a department may be sent the case: its unit is the case's grid or
+/// above it (a district bureau serves the district, a community's property
+/// company only its community).
+pub fn department_serves(department: &Department, case_grid_path: &str) -> bool {
+    case_grid_path.starts_with(department.unit_path.as_str())
 }
 
 /// The cases a principal sees, as a filter a store can apply to a list.
@@ -84,9 +110,19 @@ impl CaseScope {
 
 #[cfg(test)]
 mod tests {
+    use super::mask_phone;
+
     #[test]
-    fn phones_are_masked_in_the_middle() {
-        assert_eq!(super::mask_phone("13812345678"), "138****5678");
-        assert_eq!(super::mask_phone("12345"), "****");
+    fn mobile_numbers_keep_head_and_tail() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+    }
+
+    #[test]
+    fn other_numbers_show_only_their_last_digits_and_keep_separators() {
+        assert_eq!(mask_phone("65001234"), "****1234");
+        assert_eq!(mask_phone("010-6500 1000"), "***-**** 1000");
+        assert_eq!(mask_phone("12345"), "***45");
+        assert_eq!(mask_phone("+86 138 1234 5678"), "+** *** **** 5678");
+        assert_eq!(mask_phone("110"), "*10");
     }
 }

@@ -10,7 +10,7 @@ use super::{
     model::{CaseEvent, EventActor, EventType},
     next_status,
     time_limit::warn_at,
-    Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Step,
+    Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Source, Step,
 };
 use crate::{
     geo::Position,
@@ -170,15 +170,40 @@ fn reporter(p: &Principal, case: &Case) -> bool {
     }
 }
 
-/// Who verifies: the reporting grid worker; for cases not reported by a grid
-/// worker, or resolved on site, the owning unit's dispatcher, but never the
-/// one who resolved it on site himself.
+fn grid_worker_of_grid(p: &Principal, case: &Case) -> bool {
+    p.grants
+        .iter()
+        .any(|g| g.role == Role::GridWorker && matches!(&g.scope, Scope::Unit { id, .. } if *id == case.grid_id))
+}
+
+/// Whoever resolved the case (on site included) never verifies it himself.
+fn resolver(p: &Principal, case: &Case) -> bool {
+    case.resolved_by == Some(p.actor_id())
+}
+
+/// Who verifies (一格多员): any grid worker of the case's grid and the owning
+/// unit's dispatchers, except whoever resolved it.
 fn verifier(p: &Principal, case: &Case) -> bool {
-    if case.resolved_on_site || !case.reported_by_grid_worker {
-        owning_dispatcher(p, case) && !(case.resolved_on_site && reporter(p, case))
-    } else {
-        reporter(p, case)
-    }
+    (grid_worker_of_grid(p, case) || owning_dispatcher(p, case)) && !resolver(p, case)
+}
+
+/// Whoever asked for the pending extension does not decide it.
+fn extension_requester(p: &Principal, case: &Case) -> bool {
+    case.pending_extension.as_ref().is_some_and(|e| e.requested_by.is_some() && e.requested_by == p.user_id())
+}
+
+/// Who comments: the reporter, the handler, and those whose grant covers the
+/// case (its grid's workers, dispatchers above it, the staff of departments
+/// it was sent to). A grant elsewhere gives no voice here.
+fn commenter(p: &Principal, case: &Case) -> bool {
+    reporter(p, case)
+        || handler(p, case)
+        || grid_worker_of_grid(p, case)
+        || p.has_unit_grant_covering(Role::Dispatcher, &case.grid_path)
+        || p.grants.iter().any(|g| {
+            g.role == Role::DepartmentStaff
+                && matches!(&g.scope, Scope::Department { id, .. } if case.department_history.contains(id))
+        })
 }
 
 fn owner_is_district(case: &Case) -> bool {
@@ -188,22 +213,14 @@ fn owner_is_district(case: &Case) -> bool {
 /// Whether `p` is someone who may take `step` on this case at all.
 fn may_take(p: &Principal, case: &Case, step: Step) -> bool {
     match step {
-        Step::Accept | Step::Reject | Step::Escalate | Step::Dispatch | Step::Correct | Step::DecideExtension => {
-            owning_dispatcher(p, case)
-        }
+        Step::Accept | Step::Reject | Step::Escalate | Step::Dispatch | Step::Correct => owning_dispatcher(p, case),
+        Step::DecideExtension => owning_dispatcher(p, case) && !extension_requester(p, case),
         Step::Return => lead_staff(p, case),
         Step::Start | Step::Resolve | Step::RequestExtension => lead_staff(p, case) || handler(p, case),
         Step::VerifyPassed | Step::VerifyFailed => verifier(p, case),
         Step::Cancel => reporter(p, case),
         // Leaders and admins read; they act on no case, comments included.
-        Step::Comment => {
-            super::can_see(p, case)
-                && (reporter(p, case)
-                    || handler(p, case)
-                    || p.grants
-                        .iter()
-                        .any(|g| matches!(g.role, Role::GridWorker | Role::Dispatcher | Role::DepartmentStaff)))
-        }
+        Step::Comment => super::can_see(p, case) && commenter(p, case),
     }
 }
 
@@ -271,6 +288,7 @@ fn start_limit(case: &mut Case, category: &Category, now: DateTime<Utc>) {
     case.due_at = category.limit_for(case.priority).map(|l| l.due(now));
     case.warn_at = case.due_at.map(|due| warn_at(now, due));
     case.resolved_at = None;
+    case.resolved_by = None;
 }
 
 fn dispatch_to(
@@ -420,6 +438,7 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
         }
         Command::Resolve { note } => {
             next.resolved_at = Some(now);
+            next.resolved_by = Some(p.actor_id());
             next.pending_extension = None;
             events.push(with(event(&next, Some(p), EventType::Resolved, from, now), Some(note), &[]));
         }
@@ -572,6 +591,25 @@ fn may_report_in(p: &Principal, grid: &OrgUnit) -> Option<bool> {
     (as_worker || as_dispatcher).then_some(as_worker)
 }
 
+/// A grid worker's own report is always `grid_worker`; the other sources are
+/// for dispatchers and integrations recording what reached them.
+fn check_source(as_worker: bool, source: Source) -> Result<(), StepError> {
+    match (as_worker, source == Source::GridWorker) {
+        (true, false) => Err(invalid("/source", "a grid worker's own report has the source grid_worker")),
+        (false, true) => Err(invalid("/source", "grid_worker is the source of a grid worker's own report only")),
+        _ => Ok(()),
+    }
+}
+
+/// The source a report gets when it names none.
+pub fn default_source(p: &Principal, grid: &OrgUnit) -> Source {
+    match (may_report_in(p, grid), &p.actor) {
+        (Some(true), _) => Source::GridWorker,
+        (_, Actor::ApiKey { .. }) => Source::Integration,
+        _ => Source::Hotline,
+    }
+}
+
 /// Whether `p` may report at all (a grid worker, a dispatcher, or a key with such a role).
 pub fn may_report(p: &Principal) -> bool {
     p.grants.iter().any(|g| matches!(g.role, Role::GridWorker | Role::Dispatcher))
@@ -590,6 +628,7 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
     let Some(as_worker) = may_report_in(p, ctx.grid) else {
         return Err(invalid(grid_pointer, "is outside the area you may report in"));
     };
+    check_source(as_worker, new.source)?;
     let (user, key) = match &p.actor {
         Actor::User { id, .. } => (Some(*id), None),
         Actor::ApiKey { id, .. } => (None, Some(*id)),
@@ -623,6 +662,7 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
         due_at: None,
         warn_at: None,
         resolved_at: None,
+        resolved_by: None,
         rework_count: 0,
         pending_extension: None,
         version: 1,
@@ -637,6 +677,7 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
     if let Some(note) = new.resolved_on_site {
         case.status = CaseStatus::Resolved;
         case.resolved_at = Some(now);
+        case.resolved_by = Some(p.actor_id());
         events.push(with(
             event(&case, Some(p), EventType::Resolved, CaseStatus::Reported, now),
             Some(note),
@@ -648,3 +689,7 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
     stamp_visibility(None, &case, &mut events);
     Ok(Outcome { case, events, extension: None })
 }
+
+#[cfg(test)]
+#[path = "workflow_tests.rs"]
+mod tests;

@@ -348,31 +348,60 @@ macro_rules! auth_repo {
                 Ok(true)
             }
 
-            async fn throttle(&self, key: &str) -> Result<Option<gridline_domain::auth::Throttle>, gridline_domain::RepoError> {
-                Ok(sqlx::query_as::<_, $crate::rows::ThrottleRow>(
-                    "SELECT failures, window_started_at, locked_until FROM login_throttle WHERE key = $1",
-                )
-                .bind(key)
-                .fetch_optional(self.reader())
-                .await
-                .map_err($crate::errors::map_sqlx)?
-                .map(Into::into))
-            }
-
-            async fn save_throttle(
+            async fn hit_throttle(
                 &self,
                 key: &str,
-                state: &gridline_domain::auth::Throttle,
-            ) -> Result<(), gridline_domain::RepoError> {
-                sqlx::query(
-                    "INSERT INTO login_throttle (key, failures, window_started_at, locked_until) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, \
-                     window_started_at = excluded.window_started_at, locked_until = excluded.locked_until",
+                hit: &gridline_domain::ports::ThrottleHit,
+            ) -> Result<gridline_domain::auth::Throttle, gridline_domain::RepoError> {
+                // One statement, so that parallel attempts each see the count
+                // the others left: $2 now, $3 window start.
+                Ok(sqlx::query_as::<_, $crate::rows::ThrottleRow>(
+                    "INSERT INTO login_throttle (key, failures, window_started_at, locked_until) \
+                     VALUES ($1, 1, $2, NULL) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                     failures = CASE WHEN login_throttle.locked_until > $2 THEN login_throttle.failures \
+                       WHEN login_throttle.locked_until IS NOT NULL OR login_throttle.window_started_at <= $3 THEN 1 \
+                       ELSE login_throttle.failures + 1 END, \
+                     window_started_at = CASE WHEN login_throttle.locked_until > $2 THEN login_throttle.window_started_at \
+                       WHEN login_throttle.locked_until IS NOT NULL OR login_throttle.window_started_at <= $3 THEN $2 \
+                       ELSE login_throttle.window_started_at END, \
+                     locked_until = CASE WHEN login_throttle.locked_until > $2 THEN login_throttle.locked_until END \
+                     RETURNING failures, window_started_at, locked_until",
                 )
                 .bind(key)
-                .bind(state.failures)
-                .bind($crate::types::Ts(state.window_started_at))
-                .bind(state.locked_until.map($crate::types::Ts))
+                .bind($crate::types::Ts(hit.now))
+                .bind($crate::types::Ts(hit.window_start))
+                .fetch_one(self.writer())
+                .await
+                .map_err($crate::errors::map_sqlx)?
+                .into())
+            }
+
+            async fn lock_throttle(
+                &self,
+                key: &str,
+                max: u32,
+                until: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), gridline_domain::RepoError> {
+                sqlx::query(
+                    "UPDATE login_throttle SET locked_until = $3 \
+                     WHERE key = $1 AND failures >= $2 AND locked_until IS NULL",
+                )
+                .bind(key)
+                .bind(i64::from(max))
+                .bind($crate::types::Ts(until))
+                .execute(self.writer())
+                .await
+                .map_err($crate::errors::map_sqlx)?;
+                Ok(())
+            }
+
+            async fn release_throttle(&self, key: &str) -> Result<(), gridline_domain::RepoError> {
+                sqlx::query(
+                    "UPDATE login_throttle SET failures = failures - 1 \
+                     WHERE key = $1 AND failures > 0 AND locked_until IS NULL",
+                )
+                .bind(key)
                 .execute(self.writer())
                 .await
                 .map_err($crate::errors::map_sqlx)?;

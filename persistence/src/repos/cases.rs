@@ -82,9 +82,9 @@ macro_rules! case_repo {
                      assisting_department_ids, handler_user_id, reporter_user_id, reporter_api_key_id, \
                      reported_by_grid_worker, source, resident_name, resident_phone, resolved_on_site, \
                      limit_started_at, due_at, warn_at, resolved_at, rework_count, version, created_at, updated_at, \
-                     reporter, report_hash, report_status, report_answer) \
+                     reporter, report_hash, report_status, report_answer, resolved_by) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)",
+                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37)",
                 )
                 .bind(c.id)
                 .bind(&c.number)
@@ -122,6 +122,7 @@ macro_rules! case_repo {
                 .bind(record.report.as_ref().map(|r| r.request_hash.clone()))
                 .bind(record.report.as_ref().map(|r| i32::from(r.answer.status)))
                 .bind(record.report.as_ref().map(|r| r.answer.body.clone()))
+                .bind(c.resolved_by)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match map_sqlx(e) {
@@ -164,7 +165,8 @@ macro_rules! case_repo {
                      lon = $8, grid_id = $9, grid_path = $10, owner_unit_id = $11, owner_path = $12, \
                      suggested_department_id = $13, lead_department_id = $14, assisting_department_ids = $15, \
                      handler_user_id = $16, limit_started_at = $17, due_at = $18, warn_at = $19, resolved_at = $20, \
-                     rework_count = $21, version = $22, updated_at = $23 WHERE id = $1 AND version = $2",
+                     rework_count = $21, version = $22, updated_at = $23, resolved_by = $24 \
+                     WHERE id = $1 AND version = $2",
                 )
                 .bind(c.id)
                 .bind(expected_version)
@@ -189,6 +191,7 @@ macro_rules! case_repo {
                 .bind(c.rework_count)
                 .bind(c.version)
                 .bind($crate::types::Ts(c.updated_at))
+                .bind(c.resolved_by)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_sqlx)?

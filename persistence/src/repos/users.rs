@@ -209,6 +209,27 @@ macro_rules! user_repo {
                     .collect()
             }
 
+            async fn department_staff(
+                &self,
+                department_id: uuid::Uuid,
+            ) -> Result<Vec<gridline_domain::identity::User>, gridline_domain::RepoError> {
+                let columns =
+                    $crate::rows::USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT DISTINCT {columns} FROM users u JOIN role_grants g ON g.user_id = u.id \
+                     WHERE g.department_id = $1 AND g.role = 'department_staff' AND u.active \
+                     ORDER BY u.display_name, u.id"
+                );
+                Ok(sqlx::query_as::<_, $crate::rows::UserRow>(&sql)
+                    .bind(department_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err($crate::errors::map_sqlx)?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect())
+            }
+
             async fn add_grant(
                 &self,
                 grant: &gridline_domain::ports::NewGrant,

@@ -90,7 +90,7 @@ async fn call(app: &TestApp, token: &str, case: &Value, action: &str, world: &Wo
 async fn case_in(app: &TestApp, world: &World, state: &str) -> Value {
     let body = json!({
         "category_code": "neighbour_dispute", "description": "争吵 a quarrel", "priority": "normal",
-        "location": {"lat": 39.902, "lon": 116.402}, "address": "和平路 7 号", "source": "grid_worker"
+        "location": {"lat": 39.902, "lon": 116.402}, "address": "和平路 7 号"
     });
     let res = app.send_as(world.token("worker1"), Method::POST, "/api/v1/cases", &body).await;
     let mut case: Value = res.json().await.unwrap();

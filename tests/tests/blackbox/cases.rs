@@ -70,7 +70,6 @@ fn report(category: &str) -> Value {
         "priority": "normal",
         "location": {"lat": 39.902, "lon": 116.402},
         "address": "和平路 5 号 2 单元",
-        "source": "grid_worker",
         "resident": {"name": "王阿姨", "phone": "13812345678"}
     })
 }
@@ -419,12 +418,11 @@ async fn reports_outside_the_reporters_area_are_refused(ctx: Ctx) {
     body["grid_id"] = json!(app.unit_id(&p.admin, "DEMO-W-C1-G1").await);
     let res = app.send_as(&p.worker1, Method::POST, "/api/v1/cases", &body).await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/grid_id"]);
-    // A point in no grid: the grid worker's one grid is used.
+    // A point in no grid is refused, for a grid worker and a dispatcher alike.
     let mut body = report("neighbour_dispute");
     body["location"] = json!({"lat": 31.23, "lon": 121.47});
-    let case = new_case(&app, &p.worker2, &body).await;
-    assert_eq!(case["grid_id"], app.unit_id(&p.admin, "DEMO-E-C1-G2").await.as_str());
-    // A dispatcher has no one grid: a point in no grid is refused.
+    let res = app.send_as(&p.worker2, Method::POST, "/api/v1/cases", &body).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/location"]);
     let res = app.send_as(&p.dc, Method::POST, "/api/v1/cases", &body).await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/location"]);
     problem(app.send_as(&p.leader, Method::POST, "/api/v1/cases", &report("neighbour_dispute")).await, 403).await;
@@ -487,6 +485,9 @@ async fn corrections_before_dispatch_are_events(ctx: Ctx) {
     assert_eq!((case["category_code"].as_str(), case["priority"].as_str()), (Some("fire_hazard"), Some("urgent")));
     let g2 = app.unit_id(&p.admin, "DEMO-E-C1-G2").await;
     let res = app.send_as(&p.dc, Method::PATCH, &path, &json!({"grid_id": g2})).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/location"], "the point must lie in the grid named");
+    let moved = json!({"grid_id": g2, "location": {"lat": 39.902, "lon": 116.407}});
+    let res = app.send_as(&p.dc, Method::PATCH, &path, &moved).await;
     assert_eq!(res.json::<Value>().await.unwrap()["grid_id"], g2.as_str());
     assert_eq!(app.get_as(&p.worker2, &path).await.status(), 200, "the new grid's worker sees it");
     let g5 = app.unit_id(&p.admin, "DEMO-W-C1-G1").await;

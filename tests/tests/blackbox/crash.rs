@@ -41,7 +41,7 @@ async fn every_acknowledged_report_survives_a_kill_9(ctx: Ctx) {
                 let id = uuid::Uuid::new_v4();
                 let body = json!({
                     "id": id, "category_code": "sanitation", "description": format!("burst {i}"), "priority": "normal",
-                    "location": {"lat": 39.902, "lon": 116.402}, "address": "和平路", "source": "grid_worker"
+                    "location": {"lat": 39.902, "lon": 116.402}, "address": "和平路"
                 });
                 let res = client.post(format!("{base}/api/v1/cases")).bearer_auth(&token).json(&body).send().await;
                 let created = matches!(&res, Ok(r) if r.status() == 201);

@@ -27,8 +27,7 @@ fn report(id: Option<&str>) -> Value {
         "description": "漏水 a leak from upstairs",
         "priority": "normal",
         "location": {"lat": 39.902, "lon": 116.402},
-        "address": "和平路 9 号",
-        "source": "grid_worker"
+        "address": "和平路 9 号"
     });
     if let Some(id) = id {
         body["id"] = json!(id);

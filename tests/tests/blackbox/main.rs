@@ -1,6 +1,7 @@
 //! Gridline's black-box suite: one binary, every test on SQLite and on
 //! PostgreSQL. `GRIDLINE_TEST_SKIP_PG=1` reports the PostgreSQL half as ignored.
 
+mod abuse;
 mod access;
 mod allowed_actions;
 mod cases;
@@ -12,6 +13,7 @@ mod operations;
 mod org;
 mod secrets_in_logs;
 mod startup;
+mod territory;
 mod tokens;
 
 use gridline_tests::harness::{trials, BOTH, POSTGRES_ONLY, SQLITE_ONLY};
@@ -36,5 +38,7 @@ fn main() {
     all.extend(trials("allowed_actions", allowed_actions::TESTS, BOTH));
     all.extend(trials("nodes", nodes::TESTS, POSTGRES_ONLY));
     all.extend(trials("secrets_in_logs", secrets_in_logs::TESTS, BOTH));
+    all.extend(trials("territory", territory::TESTS, BOTH));
+    all.extend(trials("abuse", abuse::TESTS, BOTH));
     libtest_mimic::run(&args, all).exit();
 }

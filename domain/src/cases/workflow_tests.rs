@@ -1,0 +1,174 @@
+//! Who may take which step, written out as tables like `transitions.rs`.
+
+use chrono::{TimeZone, Utc};
+use uuid::Uuid;
+
+use super::*;
+use crate::{
+    cases::{CaseStatus, Source},
+    geo::Position,
+    identity::{Actor, Grant, Principal, Role, Scope},
+};
+
+const DISTRICT: u128 = 1;
+const COMMUNITY: u128 = 3;
+const GRID: u128 = 4;
+const OTHER_GRID: u128 = 5;
+const LEAD: u128 = 10;
+const OTHER_DEPT: u128 = 11;
+
+fn path(ids: &[u128]) -> String {
+    ids.iter().map(|i| format!("/{}", Uuid::from_u128(*i))).collect::<String>() + "/"
+}
+
+fn case(status: CaseStatus) -> Case {
+    let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+    Case {
+        id: Uuid::from_u128(100),
+        number: "2026-000001".into(),
+        status,
+        category_code: "sanitation".into(),
+        priority: Priority::Normal,
+        description: "d".into(),
+        location: Position { lon: 116.402, lat: 39.902 },
+        address: "a".into(),
+        grid_id: Uuid::from_u128(GRID),
+        grid_path: path(&[DISTRICT, 2, COMMUNITY, GRID]),
+        owner_unit_id: Uuid::from_u128(COMMUNITY),
+        owner_path: path(&[DISTRICT, 2, COMMUNITY]),
+        suggested_department_id: None,
+        lead_department_id: Some(Uuid::from_u128(LEAD)),
+        assisting_department_ids: Vec::new(),
+        department_history: vec![Uuid::from_u128(LEAD)],
+        handler_user_id: None,
+        reporter_user_id: Some(Uuid::from_u128(1000)),
+        reporter_api_key_id: None,
+        reported_by_grid_worker: true,
+        source: Source::GridWorker,
+        resident: None,
+        resolved_on_site: false,
+        limit_started_at: None,
+        due_at: None,
+        warn_at: None,
+        resolved_at: None,
+        resolved_by: None,
+        rework_count: 0,
+        pending_extension: None,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn person(id: u128, grants: &[(Role, u128)]) -> Principal {
+    let grants = grants
+        .iter()
+        .enumerate()
+        .map(|(i, (role, on))| Grant {
+            id: Uuid::from_u128(9000 + i as u128),
+            role: *role,
+            scope: match role {
+                Role::DepartmentStaff => Scope::Department { id: Uuid::from_u128(*on), unit_path: path(&[DISTRICT]) },
+                Role::Admin => Scope::Global,
+                _ => Scope::Unit {
+                    id: Uuid::from_u128(*on),
+                    kind: crate::org::OrgKind::Grid,
+                    path: match *on {
+                        DISTRICT => path(&[DISTRICT]),
+                        COMMUNITY => path(&[DISTRICT, 2, COMMUNITY]),
+                        GRID => path(&[DISTRICT, 2, COMMUNITY, GRID]),
+                        other => path(&[DISTRICT, 2, 6, other]),
+                    },
+                },
+            },
+        })
+        .collect();
+    Principal { actor: Actor::User { id: Uuid::from_u128(id), username: format!("u{id}"), session_id: None }, grants }
+}
+
+#[test]
+fn verification_is_for_the_grids_workers_and_the_owning_dispatchers_but_never_the_resolver() {
+    let mut resolved = case(CaseStatus::Resolved);
+    resolved.resolved_by = Some(Uuid::from_u128(2000));
+    #[rustfmt::skip]
+    let table: &[(&str, Principal, bool)] = &[
+        ("the reporting grid worker",             person(1000, &[(Role::GridWorker, GRID)]), true),
+        ("another grid worker of the grid",       person(1001, &[(Role::GridWorker, GRID)]), true),
+        ("a grid worker of another grid",         person(1002, &[(Role::GridWorker, OTHER_GRID)]), false),
+        ("the owning unit's dispatcher",          person(1003, &[(Role::Dispatcher, COMMUNITY)]), true),
+        ("a district dispatcher",                 person(1004, &[(Role::Dispatcher, DISTRICT)]), false),
+        ("a leader",                              person(1005, &[(Role::Leader, DISTRICT)]), false),
+        ("the resolver, though a grid worker",    person(2000, &[(Role::GridWorker, GRID), (Role::DepartmentStaff, LEAD)]), false),
+    ];
+    for (who, p, allowed) in table {
+        assert_eq!(allowed_steps(p, &resolved).contains(&"verify"), *allowed, "{who}");
+    }
+}
+
+#[test]
+fn comments_need_a_grant_that_covers_the_case() {
+    let open = case(CaseStatus::InProgress);
+    #[rustfmt::skip]
+    let table: &[(&str, Principal, bool)] = &[
+        ("a grid worker of the grid",                  person(1001, &[(Role::GridWorker, GRID)]), true),
+        ("a dispatcher above the grid",                person(1004, &[(Role::Dispatcher, DISTRICT)]), true),
+        ("staff of the lead department",               person(1006, &[(Role::DepartmentStaff, LEAD)]), true),
+        ("staff of a department never sent it",        person(1007, &[(Role::DepartmentStaff, OTHER_DEPT)]), false),
+        ("a leader who works another grid",            person(1008, &[(Role::Leader, DISTRICT), (Role::GridWorker, OTHER_GRID)]), false),
+        ("the reporter",                               person(1000, &[]), true),
+    ];
+    for (who, p, allowed) in table {
+        assert_eq!(allowed_steps(p, &open).contains(&"comments"), *allowed, "{who}");
+    }
+}
+
+#[test]
+fn whoever_asked_for_more_time_does_not_decide_it() {
+    let mut pending = case(CaseStatus::InProgress);
+    let at = pending.created_at;
+    pending.pending_extension = Some(ExtensionRequest {
+        id: Uuid::from_u128(77),
+        case_id: pending.id,
+        hours: 24,
+        reason: "r".into(),
+        state: ExtensionState::Pending,
+        requested_by: Some(Uuid::from_u128(1006)),
+        requested_at: at,
+        decided_by: None,
+        decided_at: None,
+    });
+    let asker = person(1006, &[(Role::DepartmentStaff, LEAD), (Role::Dispatcher, COMMUNITY)]);
+    let dispatcher = person(1003, &[(Role::Dispatcher, COMMUNITY)]);
+    assert!(!allowed_steps(&asker, &pending).contains(&"extension-decision"));
+    assert!(matches!(check(&asker, &pending, Step::DecideExtension), Err(StepError::Forbidden(_))));
+    assert!(allowed_steps(&dispatcher, &pending).contains(&"extension-decision"));
+}
+
+#[test]
+fn the_resolver_is_recorded_and_rework_forgets_him() {
+    let started = case(CaseStatus::InProgress);
+    let staff = person(1006, &[(Role::DepartmentStaff, LEAD)]);
+    let category = crate::cases::default_catalog(started.created_at).into_iter().next().unwrap();
+    let ctx = WorkflowContext { principal: &staff, now: started.created_at, category: &category, route: None };
+    let resolved = apply(&started, Command::Resolve { note: "done".into() }, &ctx).unwrap().case;
+    assert_eq!(resolved.resolved_by, Some(Uuid::from_u128(1006)));
+    let worker = person(1001, &[(Role::GridWorker, GRID)]);
+    let ctx = WorkflowContext { principal: &worker, ..ctx };
+    let reworked = apply(&resolved, Command::Verify { passed: false, note: None }, &ctx).unwrap().case;
+    assert_eq!((reworked.status, reworked.resolved_by), (CaseStatus::Dispatched, None));
+}
+
+#[test]
+fn a_grid_workers_own_report_is_grid_worker_and_nobody_elses_is() {
+    #[rustfmt::skip]
+    let table: &[(bool, Source, bool)] = &[
+        (true,  Source::GridWorker, true),
+        (true,  Source::Hotline,    false),
+        (false, Source::GridWorker, false),
+        (false, Source::Hotline,    true),
+        (false, Source::Sensor,     true),
+    ];
+    for (as_worker, source, ok) in table {
+        assert_eq!(check_source(*as_worker, *source).is_ok(), *ok, "{as_worker} {source:?}");
+    }
+}
