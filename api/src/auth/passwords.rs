@@ -13,12 +13,13 @@ type Job = Box<dyn FnOnce() + Send>;
 /// worth, where the executor's growing blocking pool would hold one per thread.
 #[derive(Clone)]
 struct Hashers {
-    jobs: std::sync::mpsc::SyncSender<Job>,
+    /// Unbounded: the semaphore in front lets at most one job per thread in.
+    jobs: std::sync::mpsc::Sender<Job>,
 }
 
 impl Hashers {
     fn start(threads: usize) -> Self {
-        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(threads.max(1) * 2);
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let queue = Arc::new(std::sync::Mutex::new(queue));
         for i in 0..threads.max(1) {
             let queue = queue.clone();
@@ -44,11 +45,7 @@ impl Hashers {
         let job: Job = Box::new(move || {
             let _ = tx.send(work());
         });
-        let jobs = self.jobs.clone();
-        tokio::task::spawn_blocking(move || jobs.send(job))
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the hashing threads are gone")))?;
+        self.jobs.send(job).map_err(|_| ApiError::Internal(anyhow::anyhow!("the hashing threads are gone")))?;
         rx.await.map_err(|_| ApiError::Internal(anyhow::anyhow!("a hashing thread died")))
     }
 }

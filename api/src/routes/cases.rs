@@ -87,6 +87,7 @@ async fn replay_report(state: &AppState, p: &Principal, answer: &StoredAnswer) -
 async fn replayed_report(
     state: &AppState,
     p: &Principal,
+    id: Uuid,
     first: Option<FirstReport>,
     digest: &[u8],
     guard: Option<&Guard>,
@@ -100,13 +101,8 @@ async fn replayed_report(
     if first.reporter != idempotency::principal_id(p) || first.request_hash != digest {
         return Err(taken());
     }
-    let case_id = serde_json::from_str::<serde_json::Value>(&first.answer.body)
-        .ok()
-        .and_then(|v| v["id"].as_str().and_then(|id| Uuid::parse_str(id).ok()));
-    if let Some(id) = case_id {
-        if visible_case(state, p, id).await.is_err() {
-            return Err(taken());
-        }
+    if visible_case(state, p, id).await.is_err() {
+        return Err(taken());
     }
     // Nothing was written, so the key this request claimed gets its answer here.
     if let Some(guard) = guard {
@@ -203,12 +199,12 @@ async fn report_once(
         // Only a valid report learns that its id is taken; one look-up
         // tells a replay of it from a clash.
         if let Some(first) = state.store.first_report(id).await? {
-            return replayed_report(state, p, Some(first), &digest, guard).await;
+            return replayed_report(state, p, id, Some(first), &digest, guard).await;
         }
         if state.store.case(id).await?.is_some() {
             // Written since the look-up above (a racing replay), or taken without a client id.
             let first = state.store.first_report(id).await?;
-            return replayed_report(state, p, first, &digest, guard).await;
+            return replayed_report(state, p, id, first, &digest, guard).await;
         }
     }
     let owner = match grid.parent_id {
@@ -249,7 +245,7 @@ async fn report_once(
         // A racing report with the same id won: answer as its replay.
         Err(RepoError::Duplicate { .. }) if body.id.is_some() => {
             let first = state.store.first_report(outcome.case.id).await?;
-            return replayed_report(state, p, first, &digest, guard).await;
+            return replayed_report(state, p, outcome.case.id, first, &digest, guard).await;
         }
         Err(e) => return Err(e.into()),
     }
