@@ -8,8 +8,11 @@
 #    bound values), and turns each into a pgbench script (bench/pgscript.py).
 # 2. Loads the API with wrk at 32 connections (realistic report bodies, valid
 #    tokens), then runs pgbench with those scripts at 32 connections.
-# 3. Loads the API on SQLite with 64 concurrent writers and counts errors.
-# Prints rates, p50/p99 and the API/pgbench ratio. Needs: wrk (installed from
+# 3. Runs a fixed reference beside it: pgbench of one transaction with one
+#    INSERT into cases and one into case_events, the least a create must do.
+# 4. Loads the API on SQLite with 64 concurrent writers and counts errors.
+# Prints rates, p50/p99, the API/pgbench ratios and the API's creates/s as a
+# share of the reference transaction. Needs: wrk (installed from
 # Debian if missing), pgbench and psql, a PostgreSQL at GRIDLINE_BENCH_PG whose
 # log file (GRIDLINE_BENCH_PG_LOG) this user can read, python3.
 set -euo pipefail
@@ -86,6 +89,18 @@ stop_server
 echo "== pgbench on the captured SQL, 32 connections, ${SECS}s each"
 (cd "$OUT" && pgbench -n -c 32 -j 2 -T "$SECS" -f create.sql -l --log-prefix=pgb-create "$PG/$DB" >pgbench-create.txt 2>&1)
 (cd "$OUT" && pgbench -n -c 32 -j 2 -T "$SECS" -f read.sql -l --log-prefix=pgb-read "$PG/$DB" >pgbench-read.txt 2>&1)
+
+echo "== reference: pgbench, one INSERT into cases and one into case_events per transaction, 32 connections, ${SECS}s"
+# The least a create must write; the API's creates/s are printed as a share of it.
+read -r GRID GRID_PATH OWNER OWNER_PATH < <(psql -qAt -F ' ' "$PG/$DB" -c \
+  "SELECT g.id, g.path, o.id, o.path FROM org_units g JOIN org_units o ON o.id = g.parent_id WHERE g.kind = 'grid' ORDER BY g.code LIMIT 1")
+cat >"$OUT/minimal.sql" <<SQL
+BEGIN;
+INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, grid_id, grid_path, owner_unit_id, owner_path, assisting_department_ids, reported_by_grid_worker, source, resolved_on_site, rework_count, version, created_at, updated_at) VALUES (gen_random_uuid(), 'ref-' || gen_random_uuid(), 'reported', 'sanitation', 'normal', '垃圾堆放 rubbish by the gate', 39.902, 116.402, '和平路1号', '$GRID', '$GRID_PATH', '$OWNER', '$OWNER_PATH', '', true, 'grid_worker', false, 0, 1, now(), now()) RETURNING id AS case_id \\gset
+INSERT INTO case_events (id, case_id, type, actor_kind, actor_label, at, to_status, internal, changes) VALUES (gen_random_uuid(), :'case_id', 'reported', 'system', 'bench', now(), 'reported', false, '{}');
+END;
+SQL
+(cd "$OUT" && pgbench -n -c 32 -j 2 -T "$SECS" -f minimal.sql -l --log-prefix=pgb-minimal "$PG/$DB" >pgbench-minimal.txt 2>&1)
 
 echo "== API on SQLite, 64 concurrent writers, ${SECS}s"
 : >"$OUT/server.log"

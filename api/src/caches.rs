@@ -1,4 +1,5 @@
-//! Keeps each node's caches of shared data (grid boundaries, signing keys)
+//! Keeps each node's caches of shared data (grid boundaries, reference
+//! data, signing keys)
 //! in step with the database: it polls the versions that writers bump in
 //! the same transaction as their change, and reloads what moved.
 
@@ -36,7 +37,11 @@ pub(crate) async fn follow(state: web::Data<AppState>, every: Duration) {
                 continue;
             }
             let reloaded = match name.as_str() {
-                "grids" => state.reload_grids().await,
+                "grids" => match state.reload_grids().await {
+                    Ok(()) => state.reload_reference().await,
+                    Err(e) => Err(e),
+                },
+                "reference" => state.reload_reference().await,
                 "signing_keys" => state.reload_keys().await,
                 _ => Ok(()),
             };

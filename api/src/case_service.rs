@@ -53,13 +53,13 @@ fn if_match(req: &HttpRequest, case: &Case) -> Result<(), ApiError> {
 }
 
 pub(crate) async fn category_of(state: &AppState, code: &str) -> Result<Category, ApiError> {
-    state.store.category(code).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case category {code} is gone")))
+    state.category(code).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case category {code} is gone")))
 }
 
 /// Where routing sends a case of `category` in the grid at `grid_path`.
 pub(crate) async fn route(state: &AppState, category: &Category, grid_path: &str) -> Result<Option<Uuid>, ApiError> {
     let lineage: Vec<Uuid> = grid_path.split('/').filter_map(|s| Uuid::parse_str(s).ok()).collect();
-    let departments = state.store.departments(Some(category.department_kind)).await?;
+    let departments = state.departments_of(category.department_kind);
     Ok(nearest_department(&lineage, category.department_kind, &departments))
 }
 

@@ -5,8 +5,11 @@ use gridline_domain::{
     cases::{allowed_steps, mask_phone, sees_resident_phone, Case, CaseEvent, Category, EventActor},
     identity::Principal,
 };
-use gridline_openapi::cases::{
-    CaseEventView, CaseView, CategoryView, EventActorView, ExtensionView, Location, ResidentView, TimeLimitView,
+use gridline_openapi::{
+    cases::{
+        CaseEventView, CaseView, CategoryView, EventActorView, ExtensionView, Location, ResidentView, TimeLimitView,
+    },
+    values::ActorKind,
 };
 
 pub fn category(c: &Category) -> CategoryView {
@@ -15,15 +18,11 @@ pub fn category(c: &Category) -> CategoryView {
         parent_code: c.parent_code.clone(),
         name_zh: c.name_zh.clone(),
         name_en: c.name_en.clone(),
-        department_kind: c.department_kind.as_str().into(),
+        department_kind: c.department_kind.into(),
         time_limits: c
             .time_limits
             .iter()
-            .map(|l| TimeLimitView {
-                priority: l.priority.as_str().into(),
-                amount: l.amount,
-                unit: l.unit.as_str().into(),
-            })
+            .map(|l| TimeLimitView { priority: l.priority.into(), amount: l.amount, unit: l.unit.into() })
             .collect(),
         auto_accept: c.auto_accept,
         auto_dispatch: c.auto_dispatch,
@@ -40,9 +39,9 @@ pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
     CaseView {
         id: c.id,
         number: c.number.clone(),
-        status: c.status.as_str().into(),
+        status: c.status.into(),
         category_code: c.category_code.clone(),
-        priority: c.priority.as_str().into(),
+        priority: c.priority.into(),
         description: c.description.clone(),
         location: Location { lat: c.location.lat, lon: c.location.lon },
         address: c.address.clone(),
@@ -53,14 +52,14 @@ pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
         assisting_department_ids: c.assisting_department_ids.clone(),
         handler_user_id: c.handler_user_id,
         reporter_user_id: c.reporter_user_id,
-        source: c.source.as_str().into(),
+        source: c.source.into(),
         resident: c.resident.as_ref().map(|r| ResidentView {
             name: r.name.clone(),
             phone: r.phone.as_deref().map(|ph| if full_phone { ph.to_owned() } else { mask_phone(ph) }),
         }),
         resolved_on_site: c.resolved_on_site,
         due_at: c.due_at,
-        time_limit_status: c.time_limit_status(now).as_str().into(),
+        time_limit_status: c.time_limit_status(now).into(),
         rework_count: c.rework_count,
         pending_extension: c.pending_extension.as_ref().map(|e| ExtensionView {
             id: e.id,
@@ -78,18 +77,18 @@ pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
 
 pub fn event(e: &CaseEvent) -> CaseEventView {
     let (kind, id) = match &e.actor {
-        EventActor::User { id, .. } => ("user", Some(*id)),
-        EventActor::ApiKey { id, .. } => ("api_key", Some(*id)),
-        EventActor::System => ("system", None),
+        EventActor::User { id, .. } => (ActorKind::User, Some(*id)),
+        EventActor::ApiKey { id, .. } => (ActorKind::ApiKey, Some(*id)),
+        EventActor::System => (ActorKind::System, None),
     };
     CaseEventView {
         seq: e.seq,
         id: e.id,
-        type_: e.event_type.as_str().into(),
-        actor: EventActorView { kind: kind.into(), id, label: e.actor.label().into() },
+        type_: e.event_type.into(),
+        actor: EventActorView { kind, id, label: e.actor.label().into() },
         at: e.at,
-        from_status: e.from_status.map(|s| s.as_str().into()),
-        to_status: e.to_status.as_str().into(),
+        from_status: e.from_status.map(Into::into),
+        to_status: e.to_status.into(),
         note: e.note.clone(),
         internal: e.internal,
         changes: e.changes.clone(),

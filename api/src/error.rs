@@ -4,7 +4,10 @@
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use gridline_domain::RepoError;
-use gridline_openapi::{FieldError, Problem, PROBLEM_JSON};
+use gridline_openapi::{
+    values::{CaseAction, CaseStatus},
+    FieldError, Problem, PROBLEM_JSON,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -31,7 +34,7 @@ pub enum ApiError {
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String, errors: Vec<FieldError> },
     #[error("the case is {status}; this step is not possible now")]
-    WrongState { status: String, allowed: Vec<String> },
+    WrongState { status: CaseStatus, allowed: Vec<CaseAction> },
     #[error("the resource changed: its version is now {current}")]
     PreconditionFailed { current: i64 },
     #[error("too many failed attempts; try again in {retry_after} seconds")]
@@ -111,10 +114,9 @@ impl From<gridline_domain::cases::StepError> for ApiError {
         match err {
             StepError::NotVisible => Self::NotFound,
             StepError::Forbidden(m) => Self::Forbidden(m),
-            StepError::WrongState { status, allowed } => Self::WrongState {
-                status: status.as_str().into(),
-                allowed: allowed.into_iter().map(Into::into).collect(),
-            },
+            StepError::WrongState { status, allowed } => {
+                Self::WrongState { status: status.into(), allowed: allowed.into_iter().map(Into::into).collect() }
+            }
             StepError::Conflict(detail) => Self::Conflict { code: "conflict", detail, errors: Vec::new() },
             StepError::Invalid { pointer, detail } => Self::Validation(vec![FieldError::pointer(pointer, detail)]),
         }

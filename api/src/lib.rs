@@ -14,6 +14,7 @@ pub mod extract;
 mod idempotency;
 mod middleware;
 mod placement;
+mod reference_data;
 mod references;
 pub mod routes;
 pub mod startup;

@@ -74,7 +74,7 @@ async fn locate_in(state: &AppState, area: &Area, point: Position) -> Result<Opt
     let candidates =
         index.locate(point).into_iter().chain(index.near(point, EDGE_TOLERANCE_M).into_iter().map(|(id, _)| id));
     for id in candidates {
-        if let Some(unit) = state.store.unit(id).await?.filter(|u| area.holds(u)) {
+        if let Some(unit) = state.unit(id).await?.filter(|u| area.holds(u)) {
             return Ok(Some(unit));
         }
     }
@@ -82,7 +82,7 @@ async fn locate_in(state: &AppState, area: &Area, point: Position) -> Result<Opt
 }
 
 async fn named_grid(state: &AppState, area: &Area, id: Uuid) -> Result<Option<OrgUnit>, ApiError> {
-    Ok(state.store.unit(id).await?.filter(|u| area.holds(u)))
+    Ok(state.unit(id).await?.filter(|u| area.holds(u)))
 }
 
 /// The grid a report goes to.
@@ -112,7 +112,7 @@ pub(crate) async fn report_grid(
     // A lone grid without a boundary: nothing to locate against.
     if let ([only], []) = (area.grids.as_slice(), area.subtrees.as_slice()) {
         if state.grid_index().boundary(*only).is_none() {
-            if let Some(grid) = state.store.unit(*only).await? {
+            if let Some(grid) = state.unit(*only).await? {
                 return Ok(grid);
             }
         }

@@ -33,7 +33,7 @@ pub(crate) struct Targets {
 }
 
 async fn serves(state: &AppState, department: Uuid, case: &Case) -> Result<bool, ApiError> {
-    Ok(state.store.department(department).await?.is_some_and(|d| department_serves(&d, &case.grid_path)))
+    Ok(state.department(department).await?.is_some_and(|d| department_serves(&d, &case.grid_path)))
 }
 
 /// The lead and assisting departments must serve the case's grid (its unit

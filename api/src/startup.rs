@@ -50,6 +50,7 @@ async fn prepare_state(settings: &Settings, database: &Database) -> anyhow::Resu
     let state = web::Data::new(AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords));
     state.reload_keys().await?;
     state.reload_grids().await?;
+    state.reload_reference().await?;
     Ok(state)
 }
 

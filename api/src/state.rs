@@ -3,11 +3,19 @@ use std::{
     time::{Duration, Instant},
 };
 
-use gridline_domain::{geo::GridIndex, ports::Store};
+use gridline_domain::{
+    cases::Category,
+    geo::GridIndex,
+    org::{Department, DepartmentKind, OrgUnit},
+    ports::Store,
+    RepoError,
+};
+use uuid::Uuid;
 
 use crate::{
     auth::{KeyRing, Passwords},
     config::AuthSettings,
+    reference_data::ReferenceData,
 };
 
 /// What every handler may reach, shared by all workers.
@@ -18,6 +26,7 @@ pub(crate) struct AppState {
     pub keys: Arc<KeyRing>,
     pub passwords: Passwords,
     pub grids: RwLock<Arc<GridIndex>>,
+    reference: RwLock<Arc<ReferenceData>>,
     last_key_reload: Mutex<Option<Instant>>,
 }
 
@@ -36,6 +45,7 @@ impl AppState {
             keys,
             passwords,
             grids: RwLock::new(Arc::new(GridIndex::default())),
+            reference: RwLock::new(Arc::new(ReferenceData::default())),
             last_key_reload: Mutex::new(None),
         }
     }
@@ -49,6 +59,56 @@ impl AppState {
         let index = GridIndex::new(self.store.grid_boundaries().await?);
         *self.grids.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
         Ok(())
+    }
+
+    fn reference(&self) -> Arc<ReferenceData> {
+        self.reference.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reloads categories, org units and departments from the store.
+    pub(crate) async fn reload_reference(&self) -> anyhow::Result<()> {
+        let data = ReferenceData::load(&*self.store).await?;
+        *self.reference.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(data);
+        Ok(())
+    }
+
+    /// After this node changed reference data: the next request must see it.
+    pub(crate) async fn reference_changed(&self) {
+        if let Err(e) = self.reload_grids().await {
+            tracing::warn!(error = %format!("{e:#}"), "reloading the grid index failed; the poll will retry");
+        }
+        if let Err(e) = self.reload_reference().await {
+            tracing::warn!(error = %format!("{e:#}"), "reloading reference data failed; the poll will retry");
+        }
+    }
+
+    /// A category by code; one made on another node since the last reload is read from the store.
+    pub(crate) async fn category(&self, code: &str) -> Result<Option<Category>, RepoError> {
+        match self.reference().category(code) {
+            Some(c) => Ok(Some(c.clone())),
+            None => self.store.category(code).await,
+        }
+    }
+
+    /// An org unit by id, from memory when known.
+    pub(crate) async fn unit(&self, id: Uuid) -> Result<Option<OrgUnit>, RepoError> {
+        match self.reference().unit(id) {
+            Some(u) => Ok(Some(u.clone())),
+            None => self.store.unit(id).await,
+        }
+    }
+
+    /// A department by id, from memory when known.
+    pub(crate) async fn department(&self, id: Uuid) -> Result<Option<Department>, RepoError> {
+        match self.reference().department(id) {
+            Some(d) => Ok(Some(d.clone())),
+            None => self.store.department(id).await,
+        }
+    }
+
+    /// The departments of one kind, for routing.
+    pub(crate) fn departments_of(&self, kind: DepartmentKind) -> Vec<Department> {
+        self.reference().departments_of(kind)
     }
 
     /// Reloads the signing keys from the store.

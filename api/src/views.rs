@@ -38,13 +38,13 @@ fn scope_ids(scope: &Scope) -> (Option<uuid::Uuid>, Option<uuid::Uuid>) {
 
 pub fn grant(g: &Grant) -> GrantView {
     let (unit_id, department_id) = scope_ids(&g.scope);
-    GrantView { id: g.id, role: g.role.as_str().into(), unit_id, department_id }
+    GrantView { id: g.id, role: g.role.into(), unit_id, department_id }
 }
 
 pub fn unit(u: &OrgUnit) -> OrgUnitView {
     OrgUnitView {
         id: u.id,
-        kind: u.kind.as_str().into(),
+        kind: u.kind.into(),
         code: u.code.clone(),
         name: u.name.clone(),
         parent_id: u.parent_id,
@@ -59,7 +59,7 @@ pub fn unit(u: &OrgUnit) -> OrgUnitView {
 pub fn department(d: &Department) -> DepartmentView {
     DepartmentView {
         id: d.id,
-        kind: d.kind.as_str().into(),
+        kind: d.kind.into(),
         code: d.code.clone(),
         name: d.name.clone(),
         unit_id: d.unit_id,
@@ -75,7 +75,7 @@ pub fn api_key(k: &ApiKey) -> ApiKeyView {
     ApiKeyView {
         id: k.id,
         name: k.name.clone(),
-        role: k.role.as_str().into(),
+        role: k.role.into(),
         unit_id,
         department_id,
         prefix: k.prefix.clone(),
@@ -92,7 +92,7 @@ pub fn audit(e: &AuditEntry) -> AuditEntryView {
         seq: e.seq,
         id: x.id,
         at: x.at,
-        action: x.action.as_str().into(),
+        action: x.action.into(),
         actor_user_id: x.actor_user_id,
         actor_api_key_id: x.actor_api_key_id,
         actor_label: x.actor_label.clone(),

@@ -7,11 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::values::{AuditAction, Role};
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ApiKeyView {
     pub id: Uuid,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub unit_id: Option<Uuid>,
     pub department_id: Option<Uuid>,
     /// The key's first characters, to recognise it.
@@ -28,8 +30,7 @@ pub struct CreateApiKey {
     #[schema(max_length = 100)]
     pub name: String,
     /// The role the key acts with, scoped like a user's grant.
-    #[schema(max_length = 32)]
-    pub role: String,
+    pub role: Role,
     #[serde(default)]
     pub unit_id: Option<Uuid>,
     #[serde(default)]
@@ -50,7 +51,7 @@ pub struct AuditEntryView {
     pub seq: i64,
     pub id: Uuid,
     pub at: DateTime<Utc>,
-    pub action: String,
+    pub action: AuditAction,
     pub actor_user_id: Option<Uuid>,
     pub actor_api_key_id: Option<Uuid>,
     pub actor_label: String,
@@ -63,8 +64,8 @@ pub struct AuditEntryView {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Only entries of this action, e.g. `login_failed`.
-    pub action: Option<String>,
+    /// Only entries of this action.
+    pub action: Option<AuditAction>,
     /// Only entries after this `seq`.
     pub after: Option<i64>,
     /// 1 to 1000; default 100.

@@ -7,16 +7,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::values::{
+    ActorKind, CaseAction, CaseStatus, DepartmentKind, EventType, Priority, Source, TimeLimitStatus, TimeUnit,
+};
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeLimitView {
-    /// `normal` or `urgent`.
-    #[schema(max_length = 16)]
-    pub priority: String,
+    pub priority: Priority,
+    #[schema(minimum = 1, maximum = 8760)]
     pub amount: u32,
-    /// `natural_hours` (working hours and days come later).
-    #[schema(max_length = 16)]
-    pub unit: String,
+    pub unit: TimeUnit,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -27,7 +28,7 @@ pub struct CategoryView {
     pub name_zh: String,
     pub name_en: String,
     /// The kind of department its cases go to.
-    pub department_kind: String,
+    pub department_kind: DepartmentKind,
     pub time_limits: Vec<TimeLimitView>,
     /// A grid worker's report is accepted at once.
     pub auto_accept: bool,
@@ -41,7 +42,7 @@ pub struct CategoryView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCategory {
-    #[schema(max_length = 64)]
+    #[schema(min_length = 1, max_length = 64)]
     pub code: String,
     #[serde(default)]
     #[schema(max_length = 64)]
@@ -50,8 +51,7 @@ pub struct CreateCategory {
     pub name_zh: String,
     #[schema(max_length = 100)]
     pub name_en: String,
-    #[schema(max_length = 32)]
-    pub department_kind: String,
+    pub department_kind: DepartmentKind,
     #[schema(max_items = 8)]
     pub time_limits: Vec<TimeLimitView>,
     #[serde(default)]
@@ -67,8 +67,7 @@ pub struct UpdateCategory {
     pub name_zh: Option<String>,
     #[schema(max_length = 100)]
     pub name_en: Option<String>,
-    #[schema(max_length = 32)]
-    pub department_kind: Option<String>,
+    pub department_kind: Option<DepartmentKind>,
     #[schema(max_items = 8)]
     pub time_limits: Option<Vec<TimeLimitView>>,
     pub auto_accept: Option<bool>,
@@ -80,7 +79,11 @@ pub struct UpdateCategory {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
+    /// WGS 84.
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    /// WGS 84.
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
 }
 
@@ -114,9 +117,7 @@ pub struct ReportCase {
     pub category_code: String,
     #[schema(max_length = 2000)]
     pub description: String,
-    /// `normal` or `urgent`.
-    #[schema(max_length = 16)]
-    pub priority: String,
+    pub priority: Priority,
     pub location: Location,
     #[schema(max_length = 200)]
     pub address: String,
@@ -127,8 +128,7 @@ pub struct ReportCase {
     /// `sensor`, `citizen` or `integration`. Default: `grid_worker` for a grid
     /// worker in his grid, `integration` for an API key, else `hotline`.
     #[serde(default)]
-    #[schema(max_length = 16)]
-    pub source: Option<String>,
+    pub source: Option<Source>,
     /// The resident on whose behalf the case is reported.
     #[serde(default)]
     pub resident: Option<ResidentView>,
@@ -151,11 +151,9 @@ pub struct CaseView {
     pub id: Uuid,
     /// Readable, e.g. `2026-000123`; gaps are possible.
     pub number: String,
-    /// `reported`, `accepted`, `rejected`, `dispatched`, `in_progress`,
-    /// `resolved`, `closed` or `cancelled`.
-    pub status: String,
+    pub status: CaseStatus,
     pub category_code: String,
-    pub priority: String,
+    pub priority: Priority,
     pub description: String,
     pub location: Location,
     pub address: String,
@@ -168,22 +166,19 @@ pub struct CaseView {
     pub assisting_department_ids: Vec<Uuid>,
     pub handler_user_id: Option<Uuid>,
     pub reporter_user_id: Option<Uuid>,
-    pub source: String,
+    pub source: Source,
     pub resident: Option<ResidentView>,
     pub resolved_on_site: bool,
     pub due_at: Option<DateTime<Utc>>,
-    /// `none`, `ok`, `warning` (past 80% of the time) or `overdue`.
-    pub time_limit_status: String,
+    pub time_limit_status: TimeLimitStatus,
     pub rework_count: i32,
     pub pending_extension: Option<ExtensionView>,
     /// Also the `ETag`; send it as `If-Match` to act only on this version.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// The steps the caller may take now: `accept`, `reject`, `escalate`,
-    /// `dispatch`, `return`, `start`, `resolve`, `verify`, `cancel`,
-    /// `extension-requests`, `extension-decision`, `comments`, `update`.
-    pub allowed_actions: Vec<String>,
+    /// The steps the caller may take now.
+    pub allowed_actions: Vec<CaseAction>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -196,9 +191,8 @@ pub struct CasePage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
-    pub status: Option<String>,
-    /// `none`, `ok`, `warning` or `overdue`.
-    pub time_limit_status: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub time_limit_status: Option<TimeLimitStatus>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1 to 200; default 50.
@@ -211,8 +205,7 @@ pub struct CaseListQuery {
 pub struct UpdateCase {
     #[schema(max_length = 64)]
     pub category_code: Option<String>,
-    #[schema(max_length = 16)]
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     pub grid_id: Option<Uuid>,
     pub location: Option<Location>,
     #[schema(max_length = 2000)]
@@ -299,8 +292,7 @@ pub struct CommentBody {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EventActorView {
-    /// `user`, `api_key` or `system`.
-    pub kind: String,
+    pub kind: ActorKind,
     pub id: Option<Uuid>,
     pub label: String,
 }
@@ -311,11 +303,11 @@ pub struct CaseEventView {
     pub seq: i64,
     pub id: Uuid,
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: EventType,
     pub actor: EventActorView,
     pub at: DateTime<Utc>,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<CaseStatus>,
+    pub to_status: CaseStatus,
     pub note: Option<String>,
     pub internal: bool,
     /// What changed: field → new value.

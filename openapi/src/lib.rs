@@ -12,6 +12,7 @@ pub mod health;
 pub mod org;
 pub mod problem;
 pub mod users;
+pub mod values;
 
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},

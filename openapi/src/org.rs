@@ -5,13 +5,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::geojson::{FeatureCollection, Geometry};
+use crate::{
+    geojson::{FeatureCollection, Geometry},
+    values::{DepartmentKind, OrgKind},
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OrgUnitView {
     pub id: Uuid,
-    /// `district`, `street`, `community` or `grid`.
-    pub kind: String,
+    pub kind: OrgKind,
     pub code: String,
     pub name: String,
     pub parent_id: Option<Uuid>,
@@ -27,9 +29,8 @@ pub struct OrgUnitView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrgUnit {
-    #[schema(max_length = 32)]
-    pub kind: String,
-    #[schema(max_length = 64)]
+    pub kind: OrgKind,
+    #[schema(min_length = 1, max_length = 64)]
     pub code: String,
     #[schema(max_length = 100)]
     pub name: String,
@@ -49,7 +50,7 @@ pub struct CreateOrgUnit {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrgUnit {
-    #[schema(max_length = 64)]
+    #[schema(min_length = 1, max_length = 64)]
     pub code: Option<String>,
     #[schema(max_length = 100)]
     pub name: Option<String>,
@@ -68,7 +69,7 @@ pub struct UpdateOrgUnit {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrgUnitQuery {
-    pub kind: Option<String>,
+    pub kind: Option<OrgKind>,
     pub parent_id: Option<Uuid>,
 }
 
@@ -85,9 +86,7 @@ pub struct ImportResult {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DepartmentView {
     pub id: Uuid,
-    /// `urban_management`, `police`, `housing`, `property`, `market`, `fire`,
-    /// `environment`, `civil_affairs` or `other`.
-    pub kind: String,
+    pub kind: DepartmentKind,
     pub code: String,
     pub name: String,
     /// The org unit whose territory the department serves.
@@ -101,9 +100,8 @@ pub struct DepartmentView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDepartment {
-    #[schema(max_length = 32)]
-    pub kind: String,
-    #[schema(max_length = 64)]
+    pub kind: DepartmentKind,
+    #[schema(min_length = 1, max_length = 64)]
     pub code: String,
     #[schema(max_length = 100)]
     pub name: String,
@@ -119,9 +117,8 @@ pub struct CreateDepartment {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDepartment {
-    #[schema(max_length = 32)]
-    pub kind: Option<String>,
-    #[schema(max_length = 64)]
+    pub kind: Option<DepartmentKind>,
+    #[schema(min_length = 1, max_length = 64)]
     pub code: Option<String>,
     #[schema(max_length = 100)]
     pub name: Option<String>,
@@ -136,7 +133,7 @@ pub struct UpdateDepartment {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DepartmentQuery {
-    pub kind: Option<String>,
+    pub kind: Option<DepartmentKind>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, IntoParams)]

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::values::Role;
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserView {
     pub id: Uuid,
@@ -59,8 +61,7 @@ pub struct UserListQuery {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GrantView {
     pub id: Uuid,
-    /// `grid_worker`, `dispatcher`, `department_staff`, `leader` or `admin`.
-    pub role: String,
+    pub role: Role,
     /// The org unit the grant covers (grid worker, dispatcher, leader).
     pub unit_id: Option<Uuid>,
     /// The department the grant covers (department staff).
@@ -73,8 +74,7 @@ pub struct CreateGrant {
     /// `grid_worker` (on a grid), `dispatcher` (on a community, street or
     /// district), `department_staff` (on a department), `leader` (on any unit)
     /// or `admin` (no scope).
-    #[schema(max_length = 32)]
-    pub role: String,
+    pub role: Role,
     #[serde(default)]
     pub unit_id: Option<Uuid>,
     #[serde(default)]

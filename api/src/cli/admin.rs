@@ -7,6 +7,7 @@ use clap::Subcommand;
 use gridline_domain::{
     audit::{AuditAction, NewAuditEntry},
     auth::NewApiKey,
+    identity::Role,
     ports::{NewGrant, NewUser, Store},
     time::now,
     validation,
@@ -143,7 +144,7 @@ async fn execute(settings: &Settings, store: &dyn Store, command: AdminCommand) 
             let unit = unit_id(store, unit_code.as_deref()).await?;
             let department = department_id(store, department_code.as_deref()).await?;
             let (role, unit_id, department_id) =
-                checked_scope(store, &role, unit, department).await.map_err(explain)?;
+                checked_scope(store, role_named(&role)?, unit, department).await.map_err(explain)?;
             let grant = NewGrant {
                 id: Uuid::now_v7(),
                 user_id: user.id,
@@ -162,7 +163,7 @@ async fn execute(settings: &Settings, store: &dyn Store, command: AdminCommand) 
             let unit = unit_id(store, unit_code.as_deref()).await?;
             let department = department_id(store, department_code.as_deref()).await?;
             let (role, unit_id, department_id) =
-                checked_scope(store, &role, unit, department).await.map_err(explain)?;
+                checked_scope(store, role_named(&role)?, unit, department).await.map_err(explain)?;
             let secret = opaque_token(API_KEY_PREFIX);
             let key = NewApiKey {
                 id: Uuid::now_v7(),
@@ -193,4 +194,11 @@ async fn execute(settings: &Settings, store: &dyn Store, command: AdminCommand) 
         }
     }
     Ok(())
+}
+
+fn role_named(name: &str) -> anyhow::Result<Role> {
+    Role::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        anyhow::anyhow!("no role '{name}'; one of {}", names.join(", "))
+    })
 }

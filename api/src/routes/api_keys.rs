@@ -70,7 +70,7 @@ pub(crate) async fn create_api_key(
     let body = body.parse()?;
     let name = validation::line(&body.name, 100).map_err(|e| ApiError::field("/name", e))?;
     let (role, unit_id, department_id) =
-        checked_scope(&*state.store, &body.role, body.unit_id, body.department_id).await?;
+        checked_scope(&*state.store, body.role.into(), body.unit_id, body.department_id).await?;
     let secret = opaque_token(API_KEY_PREFIX);
     let at = now();
     let key = NewApiKey {

@@ -136,9 +136,9 @@ step! {
         let st = state.clone();
         run(auth, state, req, body.digest().to_vec(), Step::Escalate, |case| async move {
             let reason = text(&body.parse()?.reason, "/reason")?;
-            let owner = st.store.unit(case.owner_unit_id).await?;
+            let owner = st.unit(case.owner_unit_id).await?;
             let parent = match owner.and_then(|o| o.parent_id) {
-                Some(id) => st.store.unit(id).await?.map(|u| (u.id, u.path)),
+                Some(id) => st.unit(id).await?.map(|u| (u.id, u.path)),
                 None => None,
             };
             Ok(Command::Escalate { reason, parent })

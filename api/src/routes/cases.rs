@@ -4,10 +4,7 @@ use actix_web::{get, http::header, http::StatusCode, patch, post, web, HttpReque
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Datelike, Utc};
 use gridline_domain::{
-    cases::{
-        self, Case, CaseScope, CaseStatus, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step,
-        TimeLimitStatus,
-    },
+    cases::{self, Case, CaseScope, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step},
     geo::Position,
     identity::Principal,
     ports::{CaseFilter, FirstReport, StoredAnswer, WriteRecord},
@@ -112,9 +109,8 @@ async fn replayed_report(
     Ok(HttpResponse::Ok().content_type("application/json").body(first.answer.body))
 }
 
-/// A report's fields, each checked, every fault listed.
-struct Checked {
-    category: Category,
+/// A report's own fields, each checked; every fault is listed at once.
+struct ReportFields {
     description: String,
     address: String,
     priority: Priority,
@@ -124,64 +120,55 @@ struct Checked {
     on_site: Option<String>,
 }
 
-async fn check_report(state: &AppState, body: &ReportCase) -> Result<Checked, ApiError> {
-    let mut errors = Vec::new();
-    let mut field = |pointer: &str, detail: &str| errors.push(FieldError::pointer(pointer, detail));
-    let category = match state.store.category(&body.category_code).await? {
-        Some(c) if c.active => Some(c),
-        Some(_) => {
-            field("/category_code", "the category is retired");
-            None
+impl TryFrom<&ReportCase> for ReportFields {
+    type Error = Vec<FieldError>;
+
+    fn try_from(body: &ReportCase) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut field = |pointer: &str, detail: &str| errors.push(FieldError::pointer(pointer, detail));
+        let description = validation::text(&body.description, 2000).map_err(|e| field("/description", e));
+        let address = validation::line(&body.address, 200).map_err(|e| field("/address", e));
+        let resident = body.resident.as_ref().map(|r| {
+            let name = validation::line(&r.name, 100).map_err(|e| field("/resident/name", e));
+            let phone = r.phone.as_deref().map(validation::phone).transpose().map_err(|e| field("/resident/phone", e));
+            Some(Resident { name: name.ok()?, phone: phone.ok()? })
+        });
+        let on_site = body
+            .resolved_on_site
+            .as_ref()
+            .map(|s| validation::text(&s.note, 2000).map_err(|e| field("/resolved_on_site/note", e)).ok());
+        let position = placement::position(&body.location, "/location", &mut errors);
+        match (description, address, position) {
+            (Ok(description), Ok(address), Some(position)) if errors.is_empty() => Ok(Self {
+                description,
+                address,
+                priority: body.priority.into(),
+                source: body.source.map(Into::into),
+                position,
+                resident: resident.flatten(),
+                on_site: on_site.flatten(),
+            }),
+            _ => Err(errors),
         }
-        None => {
-            field("/category_code", "no such category");
-            None
+    }
+}
+
+/// The category a report names, if it is open for reports.
+async fn reportable_category(state: &AppState, code: &str) -> Result<Result<Category, FieldError>, ApiError> {
+    Ok(match state.category(code).await? {
+        Some(c) if c.active => Ok(c),
+        Some(_) => Err(FieldError::pointer("/category_code", "the category is retired")),
+        None => Err(FieldError::pointer("/category_code", "no such category")),
+    })
+}
+
+/// The report's fields and its category, or every fault in them.
+async fn check_report(state: &AppState, body: &ReportCase) -> Result<(ReportFields, Category), ApiError> {
+    match (reportable_category(state, &body.category_code).await?, ReportFields::try_from(body)) {
+        (Ok(category), Ok(fields)) => Ok((fields, category)),
+        (category, fields) => {
+            Err(ApiError::Validation(category.err().into_iter().chain(fields.err().unwrap_or_default()).collect()))
         }
-    };
-    let description = validation::text(&body.description, 2000).map_err(|e| field("/description", e)).ok();
-    let address = validation::line(&body.address, 200).map_err(|e| field("/address", e)).ok();
-    let priority = Priority::parse(&body.priority).or_else(|| {
-        field("/priority", "must be normal or urgent");
-        None
-    });
-    let source = match body.source.as_deref() {
-        None => Some(None),
-        Some(s) => Source::parse(s).map(Some).or_else(|| {
-            field("/source", "must be grid_worker, hotline, sensor, citizen or integration");
-            None
-        }),
-    };
-    let resident = body.resident.as_ref().map(|r| {
-        let name = validation::line(&r.name, 100).map_err(|e| field("/resident/name", e)).ok();
-        let phone = r.phone.as_deref().map(validation::phone).transpose().map_err(|e| field("/resident/phone", e));
-        name.zip(phone.ok()).map(|(name, phone)| Resident { name, phone })
-    });
-    let on_site = body
-        .resolved_on_site
-        .as_ref()
-        .map(|s| validation::text(&s.note, 2000).map_err(|e| field("/resolved_on_site/note", e)).ok());
-    let position = placement::position(&body.location, "/location", &mut errors);
-    match (category, description, address, priority, source, position, resident, on_site) {
-        (
-            Some(category),
-            Some(description),
-            Some(address),
-            Some(priority),
-            Some(source),
-            Some(position),
-            resident,
-            on_site,
-        ) if errors.is_empty() => Ok(Checked {
-            category,
-            description,
-            address,
-            priority,
-            source,
-            position,
-            resident: resident.flatten(),
-            on_site: on_site.flatten(),
-        }),
-        _ => Err(ApiError::Validation(errors)),
     }
 }
 
@@ -193,7 +180,7 @@ async fn report_once(
     guard: Option<&Guard>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.parse()?;
-    let checked = check_report(state, &body).await?;
+    let (checked, category) = check_report(state, &body).await?;
     let grid = placement::report_grid(state, p, body.grid_id, checked.position).await?;
     if let Some(id) = body.id {
         // Only a valid report learns that its id is taken; one look-up
@@ -208,16 +195,16 @@ async fn report_once(
         }
     }
     let owner = match grid.parent_id {
-        Some(parent) => state.store.unit(parent).await?,
+        Some(parent) => state.unit(parent).await?,
         None => None,
     }
     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("grid {} has no community", grid.id)))?;
     let at = now();
-    let route = route(state, &checked.category, &grid.path).await?;
+    let route = route(state, &category, &grid.path).await?;
     let number = format!("{}-{:06}", at.year(), state.store.next_case_number().await?);
     let new = NewCase {
         id: body.id.unwrap_or_else(Uuid::now_v7),
-        category_code: checked.category.code.clone(),
+        category_code: category.code.clone(),
         priority: checked.priority,
         description: checked.description,
         location: checked.position,
@@ -227,8 +214,7 @@ async fn report_once(
         resident: checked.resident,
         resolved_on_site: checked.on_site,
     };
-    let category = &checked.category;
-    let ctx = ReportContext { principal: p, now: at, category, grid: &grid, owner: &owner, route, number };
+    let ctx = ReportContext { principal: p, now: at, category: &category, grid: &grid, owner: &owner, route, number };
     let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
     let outcome = cases::report(new, &ctx, pointer)?;
     let answer = StoredAnswer { status: 201, body: serialise(&outcome.case, p)? };
@@ -285,18 +271,8 @@ pub(crate) async fn list(
 ) -> Result<web::Json<CasePage>, ApiError> {
     let query = query.parse()?;
     let mut errors = Vec::new();
-    let status = query.status.as_deref().and_then(|s| {
-        CaseStatus::parse(s).or_else(|| {
-            errors.push(FieldError::parameter("status", "is not a case status"));
-            None
-        })
-    });
-    let time_limit_status = query.time_limit_status.as_deref().and_then(|s| {
-        TimeLimitStatus::parse(s).or_else(|| {
-            errors.push(FieldError::parameter("time_limit_status", "must be none, ok, warning or overdue"));
-            None
-        })
-    });
+    let status = query.status.map(Into::into);
+    let time_limit_status = query.time_limit_status.map(Into::into);
     let before = query.cursor.as_deref().and_then(|c| {
         parse_cursor(c).or_else(|| {
             errors.push(FieldError::parameter("cursor", "is not a cursor this server gave"));
@@ -392,7 +368,7 @@ pub(crate) async fn update(
     let mut errors = Vec::new();
     let new_category = match &body.category_code {
         None => None,
-        Some(code) => match state.store.category(code).await? {
+        Some(code) => match state.category(code).await? {
             Some(c) if c.active => Some(c),
             _ => {
                 errors.push(FieldError::pointer("/category_code", "no such active category"));
@@ -400,12 +376,7 @@ pub(crate) async fn update(
             }
         },
     };
-    let priority = body.priority.as_deref().and_then(|p| {
-        Priority::parse(p).or_else(|| {
-            errors.push(FieldError::pointer("/priority", "must be normal or urgent"));
-            None
-        })
-    });
+    let priority = body.priority.map(Into::into);
     let position = body.location.as_ref().and_then(|l| placement::position(l, "/location", &mut errors));
     let description = body
         .description

@@ -3,8 +3,7 @@
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use gridline_domain::{
     audit::{AuditAction, NewAuditEntry},
-    cases::{Category, Priority, TimeLimit, TimeUnit},
-    org::DepartmentKind,
+    cases::{Category, Priority, TimeLimit},
     policy::Action,
     time::now,
     validation, RepoError,
@@ -24,25 +23,16 @@ use crate::{
 };
 
 fn time_limits(limits: &[TimeLimitView], errors: &mut Vec<FieldError>) -> Vec<TimeLimit> {
-    let mut out = Vec::new();
+    let mut out: Vec<TimeLimit> = Vec::new();
     for (i, l) in limits.iter().enumerate() {
-        let priority = Priority::parse(&l.priority);
-        let unit = TimeUnit::parse(&l.unit);
-        if priority.is_none() {
-            errors.push(FieldError::pointer(format!("/time_limits/{i}/priority"), "must be normal or urgent"));
-        }
-        if unit.is_none() {
-            errors.push(FieldError::pointer(format!("/time_limits/{i}/unit"), "must be natural_hours"));
-        }
+        let priority = l.priority.into();
         if !(1..=8760).contains(&l.amount) {
             errors.push(FieldError::pointer(format!("/time_limits/{i}/amount"), "must be between 1 and 8760"));
         }
-        if let (Some(priority), Some(unit)) = (priority, unit) {
-            if out.iter().any(|o: &TimeLimit| o.priority == priority) {
-                errors.push(FieldError::pointer(format!("/time_limits/{i}/priority"), "appears twice"));
-            }
-            out.push(TimeLimit { priority, amount: l.amount, unit });
+        if out.iter().any(|o| o.priority == priority) {
+            errors.push(FieldError::pointer(format!("/time_limits/{i}/priority"), "appears twice"));
         }
+        out.push(TimeLimit { priority, amount: l.amount, unit: l.unit.into() });
     }
     for p in [Priority::Normal, Priority::Urgent] {
         if !out.iter().any(|l| l.priority == p) && errors.is_empty() {
@@ -51,9 +41,6 @@ fn time_limits(limits: &[TimeLimitView], errors: &mut Vec<FieldError>) -> Vec<Ti
     }
     out
 }
-
-const KINDS: &str =
-    "must be urban_management, police, housing, property, market, fire, environment, civil_affairs or other";
 
 /// Every category, 大类 followed by their 小类.
 #[utoipa::path(
@@ -124,10 +111,6 @@ pub(crate) async fn create_category(
         validation::line(&body.name_zh, 100).map_err(|e| errors.push(FieldError::pointer("/name_zh", e))).ok();
     let name_en =
         validation::line(&body.name_en, 100).map_err(|e| errors.push(FieldError::pointer("/name_en", e))).ok();
-    let kind = DepartmentKind::parse(&body.department_kind).or_else(|| {
-        errors.push(FieldError::pointer("/department_kind", KINDS));
-        None
-    });
     let limits = time_limits(&body.time_limits, &mut errors);
     if let Some(parent) = &body.parent_code {
         match state.store.category(parent).await? {
@@ -137,9 +120,7 @@ pub(crate) async fn create_category(
             Some(_) => {}
         }
     }
-    let (Some(code), Some(name_zh), Some(name_en), Some(kind), true) =
-        (code, name_zh, name_en, kind, errors.is_empty())
-    else {
+    let (Some(code), Some(name_zh), Some(name_en), true) = (code, name_zh, name_en, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
     let at = now();
@@ -148,7 +129,7 @@ pub(crate) async fn create_category(
         parent_code: body.parent_code,
         name_zh,
         name_en,
-        department_kind: kind,
+        department_kind: body.department_kind.into(),
         time_limits: limits,
         auto_accept: body.auto_accept,
         auto_dispatch: body.auto_dispatch,
@@ -168,6 +149,7 @@ pub(crate) async fn create_category(
         },
         other => other.into(),
     })?;
+    state.reference_changed().await;
     Ok(HttpResponse::Created().json(case_views::category(&category)))
 }
 
@@ -208,11 +190,8 @@ pub(crate) async fn update_category(
             .map(|n| category.name_en = n)
             .unwrap_or_else(|e| errors.push(FieldError::pointer("/name_en", e)));
     }
-    if let Some(k) = &body.department_kind {
-        match DepartmentKind::parse(k) {
-            Some(k) => category.department_kind = k,
-            None => errors.push(FieldError::pointer("/department_kind", KINDS)),
-        }
+    if let Some(k) = body.department_kind {
+        category.department_kind = k.into();
     }
     if let Some(limits) = &body.time_limits {
         category.time_limits = time_limits(limits, &mut errors);
@@ -230,5 +209,6 @@ pub(crate) async fn update_category(
         .target("category", &code)
         .from_addr(client_addr(&req));
     state.store.save_category(&category, false, audit).await?;
+    state.reference_changed().await;
     Ok(web::Json(case_views::category(&category)))
 }

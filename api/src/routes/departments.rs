@@ -3,7 +3,7 @@
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use gridline_domain::{
     audit::{AuditAction, NewAuditEntry},
-    org::{Department, DepartmentKind},
+    org::Department,
     policy::Action,
     ports::DepartmentPatch,
     time::now,
@@ -27,9 +27,6 @@ use crate::{
     views,
 };
 
-const KINDS: &str =
-    "must be urban_management, police, housing, property, market, fire, environment, civil_affairs or other";
-
 /// Departments, optionally of one kind.
 #[utoipa::path(
     tag = "org",
@@ -49,14 +46,7 @@ pub(crate) async fn list_departments(
 ) -> Result<web::Json<Vec<DepartmentView>>, ApiError> {
     require(&auth.0, Action::ReadOrg)?;
     let query = query.parse()?;
-    let kind = match query.kind.as_deref() {
-        None => None,
-        Some(k) => Some(
-            DepartmentKind::parse(k)
-                .ok_or_else(|| ApiError::InvalidQuery(vec![FieldError::parameter("kind", KINDS)]))?,
-        ),
-    };
-    Ok(web::Json(state.store.departments(kind).await?.iter().map(views::department).collect()))
+    Ok(web::Json(state.store.departments(query.kind.map(Into::into)).await?.iter().map(views::department).collect()))
 }
 
 /// Creates a department serving an org unit's territory.
@@ -82,7 +72,6 @@ pub(crate) async fn create_department(
     require(&auth.0, Action::ManageOrg)?;
     let body = body.parse()?;
     let mut errors = Vec::new();
-    let kind = DepartmentKind::parse(&body.kind).ok_or_else(|| errors.push(FieldError::pointer("/kind", KINDS))).ok();
     let code = validation::code(&body.code).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok();
     let name = validation::line(&body.name, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok();
     let person = optional_text(&body.responsible_person, "/responsible_person", &mut errors);
@@ -91,13 +80,13 @@ pub(crate) async fn create_department(
     if unit.is_none() {
         errors.push(FieldError::pointer("/unit_id", "no such org unit"));
     }
-    let (Some(kind), Some(code), Some(name), Some(unit), true) = (kind, code, name, unit, errors.is_empty()) else {
+    let (Some(code), Some(name), Some(unit), true) = (code, name, unit, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
     let at = now();
     let dept = Department {
         id: Uuid::now_v7(),
-        kind,
+        kind: body.kind.into(),
         code,
         name,
         unit_id: unit.id,
@@ -113,6 +102,7 @@ pub(crate) async fn create_department(
         .detail("code", &dept.code)
         .from_addr(client_addr(&req));
     state.store.create_department(&dept, audit).await.map_err(code_taken)?;
+    state.reference_changed().await;
     Ok(HttpResponse::Created().json(views::department(&dept)))
 }
 
@@ -167,12 +157,7 @@ pub(crate) async fn update_department(
     let body = body.parse()?;
     let mut errors = Vec::new();
     let mut patch = DepartmentPatch {
-        kind: body.kind.as_deref().and_then(|k| {
-            DepartmentKind::parse(k).or_else(|| {
-                errors.push(FieldError::pointer("/kind", KINDS));
-                None
-            })
-        }),
+        kind: body.kind.map(Into::into),
         code: body
             .code
             .as_deref()
@@ -198,5 +183,6 @@ pub(crate) async fn update_department(
         .target("department", id)
         .from_addr(client_addr(&req));
     let dept = state.store.update_department(id, &patch, at, audit).await.map_err(code_taken)?;
+    state.reference_changed().await;
     Ok(web::Json(views::department(&dept)))
 }

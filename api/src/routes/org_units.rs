@@ -54,13 +54,7 @@ pub(crate) async fn list_units(
 ) -> Result<web::Json<Vec<OrgUnitView>>, ApiError> {
     require(&auth.0, Action::ReadOrg)?;
     let query = query.parse()?;
-    let kind = match query.kind.as_deref() {
-        None => None,
-        Some(k) => Some(OrgKind::parse(k).ok_or_else(|| {
-            ApiError::InvalidQuery(vec![FieldError::parameter("kind", "must be district, street, community or grid")])
-        })?),
-    };
-    let units = state.store.units(&UnitFilter { kind, parent_id: query.parent_id }).await?;
+    let units = state.store.units(&UnitFilter { kind: query.kind.map(Into::into), parent_id: query.parent_id }).await?;
     Ok(web::Json(units.iter().map(views::unit).collect()))
 }
 
@@ -87,17 +81,14 @@ pub(crate) async fn create_unit(
     require(&auth.0, Action::ManageOrg)?;
     let body = body.parse()?;
     let mut errors = Vec::new();
-    let kind = OrgKind::parse(&body.kind);
-    if kind.is_none() {
-        errors.push(FieldError::pointer("/kind", "must be district, street, community or grid"));
-    }
+    let kind: OrgKind = body.kind.into();
     let code = validation::code(&body.code).map_err(|e| errors.push(FieldError::pointer("/code", e))).ok();
     let name = validation::line(&body.name, 100).map_err(|e| errors.push(FieldError::pointer("/name", e))).ok();
     let person = optional_text(&body.responsible_person, "/responsible_person", &mut errors);
     let phone = optional_phone(&body.contact_phone, "/contact_phone", &mut errors);
     let boundary = match &body.boundary {
         None => None,
-        Some(_) if kind.is_some_and(|k| !k.may_have_boundary()) => {
+        Some(_) if !kind.may_have_boundary() => {
             errors.push(FieldError::pointer("/boundary", "only grids and communities have a boundary"));
             None
         }
@@ -107,20 +98,19 @@ pub(crate) async fn create_unit(
         Some(id) => state.store.unit(id).await?,
         None => None,
     };
-    if let Some(kind) = kind {
-        match (kind.parent_kind(), body.parent_id, &parent) {
-            (None, Some(_), _) => errors.push(FieldError::pointer("/parent_id", "a district has no parent")),
-            (Some(p), None, _) => errors
-                .push(FieldError::pointer("/parent_id", format!("a {} needs a parent {}", kind.as_str(), p.as_str()))),
-            (Some(_), Some(_), None) => errors.push(FieldError::pointer("/parent_id", "no such org unit")),
-            (Some(p), Some(_), Some(parent)) if parent.kind != p => errors.push(FieldError::pointer(
-                "/parent_id",
-                format!("the parent of a {} must be a {}", kind.as_str(), p.as_str()),
-            )),
-            _ => {}
+    match (kind.parent_kind(), body.parent_id, &parent) {
+        (None, Some(_), _) => errors.push(FieldError::pointer("/parent_id", "a district has no parent")),
+        (Some(p), None, _) => {
+            errors.push(FieldError::pointer("/parent_id", format!("a {} needs a parent {}", kind.as_str(), p.as_str())))
         }
+        (Some(_), Some(_), None) => errors.push(FieldError::pointer("/parent_id", "no such org unit")),
+        (Some(p), Some(_), Some(parent)) if parent.kind != p => errors.push(FieldError::pointer(
+            "/parent_id",
+            format!("the parent of a {} must be a {}", kind.as_str(), p.as_str()),
+        )),
+        _ => {}
     }
-    let (Some(kind), Some(code), Some(name), true) = (kind, code, name, errors.is_empty()) else {
+    let (Some(code), Some(name), true) = (code, name, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
     let at = now();
@@ -145,6 +135,7 @@ pub(crate) async fn create_unit(
         .detail("kind", kind.as_str())
         .from_addr(client_addr(&req));
     state.store.create_unit(&unit, audit).await.map_err(code_taken)?;
+    state.reference_changed().await;
     Ok(HttpResponse::Created().json(views::unit(&unit)))
 }
 
@@ -272,5 +263,6 @@ pub(crate) async fn update_unit(
         .target("org_unit", id)
         .from_addr(client_addr(&req));
     let unit = state.store.update_unit(id, &patch, at, audit).await.map_err(code_taken)?;
+    state.reference_changed().await;
     Ok(web::Json(views::unit(&unit)))
 }

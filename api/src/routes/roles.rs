@@ -74,7 +74,7 @@ pub(crate) async fn grant_role(
     let body = body.parse()?;
     state.store.user(id).await?.ok_or(ApiError::NotFound)?;
     let (role, unit_id, department_id) =
-        checked_scope(&*state.store, &body.role, body.unit_id, body.department_id).await?;
+        checked_scope(&*state.store, body.role.into(), body.unit_id, body.department_id).await?;
     let at = now();
     let grant =
         NewGrant { id: Uuid::now_v7(), user_id: id, role, unit_id, department_id, created_by: auth.0.user_id(), at };

@@ -15,13 +15,10 @@ use crate::error::ApiError;
 /// 422 naming every field at fault.
 pub(crate) async fn checked_scope(
     store: &dyn Store,
-    role: &str,
+    role: Role,
     unit_id: Option<Uuid>,
     department_id: Option<Uuid>,
 ) -> Result<(Role, Option<Uuid>, Option<Uuid>), ApiError> {
-    let role = Role::parse(role).ok_or_else(|| {
-        ApiError::field("/role", "must be one of grid_worker, dispatcher, department_staff, leader, admin")
-    })?;
     let mut errors = Vec::new();
     match role.scope_rule() {
         ScopeRule::Unit(kinds) => {

@@ -26,7 +26,7 @@ pub enum StepError {
     /// 403: the caller may never take this step on this case.
     Forbidden(String),
     /// 409: not in this state; what the caller may do instead.
-    WrongState { status: CaseStatus, allowed: Vec<&'static str> },
+    WrongState { status: CaseStatus, allowed: Vec<Step> },
     /// 409 for another reason (nothing above the district, a pending request).
     Conflict(String),
     /// 422 on one field.
@@ -235,14 +235,14 @@ fn open_now(case: &Case, step: Step) -> bool {
 }
 
 /// The actions `p` may take now, for the app's buttons.
-pub fn allowed_steps(p: &Principal, case: &Case) -> Vec<&'static str> {
-    let mut actions: Vec<&'static str> = Step::ALL
+pub fn allowed_steps(p: &Principal, case: &Case) -> Vec<Step> {
+    let mut steps: Vec<Step> = Step::ALL
         .into_iter()
         .filter(|s| next_status(case.status, *s).is_some() && open_now(case, *s) && may_take(p, case, *s))
-        .map(Step::action)
         .collect();
-    actions.dedup();
-    actions
+    // Passing and failing verification are one action to a client.
+    steps.dedup_by_key(|s| s.action());
+    steps
 }
 
 fn event(case: &Case, p: Option<&Principal>, kind: EventType, from: CaseStatus, at: DateTime<Utc>) -> CaseEvent {

@@ -36,6 +36,7 @@ macro_rules! case_repo {
                 use $crate::errors::map_sqlx;
                 let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
                 Self::write_category(&mut tx, category, create).await?;
+                $crate::repos::bump_cache!(tx, "reference")?;
                 $crate::repos::insert_audit!(tx, &audit)?;
                 tx.commit().await.map_err(map_sqlx)
             }
@@ -56,6 +57,7 @@ macro_rules! case_repo {
                 for category in defaults {
                     Self::write_category(&mut tx, category, true).await?;
                 }
+                $crate::repos::bump_cache!(tx, "reference")?;
                 match tx.commit().await.map_err(map_sqlx) {
                     // Another node installed them first.
                     Err(gridline_domain::RepoError::Duplicate { .. }) => Ok(()),

@@ -10,6 +10,7 @@ macro_rules! org_repo {
                 use $crate::errors::map_sqlx;
                 let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
                 Self::upsert_unit(&mut tx, unit).await?;
+                $crate::repos::bump_cache!(tx, "reference")?;
                 if unit.boundary.is_some() {
                     $crate::repos::bump_cache!(tx, "grids")?;
                 }
@@ -109,6 +110,7 @@ macro_rules! org_repo {
                 }
                 unit.updated_at = at;
                 Self::upsert_unit(&mut tx, &unit).await?;
+                $crate::repos::bump_cache!(tx, "reference")?;
                 $crate::repos::insert_audit!(tx, &audit)?;
                 tx.commit().await.map_err(map_sqlx)?;
                 Ok(unit)
@@ -124,6 +126,7 @@ macro_rules! org_repo {
                 for unit in units {
                     Self::upsert_unit(&mut tx, unit).await?;
                 }
+                $crate::repos::bump_cache!(tx, "reference")?;
                 $crate::repos::bump_cache!(tx, "grids")?;
                 $crate::repos::insert_audit!(tx, &audit)?;
                 tx.commit().await.map_err(map_sqlx)
@@ -153,6 +156,7 @@ macro_rules! org_repo {
                 use $crate::errors::map_sqlx;
                 let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
                 Self::upsert_department(&mut tx, dept).await?;
+                $crate::repos::bump_cache!(tx, "reference")?;
                 $crate::repos::insert_audit!(tx, &audit)?;
                 tx.commit().await.map_err(map_sqlx)
             }
@@ -230,6 +234,7 @@ macro_rules! org_repo {
                 }
                 dept.updated_at = at;
                 Self::upsert_department(&mut tx, &dept).await?;
+                $crate::repos::bump_cache!(tx, "reference")?;
                 $crate::repos::insert_audit!(tx, &audit)?;
                 tx.commit().await.map_err(map_sqlx)?;
                 Ok(dept)

@@ -431,7 +431,12 @@ async fn reports_outside_the_reporters_area_are_refused(ctx: Ctx) {
     bad["priority"] = json!("whenever");
     bad["location"] = json!({"lat": 91, "lon": 116.4});
     let res = app.send_as(&p.worker1, Method::POST, "/api/v1/cases", &bad).await;
-    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/category_code", "/priority", "/location/lat"]);
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/location/lat", "/priority"], "the document's constraints");
+    bad["priority"] = json!("urgent");
+    bad["description"] = json!("  ");
+    bad["location"] = json!({"lat": 39.9, "lon": 116.4});
+    let res = app.send_as(&p.worker1, Method::POST, "/api/v1/cases", &bad).await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/category_code", "/description"]);
     let mut with_status = report("neighbour_dispute");
     with_status["status"] = json!("closed");
     let res = app.send_as(&p.worker1, Method::POST, "/api/v1/cases", &with_status).await;

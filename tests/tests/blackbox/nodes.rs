@@ -11,6 +11,7 @@ gridline_tests::tests![
     a_revoked_role_is_gone_on_the_other_node,
     imported_grids_are_located_by_the_other_node,
     a_rotated_signing_key_is_used_and_published_by_every_node,
+    reference_data_changed_on_one_node_is_used_by_both,
 ];
 
 /// Polls `check` until it holds, for at most 2 seconds; returns how long it took.
@@ -115,4 +116,51 @@ async fn a_rotated_signing_key_is_used_and_published_by_every_node(ctx: Ctx) {
     };
     assert_eq!(header["kid"], new_kid.as_str(), "new tokens are signed with the new key");
     assert_eq!(a.get_as(&fresh, "/api/v1/me").await.status(), 200);
+}
+
+/// Categories and departments are cached per node: the node that changed them
+/// uses the change at once, the other one within the poll interval.
+async fn reference_data_changed_on_one_node_is_used_by_both(ctx: Ctx) {
+    let (a, b) = two_nodes(&ctx).await;
+    let admin = a.token("admin").await;
+    let worker = b.token("worker1").await;
+    let report = json!({
+        "category_code": "damaged_facility",
+        "description": "路灯不亮 a street lamp is out",
+        "priority": "normal",
+        "location": {"lat": 39.902, "lon": 116.402},
+        "address": "和平路 5 号"
+    });
+    let res = b.send_as(&worker, Method::POST, "/api/v1/cases", &report).await;
+    assert_eq!(res.status(), 201, "node B caches the category before it is retired");
+    let res = a.send_as(&admin, Method::PATCH, "/api/v1/categories/damaged_facility", &json!({"active": false})).await;
+    assert_eq!(res.status(), 200);
+    let own = a.token("worker1").await;
+    let refused = problem(a.send_as(&own, Method::POST, "/api/v1/cases", &report).await, 422).await;
+    assert_eq!(refused["errors"][0]["pointer"], "/category_code", "the node that retired it refuses at once");
+    within_two_seconds(|| async { b.send_as(&worker, Method::POST, "/api/v1/cases", &report).await.status() == 422 })
+        .await;
+
+    // A department created through node A is where node B routes next
+    // (routing runs on acceptance, at once for this category).
+    let community = a.json_as(&admin, "/api/v1/org-units?kind=community").await;
+    let heping = community.as_array().unwrap().iter().find(|u| u["code"] == "DEMO-E-C1").unwrap()["id"].clone();
+    let dept = json!({"kind": "market", "code": "HP-MARKET", "name": "和平社区市场监管站", "unit_id": heping});
+    let res = a.send_as(&admin, Method::POST, "/api/v1/departments", &dept).await;
+    assert_eq!(res.status(), 201);
+    let dept: Value = res.json().await.unwrap();
+    let category = json!({"code": "food_stall", "name_zh": "无证摊点", "name_en": "Unlicensed food stall",
+        "department_kind": "market", "auto_accept": true, "time_limits": [
+            {"priority": "normal", "amount": 24, "unit": "natural_hours"},
+            {"priority": "urgent", "amount": 4, "unit": "natural_hours"}]});
+    let res = a.send_as(&admin, Method::POST, "/api/v1/categories", &category).await;
+    assert_eq!(res.status(), 201);
+    let mut stall = report.clone();
+    stall["category_code"] = json!("food_stall");
+    within_two_seconds(|| async {
+        let res = b.send_as(&worker, Method::POST, "/api/v1/cases", &stall).await;
+        let case: Value = res.json().await.unwrap_or_default();
+        case["suggested_department_id"] == dept["id"]
+    })
+    .await;
 }

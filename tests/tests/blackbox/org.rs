@@ -198,7 +198,16 @@ async fn departments_are_created_and_listed_by_kind(ctx: Ctx) {
             &json!({"kind": "bakery", "code": "", "name": "B", "unit_id": uuid::Uuid::new_v4()}),
         )
         .await;
-    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/kind", "/code", "/unit_id"]);
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/code", "/kind"], "the document's constraints first");
+    let res = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/departments",
+            &json!({"kind": "property", "code": "no spaces", "name": "B", "unit_id": uuid::Uuid::new_v4()}),
+        )
+        .await;
+    assert_eq!(fields_at_fault(&problem(res, 422).await), ["/code", "/unit_id"]);
     let properties = app.json_as(&admin, "/api/v1/departments?kind=property").await;
     assert_eq!(properties.as_array().unwrap().len(), 3);
     let id = dept["id"].as_str().unwrap();
