@@ -8,7 +8,7 @@ use gridline_domain::{
     identity::Role,
     ports::{NewGrant, NewUser, Store},
     time::now,
-    RepoError,
+    RepoError, Taken,
 };
 use uuid::Uuid;
 
@@ -98,7 +98,7 @@ pub async fn ensure_admin(store: &dyn Store, passwords: &Passwords, settings: &S
     let audit = NewAuditEntry::new(AuditAction::UserCreated, at).target("user", user.id).detail("username", "admin");
     match store.create_user(&user, audit).await {
         Ok(_) => {}
-        Err(RepoError::Duplicate { .. }) => return Ok(()),
+        Err(RepoError::Duplicate(Taken::Username)) => return Ok(()),
         Err(e) => return Err(e.into()),
     }
     let grant = NewGrant {

@@ -7,12 +7,17 @@ use actix_web::{http::header, http::StatusCode, HttpRequest, HttpResponse};
 use gridline_domain::{
     cases::{self, can_see, nearest_department, Case, Category, Command, Step, StepError},
     identity::Principal,
-    ports::{StoredAnswer, WriteRecord},
+    ports::WriteRecord,
     time::now,
 };
 use uuid::Uuid;
 
-use crate::{case_views, error::ApiError, idempotency::Guard, state::AppState};
+use crate::{
+    case_views,
+    error::ApiError,
+    idempotency::{Guard, StoredAnswer},
+    state::AppState,
+};
 
 /// The case if the caller sees it; 404 otherwise (its existence does not leak).
 pub(crate) async fn visible_case(state: &AppState, p: &Principal, id: Uuid) -> Result<Case, ApiError> {
@@ -97,7 +102,7 @@ pub(crate) async fn commit(
     let outcome = cases::apply(case, command, &ctx)?;
     let body = serialise(&outcome.case, p)?;
     let record = WriteRecord {
-        key: guard.map(|g| (g.key.clone(), StoredAnswer { status: status.as_u16(), body: body.clone() })),
+        key: guard.map(|g| (g.key.clone(), StoredAnswer { status: status.as_u16(), body: body.clone() }.receipt())),
         report: None,
     };
     state.store.update_case(&outcome, case.version, &record).await?;

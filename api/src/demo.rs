@@ -139,7 +139,7 @@ pub async fn seed(store: &dyn Store, passwords: &Passwords, password: &str) -> a
         return Ok(());
     }
     match seed_district(store, passwords, password).await {
-        Err(RepoError::Duplicate { .. }) => {
+        Err(RepoError::Duplicate(_)) => {
             tracing::info!("another node is seeding the demo");
             Ok(())
         }

@@ -133,9 +133,7 @@ impl From<RepoError> for ApiError {
                 detail: "the record changed while this request was handled; read it again and retry".into(),
                 errors: Vec::new(),
             },
-            RepoError::Duplicate { constraint } => {
-                Self::Internal(anyhow::anyhow!("unmapped duplicate on {constraint}"))
-            }
+            RepoError::Duplicate(taken) => Self::Internal(anyhow::anyhow!("unmapped duplicate: {taken:?} is taken")),
             RepoError::Unknown(e) => Self::Internal(e),
         }
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
 use gridline_domain::{
     identity::{Actor, Principal},
-    ports::{Claim, IdempotencyKey, StoredAnswer},
+    ports::{Claim, IdempotencyKey, Receipt},
     time::now,
 };
 use gridline_openapi::FieldError;
@@ -22,6 +22,32 @@ pub(crate) const KEEP_FOR_HOURS: i64 = 48;
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(5);
 /// A claim this old without an answer belonged to a node that died.
 const STALE_AFTER_SECS: i64 = 60;
+
+/// An answer as the first request got it, status and body, for its replays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl StoredAnswer {
+    /// How the store keeps it: `"<status> <body>"`.
+    pub(crate) fn receipt(&self) -> Receipt {
+        Receipt(format!("{} {}", self.status, self.body))
+    }
+
+    /// The answer a receipt keeps.
+    ///
+    /// # Errors
+    /// A receipt this server did not write is an internal error.
+    pub(crate) fn from_receipt(receipt: &Receipt) -> Result<Self, ApiError> {
+        receipt
+            .0
+            .split_once(' ')
+            .and_then(|(status, body)| Some(Self { status: status.parse().ok()?, body: body.to_owned() }))
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a stored receipt is malformed")))
+    }
+}
 
 /// A claimed key: the request runs and its answer is stored with its change.
 pub(crate) struct Guard {
@@ -80,7 +106,7 @@ pub(crate) async fn begin(
     loop {
         match state.store.claim_key(&key, now(), chrono::Duration::seconds(STALE_AFTER_SECS)).await? {
             Claim::Fresh => return Ok(Begin::Proceed(Some(Guard { key }))),
-            Claim::Replay(answer) => return Ok(Begin::Replay(answer)),
+            Claim::Replay(receipt) => return Ok(Begin::Replay(StoredAnswer::from_receipt(&receipt)?)),
             Claim::Mismatch => {
                 return Err(ApiError::Validation(vec![FieldError::parameter(
                     "Idempotency-Key",
@@ -120,7 +146,7 @@ pub(crate) async fn settle_error(state: &AppState, guard: Option<&Guard>, err: &
         state.store.release_key(&guard.key).await
     } else {
         let body = serde_json::to_string(&err.problem()).unwrap_or_default();
-        state.store.complete_key(&guard.key, &StoredAnswer { status: status.as_u16(), body }, now()).await
+        state.store.complete_key(&guard.key, &StoredAnswer { status: status.as_u16(), body }.receipt(), now()).await
     };
     if let Err(e) = stored {
         tracing::warn!(error = %e, "could not settle an idempotency key");

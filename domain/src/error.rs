@@ -8,9 +8,9 @@ pub enum RepoError {
     /// The record does not exist (or is not visible through this port).
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule was broken; `constraint` names the rule, e.g. `users_username`.
-    #[error("duplicate: {constraint}")]
-    Duplicate { constraint: String },
+    /// A uniqueness rule was broken: what is taken.
+    #[error("duplicate: the {0:?} is taken")]
+    Duplicate(Taken),
     /// The record changed since it was read (optimistic concurrency).
     #[error("conflict: the record changed")]
     Conflict,
@@ -20,4 +20,18 @@ pub enum RepoError {
     /// Anything else; the cause chain is for logs, never for clients.
     #[error("store error")]
     Unknown(#[source] anyhow::Error),
+}
+
+/// What a write found taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// The code of an org unit, a department or a category.
+    Code,
+    Username,
+    /// The same role over the same scope, already granted.
+    Grant,
+    /// A case id (a client-chosen report id).
+    CaseId,
+    /// A rule no caller can act on (a race for a generated value).
+    Other,
 }

@@ -14,4 +14,4 @@ pub mod ports;
 pub mod time;
 pub mod validation;
 
-pub use error::RepoError;
+pub use error::{RepoError, Taken};

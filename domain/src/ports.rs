@@ -55,7 +55,7 @@ pub struct DepartmentPatch {
 #[async_trait]
 pub trait OrgRepo: Send + Sync {
     /// # Errors
-    /// `Duplicate { constraint: "org_units_code" }` for a code in use.
+    /// `Duplicate(Taken::Code)` for a code in use.
     async fn create_unit(&self, unit: &OrgUnit, audit: NewAuditEntry) -> Result<(), RepoError>;
     async fn unit(&self, id: Uuid) -> Result<Option<OrgUnit>, RepoError>;
     async fn unit_by_code(&self, code: &str) -> Result<Option<OrgUnit>, RepoError>;
@@ -63,7 +63,7 @@ pub trait OrgRepo: Send + Sync {
     /// The unit at `path` and everything below it, top down.
     async fn subtree(&self, path: &str) -> Result<Vec<OrgUnit>, RepoError>;
     /// # Errors
-    /// `NotFound`, or `Duplicate` for a code in use.
+    /// `NotFound`, or `Duplicate(Taken::Code)` for a code in use.
     async fn update_unit(
         &self,
         id: Uuid,
@@ -77,7 +77,7 @@ pub trait OrgRepo: Send + Sync {
     async fn grid_boundaries(&self) -> Result<Vec<(Uuid, Boundary)>, RepoError>;
 
     /// # Errors
-    /// `Duplicate { constraint: "departments_code" }` for a code in use.
+    /// `Duplicate(Taken::Code)` for a code in use.
     async fn create_department(&self, dept: &Department, audit: NewAuditEntry) -> Result<(), RepoError>;
     async fn department(&self, id: Uuid) -> Result<Option<Department>, RepoError>;
     async fn departments(&self, kind: Option<DepartmentKind>) -> Result<Vec<Department>, RepoError>;
@@ -122,7 +122,7 @@ pub struct NewGrant {
 #[async_trait]
 pub trait UserRepo: Send + Sync {
     /// # Errors
-    /// `Duplicate { constraint: "users_username" }` for a taken username.
+    /// `Duplicate(Taken::Username)` for a taken username.
     async fn create_user(&self, user: &NewUser, audit: NewAuditEntry) -> Result<User, RepoError>;
     async fn user(&self, id: Uuid) -> Result<Option<User>, RepoError>;
     /// The user and his password hash, for login.
@@ -152,7 +152,7 @@ pub trait UserRepo: Send + Sync {
     async fn department_staff(&self, department_id: Uuid) -> Result<Vec<User>, RepoError>;
     /// # Errors
     /// `NotFound` when the user, unit or department does not exist;
-    /// `Duplicate` when the same grant exists.
+    /// `Duplicate(Taken::Grant)` when the same grant exists.
     async fn add_grant(&self, grant: &NewGrant, audit: NewAuditEntry) -> Result<Grant, RepoError>;
     /// # Errors
     /// `NotFound` when the user has no such grant.
@@ -269,20 +269,19 @@ pub struct IdempotencyKey {
     pub request_hash: Vec<u8>,
 }
 
-/// The answer to store for a key, written with the change it guards.
+/// What the first request's caller was told, kept for its replays and
+/// written with the change it reports. Opaque to the store: the layer that
+/// answers writes and reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredAnswer {
-    pub status: u16,
-    pub body: String,
-}
+pub struct Receipt(pub String);
 
 /// What claiming a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// Nobody used the key: the caller proceeds and must complete or release it.
     Fresh,
-    /// The first request finished: its answer.
-    Replay(StoredAnswer),
+    /// The first request finished: what it was told.
+    Replay(Receipt),
     /// The first request is still running.
     InProgress,
     /// The key was used for another request.
@@ -294,14 +293,14 @@ pub enum Claim {
 pub struct FirstReport {
     pub reporter: String,
     pub request_hash: Vec<u8>,
-    pub answer: StoredAnswer,
+    pub receipt: Receipt,
 }
 
 /// What a write records besides the case: the key it completes, and for a
 /// report its own first answer (so that a replay of the same id gets it).
 #[derive(Debug, Clone, Default)]
 pub struct WriteRecord {
-    pub key: Option<(IdempotencyKey, StoredAnswer)>,
+    pub key: Option<(IdempotencyKey, Receipt)>,
     pub report: Option<FirstReport>,
 }
 
@@ -315,13 +314,8 @@ pub trait IdempotencyRepo: Send + Sync {
         at: DateTime<Utc>,
         stale_after: chrono::Duration,
     ) -> Result<Claim, RepoError>;
-    /// Stores an answer given without a change (a refusal).
-    async fn complete_key(
-        &self,
-        key: &IdempotencyKey,
-        answer: &StoredAnswer,
-        at: DateTime<Utc>,
-    ) -> Result<(), RepoError>;
+    /// Stores what a request was told without a change (a refusal).
+    async fn complete_key(&self, key: &IdempotencyKey, receipt: &Receipt, at: DateTime<Utc>) -> Result<(), RepoError>;
     /// Forgets a claim whose request failed on the server's side, so a retry runs again.
     async fn release_key(&self, key: &IdempotencyKey) -> Result<(), RepoError>;
     /// Drops keys older than `before`.
@@ -336,7 +330,7 @@ pub trait CaseRepo: Send + Sync {
     /// Inserts (`create`) or replaces a category.
     ///
     /// # Errors
-    /// `Duplicate { constraint: "categories_code" }` when creating an existing code.
+    /// `Duplicate(Taken::Code)` when creating an existing code.
     async fn save_category(&self, category: &Category, create: bool, audit: NewAuditEntry) -> Result<(), RepoError>;
     /// Installs `defaults` when the catalog is empty.
     async fn install_categories(&self, defaults: &[Category]) -> Result<(), RepoError>;
@@ -345,7 +339,7 @@ pub trait CaseRepo: Send + Sync {
     /// Writes a new case and its first events in one transaction; returns the events with their `seq`.
     ///
     /// # Errors
-    /// `Duplicate { constraint: "cases_pkey" }` when the id exists.
+    /// `Duplicate(Taken::CaseId)` when the id exists.
     async fn create_case(&self, outcome: &Outcome, record: &WriteRecord) -> Result<Vec<CaseEvent>, RepoError>;
     async fn case(&self, id: Uuid) -> Result<Option<Case>, RepoError>;
     /// Writes a step's outcome if the case is still at `expected_version`.

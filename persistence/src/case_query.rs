@@ -5,15 +5,8 @@ use gridline_domain::{
     cases::{CaseScope, TimeLimitStatus},
     ports::CaseFilter,
 };
-use uuid::Uuid;
 
-use crate::types::Ts;
-
-pub(crate) enum Arg {
-    Uuid(Uuid),
-    Text(String),
-    Ts(Ts),
-}
+use crate::{sql::Arg, types::Ts};
 
 struct Builder {
     args: Vec<Arg>,
@@ -32,26 +25,26 @@ fn visibility(b: &mut Builder, scope: &CaseScope) -> String {
     }
     let mut any = Vec::new();
     if !scope.grid_ids.is_empty() {
-        let ps: Vec<String> = scope.grid_ids.iter().map(|id| b.push(Arg::Uuid(*id))).collect();
+        let ps: Vec<String> = scope.grid_ids.iter().map(|id| b.push(Arg::from(*id))).collect();
         any.push(format!("c.grid_id IN ({})", ps.join(", ")));
     }
     for path in &scope.unit_paths {
-        let p = b.push(Arg::Text(format!("{path}%")));
+        let p = b.push(Arg::from(format!("{path}%")));
         any.push(format!("c.grid_path LIKE {p}"));
     }
     if !scope.department_ids.is_empty() {
-        let ps: Vec<String> = scope.department_ids.iter().map(|id| b.push(Arg::Uuid(*id))).collect();
+        let ps: Vec<String> = scope.department_ids.iter().map(|id| b.push(Arg::from(*id))).collect();
         any.push(format!(
             "EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id IN ({}))",
             ps.join(", ")
         ));
     }
     if let Some(user) = scope.user_id {
-        let p = b.push(Arg::Uuid(user));
+        let p = b.push(Arg::from(user));
         any.push(format!("c.reporter_user_id = {p} OR c.handler_user_id = {p}"));
     }
     if let Some(key) = scope.api_key_id {
-        let p = b.push(Arg::Uuid(key));
+        let p = b.push(Arg::from(key));
         any.push(format!("c.reporter_api_key_id = {p}"));
     }
     if any.is_empty() {
@@ -65,7 +58,7 @@ pub(crate) fn list_where(scope: &CaseScope, filter: &CaseFilter, now: DateTime<U
     let mut b = Builder { args: Vec::new() };
     let mut clauses = vec![visibility(&mut b, scope)];
     if let Some(status) = filter.status {
-        let p = b.push(Arg::Text(status.as_str().into()));
+        let p = b.push(Arg::from(status.as_str()));
         clauses.push(format!("c.status = {p}"));
     }
     if let Some(tls) = filter.time_limit_status {
@@ -73,7 +66,7 @@ pub(crate) fn list_where(scope: &CaseScope, filter: &CaseFilter, now: DateTime<U
         let clause = match tls {
             TimeLimitStatus::None => "(c.status IN ('rejected', 'cancelled') OR c.due_at IS NULL)".to_owned(),
             other => {
-                let at = b.push(Arg::Ts(Ts(now)));
+                let at = b.push(Arg::from(Ts(now)));
                 let t = format!("COALESCE(c.resolved_at, {at})");
                 match other {
                     TimeLimitStatus::Overdue => format!("{running} AND {t} >= c.due_at"),
@@ -85,8 +78,8 @@ pub(crate) fn list_where(scope: &CaseScope, filter: &CaseFilter, now: DateTime<U
         clauses.push(format!("({clause})"));
     }
     if let Some((created_at, id)) = filter.before {
-        let t = b.push(Arg::Ts(Ts(created_at)));
-        let i = b.push(Arg::Uuid(id));
+        let t = b.push(Arg::from(Ts(created_at)));
+        let i = b.push(Arg::from(id));
         clauses.push(format!("(c.created_at < {t} OR (c.created_at = {t} AND c.id < {i}))"));
     }
     (clauses.join(" AND "), b.args)

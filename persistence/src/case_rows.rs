@@ -90,7 +90,7 @@ impl TryFrom<CategoryRow> for Category {
 
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.number, c.status, c.category_code, c.priority, c.description, c.lat, \
      c.lon, c.address, c.grid_id, c.grid_path, c.owner_unit_id, c.owner_path, c.suggested_department_id, \
-     c.lead_department_id, c.assisting_department_ids, c.handler_user_id, c.reporter_user_id, \
+     c.lead_department_id, c.handler_user_id, c.reporter_user_id, \
      c.reporter_api_key_id, c.reported_by_grid_worker, c.source, c.resident_name, c.resident_phone, \
      c.resolved_on_site, c.limit_started_at, c.due_at, c.warn_at, c.resolved_at, c.resolved_by, c.rework_count, c.version, \
      c.created_at, c.updated_at";
@@ -112,7 +112,6 @@ pub(crate) struct CaseRow {
     owner_path: String,
     suggested_department_id: Option<Uuid>,
     lead_department_id: Option<Uuid>,
-    assisting_department_ids: String,
     handler_user_id: Option<Uuid>,
     reporter_user_id: Option<Uuid>,
     reporter_api_key_id: Option<Uuid>,
@@ -132,23 +131,32 @@ pub(crate) struct CaseRow {
     updated_at: Ts,
 }
 
-pub(crate) fn join_ids(ids: &[Uuid]) -> String {
-    ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")
+/// A case's rows in `case_departments`, in the order they were first dispatched to.
+#[derive(Debug, Default)]
+pub(crate) struct Departments {
+    history: Vec<Uuid>,
+    assisting: Vec<(i32, Uuid)>,
+}
+
+impl Departments {
+    pub(crate) fn add(&mut self, department: Uuid, assist_order: Option<i32>) {
+        self.history.push(department);
+        if let Some(order) = assist_order {
+            self.assisting.push((order, department));
+        }
+    }
 }
 
 impl CaseRow {
-    /// The case, given its department history and pending extension request.
+    /// The case, given its departments and pending extension request.
     pub(crate) fn into_case(
         self,
-        department_history: Vec<Uuid>,
+        departments: Departments,
         pending_extension: Option<ExtensionRequest>,
     ) -> Result<Case, RepoError> {
-        let assisting = self
-            .assisting_department_ids
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| Uuid::parse_str(s).map_err(|_| corrupt("department id", s)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let Departments { history: department_history, mut assisting } = departments;
+        assisting.sort_unstable();
+        let assisting = assisting.into_iter().map(|(_, id)| id).collect();
         Ok(Case {
             id: self.id,
             number: self.number,

@@ -1,15 +1,15 @@
 //! Maps driver errors onto the domain's [`RepoError`] at the adapter boundary.
 
-use gridline_domain::RepoError;
+use gridline_domain::{RepoError, Taken};
 
-/// Translates a sqlx error: unique violations name their constraint, lost
+/// Translates a sqlx error: a unique violation says what is taken, lost
 /// connections and pool time-outs read as "unavailable", the rest is unknown.
 pub(crate) fn map_sqlx(err: sqlx::Error) -> RepoError {
     match &err {
         sqlx::Error::RowNotFound => RepoError::NotFound,
-        sqlx::Error::Database(db) if db.is_unique_violation() => RepoError::Duplicate {
-            constraint: db.constraint().map(str::to_owned).unwrap_or_else(|| sqlite_constraint(db.message())),
-        },
+        sqlx::Error::Database(db) if db.is_unique_violation() => RepoError::Duplicate(taken(
+            &db.constraint().map(str::to_owned).unwrap_or_else(|| sqlite_constraint(db.message())),
+        )),
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
@@ -26,6 +26,18 @@ pub(crate) fn map_sqlx_reference(err: sqlx::Error) -> RepoError {
     match &err {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => RepoError::NotFound,
         _ => map_sqlx(err),
+    }
+}
+
+/// What the rule a constraint enforces protects. PostgreSQL names the
+/// constraint; SQLite's name is rebuilt from its message to match.
+fn taken(constraint: &str) -> Taken {
+    match constraint {
+        "users_username" => Taken::Username,
+        "org_units_code" | "departments_code" | "categories_pkey" | "categories_code" => Taken::Code,
+        "role_grants_unique" => Taken::Grant,
+        "cases_pkey" | "cases_id" => Taken::CaseId,
+        _ => Taken::Other,
     }
 }
 
@@ -49,6 +61,16 @@ fn sqlite_constraint(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use gridline_domain::Taken;
+
+    #[test]
+    fn both_backends_name_what_is_taken() {
+        assert_eq!(super::taken("users_username"), Taken::Username);
+        assert_eq!(super::taken(&super::sqlite_constraint("UNIQUE constraint failed: cases.id")), Taken::CaseId);
+        assert_eq!(super::taken(&super::sqlite_constraint("UNIQUE constraint failed: categories.code")), Taken::Code);
+        assert_eq!(super::taken("cases_number"), Taken::Other);
+    }
+
     #[test]
     fn sqlite_messages_name_the_constraint_like_postgres() {
         assert_eq!(super::sqlite_constraint("UNIQUE constraint failed: users.username"), "users_username");

@@ -10,6 +10,7 @@ mod options;
 mod postgres;
 mod repos;
 mod rows;
+mod sql;
 mod sqlite;
 mod types;
 
@@ -18,11 +19,6 @@ use std::sync::Arc;
 use gridline_domain::ports::Store;
 
 pub use options::DbOptions;
-
-/// The sqlx database type behind a store, for the shared repository code.
-pub(crate) trait DbType {
-    type Db: sqlx::Database;
-}
 
 /// Which SQL dialect a [`Database`] speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,8 +69,8 @@ impl Database {
     /// [`ConnectError`] for an unknown scheme, a malformed URL or an unreachable server.
     pub async fn connect(url: &str, options: &DbOptions) -> Result<Self, ConnectError> {
         let pools = match Backend::from_url(url) {
-            Some(Backend::Postgres) => Pools::Postgres(postgres::PgStore::connect(url, options).await?),
-            Some(Backend::Sqlite) => Pools::Sqlite(sqlite::SqliteStore::connect(url, options).await?),
+            Some(Backend::Postgres) => Pools::Postgres(postgres::connect(url, options).await?),
+            Some(Backend::Sqlite) => Pools::Sqlite(sqlite::connect(url, options).await?),
             None => return Err(ConnectError::UnsupportedScheme),
         };
         let store: Arc<dyn Store> = match &pools {
@@ -97,8 +93,8 @@ impl Database {
     /// [`ConnectError::Migrate`] when a migration fails or the history diverges.
     pub async fn migrate(&self) -> Result<(), ConnectError> {
         match &self.pools {
-            Pools::Postgres(s) => s.migrate().await,
-            Pools::Sqlite(s) => s.migrate().await,
+            Pools::Postgres(s) => postgres::migrate(s).await,
+            Pools::Sqlite(s) => sqlite::migrate(s).await,
         }
         .map_err(ConnectError::Migrate)
     }

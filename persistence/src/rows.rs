@@ -102,6 +102,14 @@ pub(crate) struct UserRow {
     updated_at: Ts,
 }
 
+/// A user and his password hash, for logging in.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserWithHashRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub password_hash: String,
+}
+
 impl From<UserRow> for User {
     fn from(r: UserRow) -> Self {
         Self {

@@ -7,9 +7,9 @@ use gridline_domain::{
     cases::{self, Case, CaseScope, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step},
     geo::Position,
     identity::Principal,
-    ports::{CaseFilter, FirstReport, StoredAnswer, WriteRecord},
+    ports::{CaseFilter, FirstReport, WriteRecord},
     time::now,
-    validation, RepoError,
+    validation, RepoError, Taken,
 };
 use gridline_openapi::{
     cases::{CaseEventView, CaseListQuery, CasePage, CaseView, ReportCase, UpdateCase},
@@ -23,7 +23,7 @@ use crate::{
     case_views,
     error::ApiError,
     extract::{path_uuid, ValidJson, ValidQuery},
-    idempotency::{self, Begin, Guard},
+    idempotency::{self, Begin, Guard, StoredAnswer},
     placement,
     state::AppState,
 };
@@ -102,11 +102,12 @@ async fn replayed_report(
         return Err(taken());
     }
     // Nothing was written, so the key this request claimed gets its answer here.
+    let first = StoredAnswer::from_receipt(&first.receipt)?;
     if let Some(guard) = guard {
-        let answer = StoredAnswer { status: 200, body: first.answer.body.clone() };
-        state.store.complete_key(&guard.key, &answer, now()).await?;
+        let answer = StoredAnswer { status: 200, body: first.body.clone() };
+        state.store.complete_key(&guard.key, &answer.receipt(), now()).await?;
     }
-    Ok(HttpResponse::Ok().content_type("application/json").body(first.answer.body))
+    Ok(HttpResponse::Ok().content_type("application/json").body(first.body))
 }
 
 /// A report's own fields, each checked; every fault is listed at once.
@@ -219,17 +220,17 @@ async fn report_once(
     let outcome = cases::report(new, &ctx, pointer)?;
     let answer = StoredAnswer { status: 201, body: serialise(&outcome.case, p)? };
     let record = WriteRecord {
-        key: guard.map(|g| (g.key.clone(), answer.clone())),
+        key: guard.map(|g| (g.key.clone(), answer.receipt())),
         report: body.id.map(|_| FirstReport {
             reporter: idempotency::principal_id(p),
             request_hash: digest.clone(),
-            answer: answer.clone(),
+            receipt: answer.receipt(),
         }),
     };
     match state.store.create_case(&outcome, &record).await {
         Ok(_) => {}
         // A racing report with the same id won: answer as its replay.
-        Err(RepoError::Duplicate { .. }) if body.id.is_some() => {
+        Err(RepoError::Duplicate(Taken::CaseId)) if body.id.is_some() => {
             let first = state.store.first_report(outcome.case.id).await?;
             return replayed_report(state, p, outcome.case.id, first, &digest, guard).await;
         }

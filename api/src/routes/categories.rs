@@ -6,7 +6,7 @@ use gridline_domain::{
     cases::{Category, Priority, TimeLimit},
     policy::Action,
     time::now,
-    validation, RepoError,
+    validation, RepoError, Taken,
 };
 use gridline_openapi::{
     cases::{CategoryView, CreateCategory, TimeLimitView, UpdateCategory},
@@ -142,7 +142,7 @@ pub(crate) async fn create_category(
         .target("category", &category.code)
         .from_addr(client_addr(&req));
     state.store.save_category(&category, true, audit).await.map_err(|e| match e {
-        RepoError::Duplicate { .. } => ApiError::Conflict {
+        RepoError::Duplicate(Taken::Code) => ApiError::Conflict {
             code: "code_taken",
             detail: "the code is in use".into(),
             errors: vec![FieldError::pointer("/code", "is in use")],

@@ -7,7 +7,7 @@ use gridline_domain::{
     policy::Action,
     ports::{UnitFilter, UnitPatch},
     time::now,
-    validation, RepoError,
+    validation, RepoError, Taken,
 };
 use gridline_openapi::{
     org::{CreateOrgUnit, OrgUnitQuery, OrgUnitView, UpdateOrgUnit},
@@ -26,7 +26,7 @@ use crate::{
 
 pub(crate) fn code_taken(e: RepoError) -> ApiError {
     match e {
-        RepoError::Duplicate { .. } => ApiError::Conflict {
+        RepoError::Duplicate(Taken::Code) => ApiError::Conflict {
             code: "code_taken",
             detail: "the code is in use".into(),
             errors: vec![FieldError::pointer("/code", "is in use")],

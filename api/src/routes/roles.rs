@@ -6,7 +6,7 @@ use gridline_domain::{
     policy::Action,
     ports::NewGrant,
     time::now,
-    RepoError,
+    RepoError, Taken,
 };
 use gridline_openapi::{
     users::{CreateGrant, GrantView},
@@ -91,7 +91,7 @@ pub(crate) async fn grant_role(
         audit = audit.detail("department_id", d);
     }
     let created = state.store.add_grant(&grant, audit).await.map_err(|e| match e {
-        RepoError::Duplicate { .. } => ApiError::Conflict {
+        RepoError::Duplicate(Taken::Grant) => ApiError::Conflict {
             code: "grant_exists",
             detail: "the user already holds this role over this scope".into(),
             errors: Vec::new(),

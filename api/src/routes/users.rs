@@ -6,7 +6,7 @@ use gridline_domain::{
     policy::Action,
     ports::{NewUser, UserPatch},
     time::now,
-    validation, RepoError,
+    validation, RepoError, Taken,
 };
 use gridline_openapi::{
     users::{CreateUser, UpdateUser, UserListQuery, UserView},
@@ -101,7 +101,7 @@ pub(crate) async fn create_user(
         .detail("username", &user.username)
         .from_addr(client_addr(&req));
     let created = state.store.create_user(&user, audit).await.map_err(|e| match e {
-        RepoError::Duplicate { .. } => ApiError::Conflict {
+        RepoError::Duplicate(Taken::Username) => ApiError::Conflict {
             code: "username_taken",
             detail: "the username is taken".into(),
             errors: vec![FieldError::pointer("/username", "is taken")],

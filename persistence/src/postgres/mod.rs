@@ -2,77 +2,110 @@
 
 use std::str::FromStr;
 
-use async_trait::async_trait;
-use gridline_domain::{ports::Readiness, RepoError};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use gridline_domain::RepoError;
+use sqlx::{
+    postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow},
+    FromRow, Pool, Postgres, Transaction,
+};
 
-use crate::{errors::map_sqlx, ConnectError, DbOptions};
+use crate::{
+    errors::map_sqlx,
+    sql::{Arg, Dialect, Ex, Reads, SqlStore},
+    ConnectError, DbOptions,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-#[derive(Clone)]
-pub(crate) struct PgStore {
-    pool: PgPool,
+pub(crate) type PgStore = SqlStore<Postgres>;
+
+pub(crate) async fn connect(url: &str, options: &DbOptions) -> Result<PgStore, ConnectError> {
+    let connect = PgConnectOptions::from_str(url)
+        .map_err(ConnectError::InvalidUrl)?
+        .application_name("gridline")
+        .statement_cache_capacity(options.statement_cache_capacity);
+    let pool = PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.acquire_timeout)
+        .connect_with(connect)
+        .await
+        .map_err(ConnectError::Connect)?;
+    // One pool serves reads and writes alike.
+    Ok(SqlStore::new(pool.clone(), pool))
 }
 
-impl PgStore {
-    pub(crate) async fn connect(url: &str, options: &DbOptions) -> Result<Self, ConnectError> {
-        let connect = PgConnectOptions::from_str(url)
-            .map_err(ConnectError::InvalidUrl)?
-            .application_name("gridline")
-            .statement_cache_capacity(options.statement_cache_capacity);
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(options.acquire_timeout)
-            .connect_with(connect)
-            .await
-            .map_err(ConnectError::Connect)?;
-        Ok(Self { pool })
-    }
+pub(crate) async fn migrate(store: &PgStore) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(store.writer()).await
+}
 
-    pub(crate) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.pool).await
-    }
+type Statement<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
-    pub(crate) async fn close(&self) {
-        self.pool.close().await;
-    }
+fn bind(sql: &str, args: Vec<Arg>) -> Statement<'_> {
+    args.into_iter().fold(sqlx::query(sql), |q, arg| match arg {
+        Arg::Uuid(v) => q.bind(v),
+        Arg::Text(v) => q.bind(v),
+        Arg::Int(v) => q.bind(v),
+        Arg::Int32(v) => q.bind(v),
+        Arg::Float(v) => q.bind(v),
+        Arg::Bool(v) => q.bind(v),
+        Arg::Bytes(v) => q.bind(v),
+        Arg::Ts(v) => q.bind(v),
+    })
+}
 
-    pub(crate) fn reader(&self) -> &PgPool {
-        &self.pool
-    }
-
-    pub(crate) fn writer(&self) -> &PgPool {
-        &self.pool
+impl<O> Reads<O> for Postgres
+where
+    O: for<'r> FromRow<'r, PgRow>,
+{
+    fn read(row: &PgRow) -> Result<O, sqlx::Error> {
+        O::from_row(row)
     }
 }
 
-impl crate::DbType for PgStore {
-    type Db = sqlx::Postgres;
-}
-
-crate::repos::org_repo!(PgStore);
-crate::repos::user_repo!(PgStore);
-crate::repos::auth_repo!(PgStore);
-crate::repos::audit_repo!(PgStore);
-crate::repos::case_repo!(PgStore);
-crate::repos::idempotency_repo!(PgStore);
-
-impl PgStore {
+impl Dialect for Postgres {
     /// Only events of transactions older than every running one: later
     /// numbers may still be joined by a transaction that commits late.
     const CHANGES_FILTER: &'static str = " AND xid < pg_snapshot_xmin(pg_current_snapshot())";
 
+    async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        let q = bind(sql, args);
+        let done = match ex {
+            Ex::Pool(pool) => q.execute(pool).await?,
+            Ex::Conn(conn) => q.execute(conn).await?,
+        };
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch_all<O: Send>(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<Vec<O>, sqlx::Error>
+    where
+        Self: Reads<O>,
+    {
+        let q = bind(sql, args);
+        let rows = match ex {
+            Ex::Pool(pool) => q.fetch_all(pool).await?,
+            Ex::Conn(conn) => q.fetch_all(conn).await?,
+        };
+        rows.iter().map(Self::read).collect()
+    }
+
+    async fn fetch_optional<O: Send>(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<Option<O>, sqlx::Error>
+    where
+        Self: Reads<O>,
+    {
+        let q = bind(sql, args);
+        let row = match ex {
+            Ex::Pool(pool) => q.fetch_optional(pool).await?,
+            Ex::Conn(conn) => q.fetch_optional(conn).await?,
+        };
+        row.as_ref().map(Self::read).transpose()
+    }
+
     /// Reserves the numbers of a transaction's events; must be its first
     /// statement, so that its xid is assigned together with them.
-    async fn reserve_seqs(
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-        n: usize,
-    ) -> Result<Vec<Option<i64>>, RepoError> {
+    async fn reserve_seqs(tx: &mut Transaction<'_, Self>, n: usize) -> Result<Vec<Option<i64>>, RepoError> {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let seqs: Vec<i64> = sqlx::query_scalar("SELECT reserve_case_event_seqs($1)")
+        let (seqs,): (Vec<i64>,) = sqlx::query_as("SELECT reserve_case_event_seqs($1)")
             .bind(i32::try_from(n).unwrap_or(i32::MAX))
             .fetch_one(&mut **tx)
             .await
@@ -80,15 +113,9 @@ impl PgStore {
         Ok(seqs.into_iter().map(Some).collect())
     }
 
-    async fn take_case_number(&self) -> Result<i64, RepoError> {
-        sqlx::query_scalar("SELECT nextval('case_number_seq')").fetch_one(&self.pool).await.map_err(map_sqlx)
-    }
-}
-
-#[async_trait]
-impl Readiness for PgStore {
-    async fn ping(&self) -> Result<(), RepoError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_sqlx)?;
-        Ok(())
+    async fn take_case_number(writer: &Pool<Self>) -> Result<i64, RepoError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT nextval('case_number_seq')").fetch_one(writer).await.map_err(map_sqlx)?;
+        Ok(n)
     }
 }

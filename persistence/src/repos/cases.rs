@@ -1,456 +1,455 @@
-macro_rules! case_repo {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl gridline_domain::ports::CaseRepo for $store {
-            async fn categories(&self) -> Result<Vec<gridline_domain::cases::Category>, gridline_domain::RepoError> {
-                let sql = format!(
-                    "SELECT {} FROM categories ORDER BY COALESCE(parent_code, code), parent_code IS NOT NULL, code",
-                    $crate::case_rows::CATEGORY_COLUMNS
-                );
-                sqlx::query_as::<_, $crate::case_rows::CategoryRow>(&sql)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .into_iter()
-                    .map(TryInto::try_into)
-                    .collect()
-            }
+use super::{bump_cache, insert_audit};
+use crate::sql::{query, query_as, query_scalar, Dialect, SqlStore};
 
-            async fn category(&self, code: &str) -> Result<Option<gridline_domain::cases::Category>, gridline_domain::RepoError> {
-                let sql = format!("SELECT {} FROM categories WHERE code = $1", $crate::case_rows::CATEGORY_COLUMNS);
-                sqlx::query_as::<_, $crate::case_rows::CategoryRow>(&sql)
-                    .bind(code)
-                    .fetch_optional(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .map(TryInto::try_into)
-                    .transpose()
-            }
+#[async_trait::async_trait]
+impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
+    async fn categories(&self) -> Result<Vec<gridline_domain::cases::Category>, gridline_domain::RepoError> {
+        let sql = format!(
+            "SELECT {} FROM categories ORDER BY COALESCE(parent_code, code), parent_code IS NOT NULL, code",
+            crate::case_rows::CATEGORY_COLUMNS
+        );
+        query_as::<crate::case_rows::CategoryRow>(&sql)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect()
+    }
 
-            async fn save_category(
-                &self,
-                category: &gridline_domain::cases::Category,
-                create: bool,
-                audit: gridline_domain::audit::NewAuditEntry,
-            ) -> Result<(), gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                Self::write_category(&mut tx, category, create).await?;
-                $crate::repos::bump_cache!(tx, "reference")?;
-                $crate::repos::insert_audit!(tx, &audit)?;
-                tx.commit().await.map_err(map_sqlx)
-            }
+    async fn category(
+        &self,
+        code: &str,
+    ) -> Result<Option<gridline_domain::cases::Category>, gridline_domain::RepoError> {
+        let sql = format!("SELECT {} FROM categories WHERE code = $1", crate::case_rows::CATEGORY_COLUMNS);
+        query_as::<crate::case_rows::CategoryRow>(&sql)
+            .bind(code)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .map(TryInto::try_into)
+            .transpose()
+    }
 
-            async fn install_categories(
-                &self,
-                defaults: &[gridline_domain::cases::Category],
-            ) -> Result<(), gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM categories")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_sqlx)?;
-                if count > 0 {
-                    return Ok(());
-                }
-                for category in defaults {
-                    Self::write_category(&mut tx, category, true).await?;
-                }
-                $crate::repos::bump_cache!(tx, "reference")?;
-                match tx.commit().await.map_err(map_sqlx) {
-                    // Another node installed them first.
-                    Err(gridline_domain::RepoError::Duplicate { .. }) => Ok(()),
-                    other => other,
-                }
-            }
+    async fn save_category(
+        &self,
+        category: &gridline_domain::cases::Category,
+        create: bool,
+        audit: gridline_domain::audit::NewAuditEntry,
+    ) -> Result<(), gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        Self::write_category(&mut tx, category, create).await?;
+        bump_cache(&mut tx, "reference").await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_sqlx)
+    }
 
-            async fn next_case_number(&self) -> Result<i64, gridline_domain::RepoError> {
-                self.take_case_number().await
-            }
-
-            async fn create_case(
-                &self,
-                outcome: &gridline_domain::cases::Outcome,
-                record: &gridline_domain::ports::WriteRecord,
-            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let c = &outcome.case;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                let seqs = Self::reserve_seqs(&mut tx, outcome.events.len()).await?;
-                sqlx::query(
-                    "INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, \
-                     grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
-                     assisting_department_ids, handler_user_id, reporter_user_id, reporter_api_key_id, \
-                     reported_by_grid_worker, source, resident_name, resident_phone, resolved_on_site, \
-                     limit_started_at, due_at, warn_at, resolved_at, rework_count, version, created_at, updated_at, \
-                     reporter, report_hash, report_status, report_answer, resolved_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37)",
-                )
-                .bind(c.id)
-                .bind(&c.number)
-                .bind(c.status.as_str())
-                .bind(&c.category_code)
-                .bind(c.priority.as_str())
-                .bind(&c.description)
-                .bind(c.location.lat)
-                .bind(c.location.lon)
-                .bind(&c.address)
-                .bind(c.grid_id)
-                .bind(&c.grid_path)
-                .bind(c.owner_unit_id)
-                .bind(&c.owner_path)
-                .bind(c.suggested_department_id)
-                .bind(c.lead_department_id)
-                .bind($crate::case_rows::join_ids(&c.assisting_department_ids))
-                .bind(c.handler_user_id)
-                .bind(c.reporter_user_id)
-                .bind(c.reporter_api_key_id)
-                .bind(c.reported_by_grid_worker)
-                .bind(c.source.as_str())
-                .bind(c.resident.as_ref().map(|r| r.name.clone()))
-                .bind(c.resident.as_ref().and_then(|r| r.phone.clone()))
-                .bind(c.resolved_on_site)
-                .bind(c.limit_started_at.map($crate::types::Ts))
-                .bind(c.due_at.map($crate::types::Ts))
-                .bind(c.warn_at.map($crate::types::Ts))
-                .bind(c.resolved_at.map($crate::types::Ts))
-                .bind(c.rework_count)
-                .bind(c.version)
-                .bind($crate::types::Ts(c.created_at))
-                .bind($crate::types::Ts(c.updated_at))
-                .bind(record.report.as_ref().map(|r| r.reporter.clone()))
-                .bind(record.report.as_ref().map(|r| r.request_hash.clone()))
-                .bind(record.report.as_ref().map(|r| i32::from(r.answer.status)))
-                .bind(record.report.as_ref().map(|r| r.answer.body.clone()))
-                .bind(c.resolved_by)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match map_sqlx(e) {
-                    gridline_domain::RepoError::Duplicate { constraint } if constraint == "cases_id" => {
-                        gridline_domain::RepoError::Duplicate { constraint: "cases_pkey".into() }
-                    }
-                    other => other,
-                })?;
-                let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
-                tx.commit().await.map_err(map_sqlx)?;
-                Ok(events)
-            }
-
-            async fn case(&self, id: uuid::Uuid) -> Result<Option<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-                let sql = format!("SELECT {} FROM cases c WHERE c.id = $1", $crate::case_rows::CASE_COLUMNS);
-                let Some(row) = sqlx::query_as::<_, $crate::case_rows::CaseRow>(&sql)
-                    .bind(id)
-                    .fetch_optional(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                else {
-                    return Ok(None);
-                };
-                let mut cases = self.complete(vec![row]).await?;
-                Ok(cases.pop())
-            }
-
-            async fn update_case(
-                &self,
-                outcome: &gridline_domain::cases::Outcome,
-                expected_version: i64,
-                record: &gridline_domain::ports::WriteRecord,
-            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let c = &outcome.case;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                let seqs = Self::reserve_seqs(&mut tx, outcome.events.len()).await?;
-                let updated = sqlx::query(
-                    "UPDATE cases SET status = $3, category_code = $4, priority = $5, description = $6, lat = $7, \
-                     lon = $8, grid_id = $9, grid_path = $10, owner_unit_id = $11, owner_path = $12, \
-                     suggested_department_id = $13, lead_department_id = $14, assisting_department_ids = $15, \
-                     handler_user_id = $16, limit_started_at = $17, due_at = $18, warn_at = $19, resolved_at = $20, \
-                     rework_count = $21, version = $22, updated_at = $23, resolved_by = $24 \
-                     WHERE id = $1 AND version = $2",
-                )
-                .bind(c.id)
-                .bind(expected_version)
-                .bind(c.status.as_str())
-                .bind(&c.category_code)
-                .bind(c.priority.as_str())
-                .bind(&c.description)
-                .bind(c.location.lat)
-                .bind(c.location.lon)
-                .bind(c.grid_id)
-                .bind(&c.grid_path)
-                .bind(c.owner_unit_id)
-                .bind(&c.owner_path)
-                .bind(c.suggested_department_id)
-                .bind(c.lead_department_id)
-                .bind($crate::case_rows::join_ids(&c.assisting_department_ids))
-                .bind(c.handler_user_id)
-                .bind(c.limit_started_at.map($crate::types::Ts))
-                .bind(c.due_at.map($crate::types::Ts))
-                .bind(c.warn_at.map($crate::types::Ts))
-                .bind(c.resolved_at.map($crate::types::Ts))
-                .bind(c.rework_count)
-                .bind(c.version)
-                .bind($crate::types::Ts(c.updated_at))
-                .bind(c.resolved_by)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?
-                .rows_affected();
-                if updated == 0 {
-                    return Err(gridline_domain::RepoError::Conflict);
-                }
-                if c.pending_extension.is_none() && outcome.extension.is_none() {
-                    // A pending request lapses when the case is returned or resolved.
-                    sqlx::query(
-                        "UPDATE case_extension_requests SET state = 'refused', decided_at = $2 \
-                         WHERE case_id = $1 AND state = 'pending'",
-                    )
-                    .bind(c.id)
-                    .bind($crate::types::Ts(c.updated_at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_sqlx)?;
-                }
-                let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
-                tx.commit().await.map_err(map_sqlx)?;
-                Ok(events)
-            }
-
-            async fn cases(
-                &self,
-                scope: &gridline_domain::cases::CaseScope,
-                filter: &gridline_domain::ports::CaseFilter,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-                use $crate::case_query::Arg;
-                let (where_sql, args) = $crate::case_query::list_where(scope, filter, now);
-                let sql = format!(
-                    "SELECT {} FROM cases c WHERE {where_sql} ORDER BY c.created_at DESC, c.id DESC LIMIT {}",
-                    $crate::case_rows::CASE_COLUMNS,
-                    filter.limit.clamp(1, 500)
-                );
-                let mut query = sqlx::query_as::<_, $crate::case_rows::CaseRow>(&sql);
-                for arg in args {
-                    query = match arg {
-                        Arg::Uuid(v) => query.bind(v),
-                        Arg::Text(v) => query.bind(v),
-                        Arg::Ts(v) => query.bind(v),
-                    };
-                }
-                let rows = query.fetch_all(self.reader()).await.map_err($crate::errors::map_sqlx)?;
-                self.complete(rows).await
-            }
-
-            async fn case_events(
-                &self,
-                case_id: uuid::Uuid,
-            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
-                let sql = format!("SELECT {} FROM case_events WHERE case_id = $1 ORDER BY seq", $crate::case_rows::EVENT_COLUMNS);
-                sqlx::query_as::<_, $crate::case_rows::EventRow>(&sql)
-                    .bind(case_id)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .into_iter()
-                    .map(TryInto::try_into)
-                    .collect()
-            }
-
-            async fn changes(
-                &self,
-                after: i64,
-                limit: u32,
-            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
-                let sql = format!(
-                    "SELECT {} FROM case_events WHERE seq > $1{} ORDER BY seq LIMIT $2",
-                    $crate::case_rows::EVENT_COLUMNS,
-                    Self::CHANGES_FILTER
-                );
-                sqlx::query_as::<_, $crate::case_rows::EventRow>(&sql)
-                    .bind(after)
-                    .bind(i64::from(limit))
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .into_iter()
-                    .map(TryInto::try_into)
-                    .collect()
-            }
+    async fn install_categories(
+        &self,
+        defaults: &[gridline_domain::cases::Category],
+    ) -> Result<(), gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        let count: i64 = query_scalar("SELECT COUNT(*) FROM categories").fetch_one(&mut tx).await.map_err(map_sqlx)?;
+        if count > 0 {
+            return Ok(());
         }
-
-        impl $store {
-            async fn write_category(
-                tx: &mut sqlx::Transaction<'_, <$store as $crate::DbType>::Db>,
-                c: &gridline_domain::cases::Category,
-                create: bool,
-            ) -> Result<(), gridline_domain::RepoError> {
-                let sql = if create {
-                    "INSERT INTO categories (code, parent_code, name_zh, name_en, department_kind, time_limits, \
-                     auto_accept, auto_dispatch, active, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                } else {
-                    "UPDATE categories SET parent_code = $2, name_zh = $3, name_en = $4, department_kind = $5, \
-                     time_limits = $6, auto_accept = $7, auto_dispatch = $8, active = $9, updated_at = $11 \
-                     WHERE code = $1 AND created_at = $10"
-                };
-                sqlx::query(sql)
-                    .bind(&c.code)
-                    .bind(&c.parent_code)
-                    .bind(&c.name_zh)
-                    .bind(&c.name_en)
-                    .bind(c.department_kind.as_str())
-                    .bind($crate::case_rows::encode_limits(&c.time_limits))
-                    .bind(c.auto_accept)
-                    .bind(c.auto_dispatch)
-                    .bind(c.active)
-                    .bind($crate::types::Ts(c.created_at))
-                    .bind($crate::types::Ts(c.updated_at))
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(|e| match $crate::errors::map_sqlx(e) {
-                        gridline_domain::RepoError::Duplicate { .. } => {
-                            gridline_domain::RepoError::Duplicate { constraint: "categories_code".into() }
-                        }
-                        other => other,
-                    })?;
-                Ok(())
-            }
-
-            /// Department history, the extension request and the events of an outcome.
-            async fn write_outcome(
-                tx: &mut sqlx::Transaction<'_, <$store as $crate::DbType>::Db>,
-                outcome: &gridline_domain::cases::Outcome,
-                record: &gridline_domain::ports::WriteRecord,
-                seqs: &[Option<i64>],
-            ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let c = &outcome.case;
-                if let Some((key, answer)) = &record.key {
-                    sqlx::query(
-                        "UPDATE idempotency_keys SET status = $3, answer = $4, completed_at = $5 \
-                         WHERE principal = $1 AND key = $2",
-                    )
-                    .bind(&key.principal)
-                    .bind(&key.key)
-                    .bind(i32::from(answer.status))
-                    .bind(&answer.body)
-                    .bind($crate::types::Ts(c.updated_at))
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_sqlx)?;
-                }
-                for department in &c.department_history {
-                    sqlx::query(
-                        "INSERT INTO case_departments (case_id, department_id, first_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (case_id, department_id) DO NOTHING",
-                    )
-                    .bind(c.id)
-                    .bind(department)
-                    .bind($crate::types::Ts(c.updated_at))
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_sqlx)?;
-                }
-                if let Some(r) = &outcome.extension {
-                    sqlx::query(
-                        "INSERT INTO case_extension_requests (id, case_id, hours, reason, state, requested_by, \
-                         requested_at, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                         ON CONFLICT (id) DO UPDATE SET state = excluded.state, decided_by = excluded.decided_by, \
-                         decided_at = excluded.decided_at",
-                    )
-                    .bind(r.id)
-                    .bind(r.case_id)
-                    .bind(i32::try_from(r.hours).unwrap_or(i32::MAX))
-                    .bind(&r.reason)
-                    .bind(r.state.as_str())
-                    .bind(r.requested_by)
-                    .bind($crate::types::Ts(r.requested_at))
-                    .bind(r.decided_by)
-                    .bind(r.decided_at.map($crate::types::Ts))
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_sqlx)?;
-                }
-                let mut written = Vec::with_capacity(outcome.events.len());
-                for (i, e) in outcome.events.iter().enumerate() {
-                    let (kind, actor_id, label) = $crate::case_rows::actor_columns(&e.actor);
-                    let seq: i64 = sqlx::query_scalar(
-                        "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, \
-                         from_status, to_status, note, internal, changes, visible_before, visible_after, seq) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
-                    )
-                    .bind(e.id)
-                    .bind(e.case_id)
-                    .bind(e.event_type.as_str())
-                    .bind(kind)
-                    .bind(actor_id)
-                    .bind(label)
-                    .bind($crate::types::Ts(e.at))
-                    .bind(e.from_status.map(|s| s.as_str()))
-                    .bind(e.to_status.as_str())
-                    .bind(&e.note)
-                    .bind(e.internal)
-                    .bind($crate::case_rows::changes_json(&e.changes))
-                    .bind(e.visible_before.as_ref().map($crate::case_rows::encode_visibility))
-                    .bind($crate::case_rows::encode_visibility(&e.visible_after))
-                    .bind(seqs.get(i).copied().flatten())
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(map_sqlx)?;
-                    let mut e = e.clone();
-                    e.seq = seq;
-                    written.push(e);
-                }
-                Ok(written)
-            }
-
-            /// Adds department history and pending extension requests to rows.
-            async fn complete(
-                &self,
-                rows: Vec<$crate::case_rows::CaseRow>,
-            ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-                use std::collections::HashMap;
-                use $crate::errors::map_sqlx;
-                if rows.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let ids: Vec<uuid::Uuid> = rows.iter().map($crate::case_rows::CaseRow::id).collect();
-                let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                let sql = format!(
-                    "SELECT case_id, department_id FROM case_departments WHERE case_id IN ({placeholders}) \
-                     ORDER BY first_at, department_id"
-                );
-                let mut query = sqlx::query_as::<_, (uuid::Uuid, uuid::Uuid)>(&sql);
-                for id in &ids {
-                    query = query.bind(*id);
-                }
-                let mut history: HashMap<uuid::Uuid, Vec<uuid::Uuid>> = HashMap::new();
-                for (case_id, department_id) in query.fetch_all(self.reader()).await.map_err(map_sqlx)? {
-                    history.entry(case_id).or_default().push(department_id);
-                }
-                let sql = format!(
-                    "SELECT {} FROM case_extension_requests WHERE state = 'pending' AND case_id IN ({placeholders})",
-                    $crate::case_rows::EXTENSION_COLUMNS
-                );
-                let mut query = sqlx::query_as::<_, $crate::case_rows::ExtensionRow>(&sql);
-                for id in &ids {
-                    query = query.bind(*id);
-                }
-                let mut pending: HashMap<uuid::Uuid, gridline_domain::cases::ExtensionRequest> = HashMap::new();
-                for row in query.fetch_all(self.reader()).await.map_err(map_sqlx)? {
-                    let request: gridline_domain::cases::ExtensionRequest = row.try_into()?;
-                    pending.insert(request.case_id, request);
-                }
-                rows.into_iter()
-                    .map(|row| {
-                        let id = row.id();
-                        row.into_case(history.remove(&id).unwrap_or_default(), pending.remove(&id))
-                    })
-                    .collect()
-            }
+        for category in defaults {
+            Self::write_category(&mut tx, category, true).await?;
         }
-    };
+        bump_cache(&mut tx, "reference").await?;
+        match tx.commit().await.map_err(map_sqlx) {
+            // Another node installed them first.
+            Err(gridline_domain::RepoError::Duplicate(_)) => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn next_case_number(&self) -> Result<i64, gridline_domain::RepoError> {
+        DB::take_case_number(self.writer()).await
+    }
+
+    async fn create_case(
+        &self,
+        outcome: &gridline_domain::cases::Outcome,
+        record: &gridline_domain::ports::WriteRecord,
+    ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let c = &outcome.case;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
+        query(
+            "INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, \
+             grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
+             handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, \
+             resident_name, resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, \
+             rework_count, version, created_at, updated_at, reporter, report_hash, report_receipt, resolved_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)",
+        )
+        .bind(c.id)
+        .bind(&c.number)
+        .bind(c.status.as_str())
+        .bind(&c.category_code)
+        .bind(c.priority.as_str())
+        .bind(&c.description)
+        .bind(c.location.lat)
+        .bind(c.location.lon)
+        .bind(&c.address)
+        .bind(c.grid_id)
+        .bind(&c.grid_path)
+        .bind(c.owner_unit_id)
+        .bind(&c.owner_path)
+        .bind(c.suggested_department_id)
+        .bind(c.lead_department_id)
+        .bind(c.handler_user_id)
+        .bind(c.reporter_user_id)
+        .bind(c.reporter_api_key_id)
+        .bind(c.reported_by_grid_worker)
+        .bind(c.source.as_str())
+        .bind(c.resident.as_ref().map(|r| r.name.clone()))
+        .bind(c.resident.as_ref().and_then(|r| r.phone.clone()))
+        .bind(c.resolved_on_site)
+        .bind(c.limit_started_at.map(crate::types::Ts))
+        .bind(c.due_at.map(crate::types::Ts))
+        .bind(c.warn_at.map(crate::types::Ts))
+        .bind(c.resolved_at.map(crate::types::Ts))
+        .bind(c.rework_count)
+        .bind(c.version)
+        .bind(crate::types::Ts(c.created_at))
+        .bind(crate::types::Ts(c.updated_at))
+        .bind(record.report.as_ref().map(|r| r.reporter.clone()))
+        .bind(record.report.as_ref().map(|r| r.request_hash.clone()))
+        .bind(record.report.as_ref().map(|r| r.receipt.0.clone()))
+        .bind(c.resolved_by)
+        .execute(&mut tx)
+        .await
+        .map_err(map_sqlx)?;
+        let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(events)
+    }
+
+    async fn case(&self, id: uuid::Uuid) -> Result<Option<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        let sql = format!("SELECT {} FROM cases c WHERE c.id = $1", crate::case_rows::CASE_COLUMNS);
+        let Some(row) = query_as::<crate::case_rows::CaseRow>(&sql)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+        else {
+            return Ok(None);
+        };
+        let mut cases = self.complete(vec![row]).await?;
+        Ok(cases.pop())
+    }
+
+    async fn update_case(
+        &self,
+        outcome: &gridline_domain::cases::Outcome,
+        expected_version: i64,
+        record: &gridline_domain::ports::WriteRecord,
+    ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let c = &outcome.case;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
+        let updated = query(
+            "UPDATE cases SET status = $3, category_code = $4, priority = $5, description = $6, lat = $7, \
+             lon = $8, grid_id = $9, grid_path = $10, owner_unit_id = $11, owner_path = $12, \
+             suggested_department_id = $13, lead_department_id = $14, handler_user_id = $15, \
+             limit_started_at = $16, due_at = $17, warn_at = $18, resolved_at = $19, rework_count = $20, \
+             version = $21, updated_at = $22, resolved_by = $23 \
+             WHERE id = $1 AND version = $2",
+        )
+        .bind(c.id)
+        .bind(expected_version)
+        .bind(c.status.as_str())
+        .bind(&c.category_code)
+        .bind(c.priority.as_str())
+        .bind(&c.description)
+        .bind(c.location.lat)
+        .bind(c.location.lon)
+        .bind(c.grid_id)
+        .bind(&c.grid_path)
+        .bind(c.owner_unit_id)
+        .bind(&c.owner_path)
+        .bind(c.suggested_department_id)
+        .bind(c.lead_department_id)
+        .bind(c.handler_user_id)
+        .bind(c.limit_started_at.map(crate::types::Ts))
+        .bind(c.due_at.map(crate::types::Ts))
+        .bind(c.warn_at.map(crate::types::Ts))
+        .bind(c.resolved_at.map(crate::types::Ts))
+        .bind(c.rework_count)
+        .bind(c.version)
+        .bind(crate::types::Ts(c.updated_at))
+        .bind(c.resolved_by)
+        .execute(&mut tx)
+        .await
+        .map_err(map_sqlx)?
+        .rows_affected();
+        if updated == 0 {
+            return Err(gridline_domain::RepoError::Conflict);
+        }
+        if c.pending_extension.is_none() && outcome.extension.is_none() {
+            // A pending request lapses when the case is returned or resolved.
+            query(
+                "UPDATE case_extension_requests SET state = 'refused', decided_at = $2 \
+                 WHERE case_id = $1 AND state = 'pending'",
+            )
+            .bind(c.id)
+            .bind(crate::types::Ts(c.updated_at))
+            .execute(&mut tx)
+            .await
+            .map_err(map_sqlx)?;
+        }
+        let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(events)
+    }
+
+    async fn cases(
+        &self,
+        scope: &gridline_domain::cases::CaseScope,
+        filter: &gridline_domain::ports::CaseFilter,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        let (where_sql, args) = crate::case_query::list_where(scope, filter, now);
+        let sql = format!(
+            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY c.created_at DESC, c.id DESC LIMIT {}",
+            crate::case_rows::CASE_COLUMNS,
+            filter.limit.clamp(1, 500)
+        );
+        let rows = query_as::<crate::case_rows::CaseRow>(&sql)
+            .bind_all(args)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        self.complete(rows).await
+    }
+
+    async fn case_events(
+        &self,
+        case_id: uuid::Uuid,
+    ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        let sql =
+            format!("SELECT {} FROM case_events WHERE case_id = $1 ORDER BY seq", crate::case_rows::EVENT_COLUMNS);
+        query_as::<crate::case_rows::EventRow>(&sql)
+            .bind(case_id)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect()
+    }
+
+    async fn changes(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        let sql = format!(
+            "SELECT {} FROM case_events WHERE seq > $1{} ORDER BY seq LIMIT $2",
+            crate::case_rows::EVENT_COLUMNS,
+            DB::CHANGES_FILTER
+        );
+        query_as::<crate::case_rows::EventRow>(&sql)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect()
+    }
 }
-pub(crate) use case_repo;
+
+impl<DB: Dialect> SqlStore<DB> {
+    async fn write_category(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        c: &gridline_domain::cases::Category,
+        create: bool,
+    ) -> Result<(), gridline_domain::RepoError> {
+        let sql = if create {
+            "INSERT INTO categories (code, parent_code, name_zh, name_en, department_kind, time_limits, \
+             auto_accept, auto_dispatch, active, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        } else {
+            "UPDATE categories SET parent_code = $2, name_zh = $3, name_en = $4, department_kind = $5, \
+             time_limits = $6, auto_accept = $7, auto_dispatch = $8, active = $9, updated_at = $11 \
+             WHERE code = $1 AND created_at = $10"
+        };
+        query(sql)
+            .bind(&c.code)
+            .bind(&c.parent_code)
+            .bind(&c.name_zh)
+            .bind(&c.name_en)
+            .bind(c.department_kind.as_str())
+            .bind(crate::case_rows::encode_limits(&c.time_limits))
+            .bind(c.auto_accept)
+            .bind(c.auto_dispatch)
+            .bind(c.active)
+            .bind(crate::types::Ts(c.created_at))
+            .bind(crate::types::Ts(c.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        Ok(())
+    }
+
+    /// Department history, the extension request and the events of an outcome.
+    async fn write_outcome(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        outcome: &gridline_domain::cases::Outcome,
+        record: &gridline_domain::ports::WriteRecord,
+        seqs: &[Option<i64>],
+    ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let c = &outcome.case;
+        if let Some((key, receipt)) = &record.key {
+            query("UPDATE idempotency_keys SET receipt = $3, completed_at = $4 WHERE principal = $1 AND key = $2")
+                .bind(&key.principal)
+                .bind(&key.key)
+                .bind(&receipt.0)
+                .bind(crate::types::Ts(c.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        }
+        // Only a dispatch names departments: the history grows and the assisting ones change.
+        if outcome.events.iter().any(|e| e.event_type == gridline_domain::cases::EventType::Dispatched) {
+            Self::write_departments(tx, c).await?;
+        }
+        if let Some(r) = &outcome.extension {
+            query(
+                "INSERT INTO case_extension_requests (id, case_id, hours, reason, state, requested_by, \
+                 requested_at, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, decided_by = excluded.decided_by, \
+                 decided_at = excluded.decided_at",
+            )
+            .bind(r.id)
+            .bind(r.case_id)
+            .bind(i32::try_from(r.hours).unwrap_or(i32::MAX))
+            .bind(&r.reason)
+            .bind(r.state.as_str())
+            .bind(r.requested_by)
+            .bind(crate::types::Ts(r.requested_at))
+            .bind(r.decided_by)
+            .bind(r.decided_at.map(crate::types::Ts))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        }
+        let mut written = Vec::with_capacity(outcome.events.len());
+        for (i, e) in outcome.events.iter().enumerate() {
+            let (kind, actor_id, label) = crate::case_rows::actor_columns(&e.actor);
+            let seq: i64 = query_scalar(
+                "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, \
+                 from_status, to_status, note, internal, changes, visible_before, visible_after, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
+            )
+            .bind(e.id)
+            .bind(e.case_id)
+            .bind(e.event_type.as_str())
+            .bind(kind)
+            .bind(actor_id)
+            .bind(label)
+            .bind(crate::types::Ts(e.at))
+            .bind(e.from_status.map(|s| s.as_str()))
+            .bind(e.to_status.as_str())
+            .bind(&e.note)
+            .bind(e.internal)
+            .bind(crate::case_rows::changes_json(&e.changes))
+            .bind(e.visible_before.as_ref().map(crate::case_rows::encode_visibility))
+            .bind(crate::case_rows::encode_visibility(&e.visible_after))
+            .bind(seqs.get(i).copied().flatten())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+            let mut e = e.clone();
+            e.seq = seq;
+            written.push(e);
+        }
+        Ok(written)
+    }
+
+    /// Every department the case was dispatched to (its staff keep seeing
+    /// it), and which of them assist now, in the dispatcher's order.
+    async fn write_departments(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        c: &gridline_domain::cases::Case,
+    ) -> Result<(), gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        for department in &c.department_history {
+            query(
+                "INSERT INTO case_departments (case_id, department_id, first_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (case_id, department_id) DO NOTHING",
+            )
+            .bind(c.id)
+            .bind(department)
+            .bind(crate::types::Ts(c.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        }
+        query("UPDATE case_departments SET assist_order = NULL WHERE case_id = $1 AND assist_order IS NOT NULL")
+            .bind(c.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        for (order, department) in (0_i32..).zip(&c.assisting_department_ids) {
+            query("UPDATE case_departments SET assist_order = $3 WHERE case_id = $1 AND department_id = $2")
+                .bind(c.id)
+                .bind(department)
+                .bind(order)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        }
+        Ok(())
+    }
+
+    /// Adds department history, assisting departments and pending extension requests to rows.
+    async fn complete(
+        &self,
+        rows: Vec<crate::case_rows::CaseRow>,
+    ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        use std::collections::HashMap;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = rows.iter().map(crate::case_rows::CaseRow::id).collect();
+        let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT case_id, department_id, assist_order FROM case_departments WHERE case_id IN ({placeholders}) \
+             ORDER BY first_at, department_id"
+        );
+        let ids: Vec<crate::sql::Arg> = ids.into_iter().map(Into::into).collect();
+        let mut history: HashMap<uuid::Uuid, crate::case_rows::Departments> = HashMap::new();
+        let departments = query_as::<(uuid::Uuid, uuid::Uuid, Option<i32>)>(&sql).bind_all(ids.clone());
+        for (case_id, department_id, assist_order) in departments.fetch_all(self.reader()).await.map_err(map_sqlx)? {
+            history.entry(case_id).or_default().add(department_id, assist_order);
+        }
+        let sql = format!(
+            "SELECT {} FROM case_extension_requests WHERE state = 'pending' AND case_id IN ({placeholders})",
+            crate::case_rows::EXTENSION_COLUMNS
+        );
+        let mut pending: HashMap<uuid::Uuid, gridline_domain::cases::ExtensionRequest> = HashMap::new();
+        let requests = query_as::<crate::case_rows::ExtensionRow>(&sql).bind_all(ids);
+        for row in requests.fetch_all(self.reader()).await.map_err(map_sqlx)? {
+            let request: gridline_domain::cases::ExtensionRequest = row.try_into()?;
+            pending.insert(request.case_id, request);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let id = row.id();
+                row.into_case(history.remove(&id).unwrap_or_default(), pending.remove(&id))
+            })
+            .collect()
+    }
+}

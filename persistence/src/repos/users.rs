@@ -1,293 +1,274 @@
-macro_rules! user_repo {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl gridline_domain::ports::UserRepo for $store {
-            async fn create_user(
-                &self,
-                user: &gridline_domain::ports::NewUser,
-                audit: gridline_domain::audit::NewAuditEntry,
-            ) -> Result<gridline_domain::identity::User, gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                sqlx::query(
-                    "INSERT INTO users (id, username, display_name, phone, password_hash, active, created_at, \
-                     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-                )
-                .bind(user.id)
-                .bind(&user.username)
-                .bind(&user.display_name)
-                .bind(&user.phone)
-                .bind(&user.password_hash)
-                .bind(true)
-                .bind($crate::types::Ts(user.at))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?;
-                $crate::repos::insert_audit!(tx, &audit)?;
-                tx.commit().await.map_err(map_sqlx)?;
-                Ok(gridline_domain::identity::User {
-                    id: user.id,
-                    username: user.username.clone(),
-                    display_name: user.display_name.clone(),
-                    phone: user.phone.clone(),
-                    active: true,
-                    created_at: user.at,
-                    updated_at: user.at,
-                })
-            }
+use super::insert_audit;
+use crate::sql::{query, query_as, query_scalar, Dialect, SqlStore};
 
-            async fn user(
-                &self,
-                id: uuid::Uuid,
-            ) -> Result<Option<gridline_domain::identity::User>, gridline_domain::RepoError> {
-                let sql = format!("SELECT {} FROM users WHERE id = $1", $crate::rows::USER_COLUMNS);
-                Ok(sqlx::query_as::<_, $crate::rows::UserRow>(&sql)
+#[async_trait::async_trait]
+impl<DB: Dialect> gridline_domain::ports::UserRepo for SqlStore<DB> {
+    async fn create_user(
+        &self,
+        user: &gridline_domain::ports::NewUser,
+        audit: gridline_domain::audit::NewAuditEntry,
+    ) -> Result<gridline_domain::identity::User, gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        query(
+            "INSERT INTO users (id, username, display_name, phone, password_hash, active, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(user.id)
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(&user.phone)
+        .bind(&user.password_hash)
+        .bind(true)
+        .bind(crate::types::Ts(user.at))
+        .execute(&mut tx)
+        .await
+        .map_err(map_sqlx)?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(gridline_domain::identity::User {
+            id: user.id,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            phone: user.phone.clone(),
+            active: true,
+            created_at: user.at,
+            updated_at: user.at,
+        })
+    }
+
+    async fn user(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<gridline_domain::identity::User>, gridline_domain::RepoError> {
+        let sql = format!("SELECT {} FROM users WHERE id = $1", crate::rows::USER_COLUMNS);
+        Ok(query_as::<crate::rows::UserRow>(&sql)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .map(Into::into))
+    }
+
+    async fn user_with_hash(
+        &self,
+        username: &str,
+    ) -> Result<Option<(gridline_domain::identity::User, String)>, gridline_domain::RepoError> {
+        let sql = format!("SELECT {}, password_hash FROM users WHERE username = $1", crate::rows::USER_COLUMNS);
+        Ok(query_as::<crate::rows::UserWithHashRow>(&sql)
+            .bind(username)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .map(|r| (r.user.into(), r.password_hash)))
+    }
+
+    async fn password_hash(&self, id: uuid::Uuid) -> Result<Option<String>, gridline_domain::RepoError> {
+        query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)
+    }
+
+    async fn users(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<gridline_domain::identity::User>, gridline_domain::RepoError> {
+        let sql = format!(
+            "SELECT {} FROM users WHERE ($1 IS NULL OR username > $1) ORDER BY username LIMIT $2",
+            crate::rows::USER_COLUMNS
+        );
+        Ok(query_as::<crate::rows::UserRow>(&sql)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    async fn user_count(&self) -> Result<i64, gridline_domain::RepoError> {
+        query_scalar("SELECT COUNT(*) FROM users").fetch_one(self.reader()).await.map_err(crate::errors::map_sqlx)
+    }
+
+    async fn update_user(
+        &self,
+        id: uuid::Uuid,
+        patch: &gridline_domain::ports::UserPatch,
+        at: chrono::DateTime<chrono::Utc>,
+        audit: gridline_domain::audit::NewAuditEntry,
+    ) -> Result<gridline_domain::identity::User, gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        let sql = format!("SELECT {} FROM users WHERE id = $1", crate::rows::USER_COLUMNS);
+        let mut user: gridline_domain::identity::User = query_as::<crate::rows::UserRow>(&sql)
+            .bind(id)
+            .fetch_optional(&mut tx)
+            .await
+            .map_err(map_sqlx)?
+            .ok_or(gridline_domain::RepoError::NotFound)?
+            .into();
+        if let Some(name) = &patch.display_name {
+            user.display_name = name.clone();
+        }
+        if let Some(phone) = &patch.phone {
+            user.phone = phone.clone();
+        }
+        if let Some(active) = patch.active {
+            if !active && user.active {
+                query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
                     .bind(id)
-                    .fetch_optional(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .map(Into::into))
-            }
-
-            async fn user_with_hash(
-                &self,
-                username: &str,
-            ) -> Result<Option<(gridline_domain::identity::User, String)>, gridline_domain::RepoError> {
-                #[derive(sqlx::FromRow)]
-                struct Row {
-                    #[sqlx(flatten)]
-                    user: $crate::rows::UserRow,
-                    password_hash: String,
-                }
-                let sql =
-                    format!("SELECT {}, password_hash FROM users WHERE username = $1", $crate::rows::USER_COLUMNS);
-                Ok(sqlx::query_as::<_, Row>(&sql)
-                    .bind(username)
-                    .fetch_optional(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .map(|r| (r.user.into(), r.password_hash)))
-            }
-
-            async fn password_hash(&self, id: uuid::Uuid) -> Result<Option<String>, gridline_domain::RepoError> {
-                sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)
-            }
-
-            async fn users(
-                &self,
-                after: Option<&str>,
-                limit: u32,
-            ) -> Result<Vec<gridline_domain::identity::User>, gridline_domain::RepoError> {
-                let sql = format!(
-                    "SELECT {} FROM users WHERE ($1 IS NULL OR username > $1) ORDER BY username LIMIT $2",
-                    $crate::rows::USER_COLUMNS
-                );
-                Ok(sqlx::query_as::<_, $crate::rows::UserRow>(&sql)
-                    .bind(after)
-                    .bind(i64::from(limit))
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .into_iter()
-                    .map(Into::into)
-                    .collect())
-            }
-
-            async fn user_count(&self) -> Result<i64, gridline_domain::RepoError> {
-                sqlx::query_scalar("SELECT COUNT(*) FROM users")
-                    .fetch_one(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)
-            }
-
-            async fn update_user(
-                &self,
-                id: uuid::Uuid,
-                patch: &gridline_domain::ports::UserPatch,
-                at: chrono::DateTime<chrono::Utc>,
-                audit: gridline_domain::audit::NewAuditEntry,
-            ) -> Result<gridline_domain::identity::User, gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                let sql = format!("SELECT {} FROM users WHERE id = $1", $crate::rows::USER_COLUMNS);
-                let mut user: gridline_domain::identity::User = sqlx::query_as::<_, $crate::rows::UserRow>(&sql)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_sqlx)?
-                    .ok_or(gridline_domain::RepoError::NotFound)?
-                    .into();
-                if let Some(name) = &patch.display_name {
-                    user.display_name = name.clone();
-                }
-                if let Some(phone) = &patch.phone {
-                    user.phone = phone.clone();
-                }
-                if let Some(active) = patch.active {
-                    if !active && user.active {
-                        sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-                            .bind(id)
-                            .bind($crate::types::Ts(at))
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(map_sqlx)?;
-                    }
-                    user.active = active;
-                }
-                user.updated_at = at;
-                sqlx::query(
-                    "UPDATE users SET display_name = $2, phone = $3, active = $4, updated_at = $5 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(&user.display_name)
-                .bind(&user.phone)
-                .bind(user.active)
-                .bind($crate::types::Ts(at))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?;
-                $crate::repos::insert_audit!(tx, &audit)?;
-                tx.commit().await.map_err(map_sqlx)?;
-                Ok(user)
-            }
-
-            async fn set_password(
-                &self,
-                id: uuid::Uuid,
-                hash: &str,
-                keep_session: Option<uuid::Uuid>,
-                at: chrono::DateTime<chrono::Utc>,
-                audit: gridline_domain::audit::NewAuditEntry,
-            ) -> Result<(), gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                let changed = sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-                    .bind(id)
-                    .bind(hash)
-                    .bind($crate::types::Ts(at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_sqlx)?
-                    .rows_affected();
-                if changed == 0 {
-                    return Err(gridline_domain::RepoError::NotFound);
-                }
-                sqlx::query(
-                    "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL \
-                     AND ($3 IS NULL OR id <> $3)",
-                )
-                .bind(id)
-                .bind($crate::types::Ts(at))
-                .bind(keep_session)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?;
-                $crate::repos::insert_audit!(tx, &audit)?;
-                tx.commit().await.map_err(map_sqlx)
-            }
-
-            async fn grants(
-                &self,
-                user_id: uuid::Uuid,
-            ) -> Result<Vec<gridline_domain::identity::Grant>, gridline_domain::RepoError> {
-                let sql = format!(
-                    "SELECT {} FROM role_grants g {} WHERE g.user_id = $1 ORDER BY g.created_at, g.id",
-                    $crate::rows::SCOPE_COLUMNS,
-                    $crate::rows::SCOPE_JOINS
-                );
-                sqlx::query_as::<_, $crate::rows::ScopeRow>(&sql)
-                    .bind(user_id)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .iter()
-                    .map($crate::rows::ScopeRow::grant)
-                    .collect()
-            }
-
-            async fn department_staff(
-                &self,
-                department_id: uuid::Uuid,
-            ) -> Result<Vec<gridline_domain::identity::User>, gridline_domain::RepoError> {
-                let columns =
-                    $crate::rows::USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
-                let sql = format!(
-                    "SELECT DISTINCT {columns} FROM users u JOIN role_grants g ON g.user_id = u.id \
-                     WHERE g.department_id = $1 AND g.role = 'department_staff' AND u.active \
-                     ORDER BY u.display_name, u.id"
-                );
-                Ok(sqlx::query_as::<_, $crate::rows::UserRow>(&sql)
-                    .bind(department_id)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err($crate::errors::map_sqlx)?
-                    .into_iter()
-                    .map(Into::into)
-                    .collect())
-            }
-
-            async fn add_grant(
-                &self,
-                grant: &gridline_domain::ports::NewGrant,
-                audit: gridline_domain::audit::NewAuditEntry,
-            ) -> Result<gridline_domain::identity::Grant, gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                sqlx::query(
-                    "INSERT INTO role_grants (id, user_id, role, unit_id, department_id, created_by, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(grant.id)
-                .bind(grant.user_id)
-                .bind(grant.role.as_str())
-                .bind(grant.unit_id)
-                .bind(grant.department_id)
-                .bind(grant.created_by)
-                .bind($crate::types::Ts(grant.at))
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::errors::map_sqlx_reference)?;
-                $crate::repos::insert_audit!(tx, &audit)?;
-                let sql = format!(
-                    "SELECT {} FROM role_grants g {} WHERE g.id = $1",
-                    $crate::rows::SCOPE_COLUMNS,
-                    $crate::rows::SCOPE_JOINS
-                );
-                let row = sqlx::query_as::<_, $crate::rows::ScopeRow>(&sql)
-                    .bind(grant.id)
-                    .fetch_one(&mut *tx)
+                    .bind(crate::types::Ts(at))
+                    .execute(&mut tx)
                     .await
                     .map_err(map_sqlx)?;
-                tx.commit().await.map_err(map_sqlx)?;
-                row.grant()
             }
-
-            async fn remove_grant(
-                &self,
-                user_id: uuid::Uuid,
-                grant_id: uuid::Uuid,
-                audit: gridline_domain::audit::NewAuditEntry,
-            ) -> Result<(), gridline_domain::RepoError> {
-                use $crate::errors::map_sqlx;
-                let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-                let removed = sqlx::query("DELETE FROM role_grants WHERE id = $1 AND user_id = $2")
-                    .bind(grant_id)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_sqlx)?
-                    .rows_affected();
-                if removed == 0 {
-                    return Err(gridline_domain::RepoError::NotFound);
-                }
-                $crate::repos::insert_audit!(tx, &audit)?;
-                tx.commit().await.map_err(map_sqlx)
-            }
+            user.active = active;
         }
-    };
+        user.updated_at = at;
+        query("UPDATE users SET display_name = $2, phone = $3, active = $4, updated_at = $5 WHERE id = $1")
+            .bind(id)
+            .bind(&user.display_name)
+            .bind(&user.phone)
+            .bind(user.active)
+            .bind(crate::types::Ts(at))
+            .execute(&mut tx)
+            .await
+            .map_err(map_sqlx)?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(user)
+    }
+
+    async fn set_password(
+        &self,
+        id: uuid::Uuid,
+        hash: &str,
+        keep_session: Option<uuid::Uuid>,
+        at: chrono::DateTime<chrono::Utc>,
+        audit: gridline_domain::audit::NewAuditEntry,
+    ) -> Result<(), gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        let changed = query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(hash)
+            .bind(crate::types::Ts(at))
+            .execute(&mut tx)
+            .await
+            .map_err(map_sqlx)?
+            .rows_affected();
+        if changed == 0 {
+            return Err(gridline_domain::RepoError::NotFound);
+        }
+        query(
+            "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL \
+             AND ($3 IS NULL OR id <> $3)",
+        )
+        .bind(id)
+        .bind(crate::types::Ts(at))
+        .bind(keep_session)
+        .execute(&mut tx)
+        .await
+        .map_err(map_sqlx)?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    async fn grants(
+        &self,
+        user_id: uuid::Uuid,
+    ) -> Result<Vec<gridline_domain::identity::Grant>, gridline_domain::RepoError> {
+        let sql = format!(
+            "SELECT {} FROM role_grants g {} WHERE g.user_id = $1 ORDER BY g.created_at, g.id",
+            crate::rows::SCOPE_COLUMNS,
+            crate::rows::SCOPE_JOINS
+        );
+        query_as::<crate::rows::ScopeRow>(&sql)
+            .bind(user_id)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .iter()
+            .map(crate::rows::ScopeRow::grant)
+            .collect()
+    }
+
+    async fn department_staff(
+        &self,
+        department_id: uuid::Uuid,
+    ) -> Result<Vec<gridline_domain::identity::User>, gridline_domain::RepoError> {
+        let columns = crate::rows::USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT DISTINCT {columns} FROM users u JOIN role_grants g ON g.user_id = u.id \
+             WHERE g.department_id = $1 AND g.role = 'department_staff' AND u.active \
+             ORDER BY u.display_name, u.id"
+        );
+        Ok(query_as::<crate::rows::UserRow>(&sql)
+            .bind(department_id)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    async fn add_grant(
+        &self,
+        grant: &gridline_domain::ports::NewGrant,
+        audit: gridline_domain::audit::NewAuditEntry,
+    ) -> Result<gridline_domain::identity::Grant, gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        query(
+            "INSERT INTO role_grants (id, user_id, role, unit_id, department_id, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(grant.id)
+        .bind(grant.user_id)
+        .bind(grant.role.as_str())
+        .bind(grant.unit_id)
+        .bind(grant.department_id)
+        .bind(grant.created_by)
+        .bind(crate::types::Ts(grant.at))
+        .execute(&mut tx)
+        .await
+        .map_err(crate::errors::map_sqlx_reference)?;
+        insert_audit(&mut tx, &audit).await?;
+        let sql = format!(
+            "SELECT {} FROM role_grants g {} WHERE g.id = $1",
+            crate::rows::SCOPE_COLUMNS,
+            crate::rows::SCOPE_JOINS
+        );
+        let row = query_as::<crate::rows::ScopeRow>(&sql).bind(grant.id).fetch_one(&mut tx).await.map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)?;
+        row.grant()
+    }
+
+    async fn remove_grant(
+        &self,
+        user_id: uuid::Uuid,
+        grant_id: uuid::Uuid,
+        audit: gridline_domain::audit::NewAuditEntry,
+    ) -> Result<(), gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        let removed = query("DELETE FROM role_grants WHERE id = $1 AND user_id = $2")
+            .bind(grant_id)
+            .bind(user_id)
+            .execute(&mut tx)
+            .await
+            .map_err(map_sqlx)?
+            .rows_affected();
+        if removed == 0 {
+            return Err(gridline_domain::RepoError::NotFound);
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_sqlx)
+    }
 }
-pub(crate) use user_repo;

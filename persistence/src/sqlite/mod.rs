@@ -4,101 +4,126 @@
 
 use std::str::FromStr;
 
-use async_trait::async_trait;
-use gridline_domain::{ports::Readiness, RepoError};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use gridline_domain::RepoError;
+use sqlx::{
+    sqlite::{
+        SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
+    FromRow, Pool, Sqlite, Transaction,
+};
 
-use crate::{errors::map_sqlx, ConnectError, DbOptions};
+use crate::{
+    errors::map_sqlx,
+    sql::{Arg, Dialect, Ex, Reads, SqlStore},
+    ConnectError, DbOptions,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-#[derive(Clone)]
-pub(crate) struct SqliteStore {
-    /// Exactly one connection: SQLite admits one writer at a time, and a pool
-    /// of one turns that into a queue rather than a lock error.
-    writer: SqlitePool,
-    reader: SqlitePool,
+pub(crate) type SqliteStore = SqlStore<Sqlite>;
+
+pub(crate) async fn connect(url: &str, options: &DbOptions) -> Result<SqliteStore, ConnectError> {
+    let base = SqliteConnectOptions::from_str(url)
+        .map_err(ConnectError::InvalidUrl)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(options.sqlite_busy_timeout)
+        .statement_cache_capacity(options.statement_cache_capacity);
+    // Exactly one writing connection: SQLite admits one writer at a time, and
+    // a pool of one turns that into a queue rather than a lock error.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(options.acquire_timeout)
+        .connect_with(base.clone())
+        .await
+        .map_err(ConnectError::Connect)?;
+    let reader = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .acquire_timeout(options.acquire_timeout)
+        .connect_with(base.read_only(true))
+        .await
+        .map_err(ConnectError::Connect)?;
+    Ok(SqlStore::new(writer, reader))
 }
 
-impl SqliteStore {
-    pub(crate) async fn connect(url: &str, options: &DbOptions) -> Result<Self, ConnectError> {
-        let base = SqliteConnectOptions::from_str(url)
-            .map_err(ConnectError::InvalidUrl)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(options.sqlite_busy_timeout)
-            .statement_cache_capacity(options.statement_cache_capacity);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(options.acquire_timeout)
-            .connect_with(base.clone())
-            .await
-            .map_err(ConnectError::Connect)?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .acquire_timeout(options.acquire_timeout)
-            .connect_with(base.read_only(true))
-            .await
-            .map_err(ConnectError::Connect)?;
-        Ok(Self { writer, reader })
-    }
+pub(crate) async fn migrate(store: &SqliteStore) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(store.writer()).await
+}
 
-    pub(crate) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.writer).await
-    }
+type Statement<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
 
-    pub(crate) async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
-    }
+fn bind(sql: &str, args: Vec<Arg>) -> Statement<'_> {
+    args.into_iter().fold(sqlx::query(sql), |q, arg| match arg {
+        Arg::Uuid(v) => q.bind(v),
+        Arg::Text(v) => q.bind(v),
+        Arg::Int(v) => q.bind(v),
+        Arg::Int32(v) => q.bind(v),
+        Arg::Float(v) => q.bind(v),
+        Arg::Bool(v) => q.bind(v),
+        Arg::Bytes(v) => q.bind(v),
+        Arg::Ts(v) => q.bind(v),
+    })
+}
 
-    pub(crate) fn reader(&self) -> &SqlitePool {
-        &self.reader
-    }
-
-    pub(crate) fn writer(&self) -> &SqlitePool {
-        &self.writer
+impl<O> Reads<O> for Sqlite
+where
+    O: for<'r> FromRow<'r, SqliteRow>,
+{
+    fn read(row: &SqliteRow) -> Result<O, sqlx::Error> {
+        O::from_row(row)
     }
 }
 
-impl crate::DbType for SqliteStore {
-    type Db = sqlx::Sqlite;
-}
-
-crate::repos::org_repo!(SqliteStore);
-crate::repos::user_repo!(SqliteStore);
-crate::repos::auth_repo!(SqliteStore);
-crate::repos::audit_repo!(SqliteStore);
-crate::repos::case_repo!(SqliteStore);
-crate::repos::idempotency_repo!(SqliteStore);
-
-impl SqliteStore {
+impl Dialect for Sqlite {
     /// One writer: events are numbered in commit order as they are inserted.
     const CHANGES_FILTER: &'static str = "";
 
+    async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        let q = bind(sql, args);
+        let done = match ex {
+            Ex::Pool(pool) => q.execute(pool).await?,
+            Ex::Conn(conn) => q.execute(conn).await?,
+        };
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch_all<O: Send>(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<Vec<O>, sqlx::Error>
+    where
+        Self: Reads<O>,
+    {
+        let q = bind(sql, args);
+        let rows = match ex {
+            Ex::Pool(pool) => q.fetch_all(pool).await?,
+            Ex::Conn(conn) => q.fetch_all(conn).await?,
+        };
+        rows.iter().map(Self::read).collect()
+    }
+
+    async fn fetch_optional<O: Send>(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<Option<O>, sqlx::Error>
+    where
+        Self: Reads<O>,
+    {
+        let q = bind(sql, args);
+        let row = match ex {
+            Ex::Pool(pool) => q.fetch_optional(pool).await?,
+            Ex::Conn(conn) => q.fetch_optional(conn).await?,
+        };
+        row.as_ref().map(Self::read).transpose()
+    }
+
     /// SQLite numbers events itself (one writer, so in commit order).
-    #[allow(clippy::unused_async)]
-    async fn reserve_seqs(
-        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-        n: usize,
-    ) -> Result<Vec<Option<i64>>, RepoError> {
+    async fn reserve_seqs(_tx: &mut Transaction<'_, Self>, n: usize) -> Result<Vec<Option<i64>>, RepoError> {
         Ok(vec![None; n])
     }
 
-    async fn take_case_number(&self) -> Result<i64, RepoError> {
-        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'case_number' RETURNING value")
-            .fetch_one(&self.writer)
-            .await
-            .map_err(map_sqlx)
-    }
-}
-
-#[async_trait]
-impl Readiness for SqliteStore {
-    async fn ping(&self) -> Result<(), RepoError> {
-        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(map_sqlx)?;
-        Ok(())
+    async fn take_case_number(writer: &Pool<Self>) -> Result<i64, RepoError> {
+        let (n,): (i64,) =
+            sqlx::query_as("UPDATE counters SET value = value + 1 WHERE name = 'case_number' RETURNING value")
+                .fetch_one(writer)
+                .await
+                .map_err(map_sqlx)?;
+        Ok(n)
     }
 }

@@ -1,0 +1,407 @@
+//! Statements written once for both backends. The repositories build a
+//! [`Query`] (SQL in the dialect PostgreSQL and SQLite both accept, values as
+//! [`Arg`]s) and run it on a pool or an open transaction; only running it is
+//! backend-specific, in each backend's [`Dialect`].
+
+use std::{future::Future, marker::PhantomData};
+
+use gridline_domain::RepoError;
+use sqlx::{Database, Pool, Transaction};
+use uuid::Uuid;
+
+use crate::{case_rows, rows, types::Ts};
+
+/// A value bound to a statement; `None` is a NULL of that type.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Uuid(Option<Uuid>),
+    Text(Option<String>),
+    Int(Option<i64>),
+    Int32(Option<i32>),
+    Float(Option<f64>),
+    Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
+    Ts(Option<Ts>),
+}
+
+impl From<Uuid> for Arg {
+    fn from(v: Uuid) -> Self {
+        Self::Uuid(Some(v))
+    }
+}
+
+impl From<&Uuid> for Arg {
+    fn from(v: &Uuid) -> Self {
+        Self::Uuid(Some(*v))
+    }
+}
+
+impl From<Option<Uuid>> for Arg {
+    fn from(v: Option<Uuid>) -> Self {
+        Self::Uuid(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Self::Text(Some(v.to_owned()))
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Self::Text(Some(v))
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Self::Text(Some(v.clone()))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Self::Text(v)
+    }
+}
+
+impl From<&Option<String>> for Arg {
+    fn from(v: &Option<String>) -> Self {
+        Self::Text(v.clone())
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Self::Text(v.map(str::to_owned))
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Self::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Self::Int(v)
+    }
+}
+
+impl From<i32> for Arg {
+    fn from(v: i32) -> Self {
+        Self::Int32(Some(v))
+    }
+}
+
+impl From<Option<i32>> for Arg {
+    fn from(v: Option<i32>) -> Self {
+        Self::Int32(v)
+    }
+}
+
+impl From<f64> for Arg {
+    fn from(v: f64) -> Self {
+        Self::Float(Some(v))
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Self::Bool(Some(v))
+    }
+}
+
+impl From<&[u8]> for Arg {
+    fn from(v: &[u8]) -> Self {
+        Self::Bytes(Some(v.to_vec()))
+    }
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Self::Bytes(Some(v))
+    }
+}
+
+impl From<&Vec<u8>> for Arg {
+    fn from(v: &Vec<u8>) -> Self {
+        Self::Bytes(Some(v.clone()))
+    }
+}
+
+impl From<Option<Vec<u8>>> for Arg {
+    fn from(v: Option<Vec<u8>>) -> Self {
+        Self::Bytes(v)
+    }
+}
+
+impl From<Ts> for Arg {
+    fn from(v: Ts) -> Self {
+        Self::Ts(Some(v))
+    }
+}
+
+impl From<Option<Ts>> for Arg {
+    fn from(v: Option<Ts>) -> Self {
+        Self::Ts(v)
+    }
+}
+
+/// Where a statement runs: a pool (a connection for this statement alone) or
+/// the connection of an open transaction.
+pub(crate) enum Ex<'e, DB: Database> {
+    Pool(&'e Pool<DB>),
+    Conn(&'e mut DB::Connection),
+}
+
+impl<'e, DB: Database> From<&'e Pool<DB>> for Ex<'e, DB> {
+    fn from(pool: &'e Pool<DB>) -> Self {
+        Self::Pool(pool)
+    }
+}
+
+impl<'e, DB: Database> From<&'e mut Transaction<'_, DB>> for Ex<'e, DB> {
+    fn from(tx: &'e mut Transaction<'_, DB>) -> Self {
+        Self::Conn(&mut **tx)
+    }
+}
+
+/// Turns one result row into `O`.
+pub(crate) trait Reads<O>: Database {
+    fn read(row: &Self::Row) -> Result<O, sqlx::Error>;
+}
+
+/// Every row shape the repositories read; a backend reads them all.
+pub(crate) trait Rows:
+    Reads<rows::UnitRow>
+    + Reads<rows::DepartmentRow>
+    + Reads<rows::UserRow>
+    + Reads<rows::UserWithHashRow>
+    + Reads<rows::ScopeRow>
+    + Reads<rows::PrincipalRow>
+    + Reads<rows::ApiKeyRow>
+    + Reads<rows::SigningKeyRow>
+    + Reads<rows::ThrottleRow>
+    + Reads<rows::AuditRow>
+    + Reads<case_rows::CategoryRow>
+    + Reads<case_rows::CaseRow>
+    + Reads<case_rows::EventRow>
+    + Reads<case_rows::ExtensionRow>
+    + Reads<(i64,)>
+    + Reads<(Uuid,)>
+    + Reads<(String,)>
+    + Reads<(Uuid, Uuid)>
+    + Reads<(Uuid, Uuid, Option<i32>)>
+    + Reads<(Uuid, String)>
+    + Reads<(String, i64)>
+    + Reads<(Vec<u8>, Option<String>, Ts)>
+    + Reads<(Option<String>, Option<Vec<u8>>, Option<String>)>
+{
+}
+
+impl<DB> Rows for DB where
+    DB: Reads<rows::UnitRow>
+        + Reads<rows::DepartmentRow>
+        + Reads<rows::UserRow>
+        + Reads<rows::UserWithHashRow>
+        + Reads<rows::ScopeRow>
+        + Reads<rows::PrincipalRow>
+        + Reads<rows::ApiKeyRow>
+        + Reads<rows::SigningKeyRow>
+        + Reads<rows::ThrottleRow>
+        + Reads<rows::AuditRow>
+        + Reads<case_rows::CategoryRow>
+        + Reads<case_rows::CaseRow>
+        + Reads<case_rows::EventRow>
+        + Reads<case_rows::ExtensionRow>
+        + Reads<(i64,)>
+        + Reads<(Uuid,)>
+        + Reads<(String,)>
+        + Reads<(Uuid, Uuid)>
+    + Reads<(Uuid, Uuid, Option<i32>)>
+        + Reads<(Uuid, String)>
+        + Reads<(String, i64)>
+        + Reads<(Vec<u8>, Option<String>, Ts)>
+        + Reads<(Option<String>, Option<Vec<u8>>, Option<String>)>
+{
+}
+
+/// What differs between the backends: how a statement runs, how a
+/// transaction's events are numbered, and how case numbers are drawn.
+pub(crate) trait Dialect: Database + Rows {
+    /// Extra condition on the change feed's events (see PostgreSQL's).
+    const CHANGES_FILTER: &'static str;
+
+    fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    fn fetch_all<O: Send>(
+        ex: Ex<'_, Self>,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Vec<O>, sqlx::Error>> + Send
+    where
+        Self: Reads<O>;
+
+    fn fetch_optional<O: Send>(
+        ex: Ex<'_, Self>,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Option<O>, sqlx::Error>> + Send
+    where
+        Self: Reads<O>;
+
+    /// The numbers of a transaction's `n` events, where the backend assigns
+    /// them up front (`None`: the insert numbers them).
+    fn reserve_seqs(
+        tx: &mut Transaction<'_, Self>,
+        n: usize,
+    ) -> impl Future<Output = Result<Vec<Option<i64>>, RepoError>> + Send;
+
+    fn take_case_number(writer: &Pool<Self>) -> impl Future<Output = Result<i64, RepoError>> + Send;
+}
+
+/// What an executed statement changed.
+pub(crate) struct Done(u64);
+
+impl Done {
+    pub(crate) fn rows_affected(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A statement and its values; `O` is the row it reads.
+pub(crate) struct Query<'q, O> {
+    sql: &'q str,
+    args: Vec<Arg>,
+    row: PhantomData<fn() -> O>,
+}
+
+/// A statement that reads no rows (or whose rows are not wanted).
+pub(crate) fn query(sql: &str) -> Query<'_, ()> {
+    Query { sql, args: Vec::new(), row: PhantomData }
+}
+
+/// A statement whose rows are read as `O`.
+pub(crate) fn query_as<O>(sql: &str) -> Query<'_, O> {
+    Query { sql, args: Vec::new(), row: PhantomData }
+}
+
+/// A statement whose rows are one column of type `T`.
+pub(crate) fn query_scalar<T>(sql: &str) -> Scalar<'_, T> {
+    Scalar(query_as(sql))
+}
+
+impl<'q, O: Send> Query<'q, O> {
+    pub(crate) fn bind(mut self, value: impl Into<Arg>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    pub(crate) fn bind_all(mut self, values: impl IntoIterator<Item = Arg>) -> Self {
+        self.args.extend(values);
+        self
+    }
+
+    pub(crate) async fn execute<'e, DB: Dialect>(self, ex: impl Into<Ex<'e, DB>>) -> Result<Done, sqlx::Error>
+    where
+        'q: 'e,
+    {
+        DB::execute(ex.into(), self.sql, self.args).await.map(Done)
+    }
+
+    pub(crate) async fn fetch_all<'e, DB: Dialect + Reads<O>>(
+        self,
+        ex: impl Into<Ex<'e, DB>>,
+    ) -> Result<Vec<O>, sqlx::Error>
+    where
+        'q: 'e,
+        O: 'e,
+    {
+        DB::fetch_all(ex.into(), self.sql, self.args).await
+    }
+
+    pub(crate) async fn fetch_optional<'e, DB: Dialect + Reads<O>>(
+        self,
+        ex: impl Into<Ex<'e, DB>>,
+    ) -> Result<Option<O>, sqlx::Error>
+    where
+        'q: 'e,
+        O: 'e,
+    {
+        DB::fetch_optional(ex.into(), self.sql, self.args).await
+    }
+
+    pub(crate) async fn fetch_one<'e, DB: Dialect + Reads<O>>(self, ex: impl Into<Ex<'e, DB>>) -> Result<O, sqlx::Error>
+    where
+        'q: 'e,
+        O: 'e,
+    {
+        self.fetch_optional(ex).await?.ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+/// A one-column statement (`SELECT COUNT(*)`, `RETURNING id`).
+pub(crate) struct Scalar<'q, T>(Query<'q, (T,)>);
+
+impl<'q, T: Send> Scalar<'q, T> {
+    pub(crate) fn bind(self, value: impl Into<Arg>) -> Self {
+        Self(self.0.bind(value))
+    }
+
+    pub(crate) async fn fetch_optional<'e, DB: Dialect + Reads<(T,)>>(
+        self,
+        ex: impl Into<Ex<'e, DB>>,
+    ) -> Result<Option<T>, sqlx::Error>
+    where
+        'q: 'e,
+        T: 'e,
+    {
+        Ok(self.0.fetch_optional(ex).await?.map(|(v,)| v))
+    }
+
+    pub(crate) async fn fetch_one<'e, DB: Dialect + Reads<(T,)>>(
+        self,
+        ex: impl Into<Ex<'e, DB>>,
+    ) -> Result<T, sqlx::Error>
+    where
+        'q: 'e,
+        T: 'e,
+    {
+        Ok(self.0.fetch_one(ex).await?.0)
+    }
+}
+
+/// The store both backends share: a pool for writes and one for reads (the
+/// same pool on PostgreSQL).
+pub(crate) struct SqlStore<DB: Database> {
+    writer: Pool<DB>,
+    reader: Pool<DB>,
+}
+
+impl<DB: Database> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        Self { writer: self.writer.clone(), reader: self.reader.clone() }
+    }
+}
+
+impl<DB: Database> SqlStore<DB> {
+    pub(crate) fn new(writer: Pool<DB>, reader: Pool<DB>) -> Self {
+        Self { writer, reader }
+    }
+
+    pub(crate) fn reader(&self) -> &Pool<DB> {
+        &self.reader
+    }
+
+    pub(crate) fn writer(&self) -> &Pool<DB> {
+        &self.writer
+    }
+
+    pub(crate) async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
