@@ -95,9 +95,10 @@ echo "== reference: pgbench, one INSERT into cases and one into case_events per 
 read -r GRID GRID_PATH OWNER OWNER_PATH < <(psql -qAt -F ' ' "$PG/$DB" -c \
   "SELECT g.id, g.path, o.id, o.path FROM org_units g JOIN org_units o ON o.id = g.parent_id WHERE g.kind = 'grid' ORDER BY g.code LIMIT 1")
 cat >"$OUT/minimal.sql" <<SQL
+\\set n random(1, 1000000000000)
 BEGIN;
-INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, grid_id, grid_path, owner_unit_id, owner_path, reported_by_grid_worker, source, resolved_on_site, rework_count, version, created_at, updated_at) VALUES (gen_random_uuid(), 'ref-' || gen_random_uuid(), 'reported', 'sanitation', 'normal', '垃圾堆放 rubbish by the gate', 39.902, 116.402, '和平路1号', '$GRID', '$GRID_PATH', '$OWNER', '$OWNER_PATH', true, 'grid_worker', false, 0, 1, now(), now()) RETURNING id AS case_id \\gset
-INSERT INTO case_events (id, case_id, type, actor_kind, actor_label, at, to_status, internal, changes) VALUES (gen_random_uuid(), :'case_id', 'reported', 'system', 'bench', now(), 'reported', false, '{}');
+INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, grid_id, grid_path, owner_unit_id, owner_path, reported_by_grid_worker, source, resolved_on_site, rework_count, version, created_at, updated_at) VALUES (md5('ref-' || :client_id || '-' || :n)::uuid, 'ref-' || :client_id || '-' || :n, 'reported', 'sanitation', 'normal', '垃圾堆放 rubbish by the gate', 39.902, 116.402, '和平路1号', '$GRID', '$GRID_PATH', '$OWNER', '$OWNER_PATH', true, 'grid_worker', false, 0, 1, now(), now());
+INSERT INTO case_events (id, case_id, type, actor_kind, actor_label, at, to_status, internal, changes) VALUES (gen_random_uuid(), md5('ref-' || :client_id || '-' || :n)::uuid, 'reported', 'system', 'bench', now(), 'reported', false, '{}');
 END;
 SQL
 (cd "$OUT" && pgbench -n -c 32 -j 2 -T "$SECS" -f minimal.sql -l --log-prefix=pgb-minimal "$PG/$DB" >pgbench-minimal.txt 2>&1)

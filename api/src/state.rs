@@ -1,4 +1,5 @@
 use std::{
+    collections::VecDeque,
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
 };
@@ -27,8 +28,14 @@ pub(crate) struct AppState {
     pub passwords: Passwords,
     pub grids: RwLock<Arc<GridIndex>>,
     reference: RwLock<Arc<ReferenceData>>,
+    /// Case numbers this node took from the store and has not used yet.
+    case_numbers: tokio::sync::Mutex<VecDeque<i64>>,
     last_key_reload: Mutex<Option<Instant>>,
 }
+
+/// Case numbers are taken from the store this many at a time: one statement
+/// for many reports. A node that stops loses the rest (numbers have gaps).
+const CASE_NUMBER_BLOCK: u32 = 32;
 
 impl AppState {
     pub(crate) fn new(
@@ -46,6 +53,7 @@ impl AppState {
             passwords,
             grids: RwLock::new(Arc::new(GridIndex::default())),
             reference: RwLock::new(Arc::new(ReferenceData::default())),
+            case_numbers: tokio::sync::Mutex::new(VecDeque::new()),
             last_key_reload: Mutex::new(None),
         }
     }
@@ -109,6 +117,15 @@ impl AppState {
     /// The departments of one kind, for routing.
     pub(crate) fn departments_of(&self, kind: DepartmentKind) -> Vec<Department> {
         self.reference().departments_of(kind)
+    }
+
+    /// A case number no other report gets.
+    pub(crate) async fn next_case_number(&self) -> Result<i64, RepoError> {
+        let mut numbers = self.case_numbers.lock().await;
+        if numbers.is_empty() {
+            numbers.extend(self.store.take_case_numbers(CASE_NUMBER_BLOCK).await?);
+        }
+        numbers.pop_front().ok_or_else(|| RepoError::Unknown(anyhow::anyhow!("the store gave no case number")))
     }
 
     /// Reloads the signing keys from the store.

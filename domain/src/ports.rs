@@ -334,8 +334,8 @@ pub trait CaseRepo: Send + Sync {
     async fn save_category(&self, category: &Category, create: bool, audit: NewAuditEntry) -> Result<(), RepoError>;
     /// Installs `defaults` when the catalog is empty.
     async fn install_categories(&self, defaults: &[Category]) -> Result<(), RepoError>;
-    /// The next case number's counter value (gaps allowed).
-    async fn next_case_number(&self) -> Result<i64, RepoError>;
+    /// `n` case numbers no other caller gets (not always consecutive).
+    async fn take_case_numbers(&self, n: u32) -> Result<Vec<i64>, RepoError>;
     /// Writes a new case and its first events in one transaction; returns the events with their `seq`.
     ///
     /// # Errors

@@ -196,6 +196,7 @@ pub(crate) trait Rows:
     + Reads<(Uuid, Uuid)>
     + Reads<(Uuid, Uuid, Option<i32>)>
     + Reads<(Uuid, String)>
+    + Reads<(Uuid, i64)>
     + Reads<(String, i64)>
     + Reads<(Vec<u8>, Option<String>, Ts)>
     + Reads<(Option<String>, Option<Vec<u8>>, Option<String>)>
@@ -223,6 +224,8 @@ impl<DB> Rows for DB where
         + Reads<(Uuid, Uuid)>
     + Reads<(Uuid, Uuid, Option<i32>)>
         + Reads<(Uuid, String)>
+        + Reads<(Uuid, i64)>
+    + Reads<(Uuid, i64)>
         + Reads<(String, i64)>
         + Reads<(Vec<u8>, Option<String>, Ts)>
         + Reads<(Option<String>, Option<Vec<u8>>, Option<String>)>
@@ -260,7 +263,7 @@ pub(crate) trait Dialect: Database + Rows {
         n: usize,
     ) -> impl Future<Output = Result<Vec<Option<i64>>, RepoError>> + Send;
 
-    fn take_case_number(writer: &Pool<Self>) -> impl Future<Output = Result<i64, RepoError>> + Send;
+    fn take_case_numbers(writer: &Pool<Self>, n: u32) -> impl Future<Output = Result<Vec<i64>, RepoError>> + Send;
 }
 
 /// What an executed statement changed.

@@ -202,7 +202,7 @@ async fn report_once(
     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("grid {} has no community", grid.id)))?;
     let at = now();
     let route = route(state, &category, &grid.path).await?;
-    let number = format!("{}-{:06}", at.year(), state.store.next_case_number().await?);
+    let number = format!("{}-{:06}", at.year(), state.next_case_number().await?);
     let new = NewCase {
         id: body.id.unwrap_or_else(Uuid::now_v7),
         category_code: category.code.clone(),

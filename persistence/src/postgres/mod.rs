@@ -113,9 +113,13 @@ impl Dialect for Postgres {
         Ok(seqs.into_iter().map(Some).collect())
     }
 
-    async fn take_case_number(writer: &Pool<Self>) -> Result<i64, RepoError> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT nextval('case_number_seq')").fetch_one(writer).await.map_err(map_sqlx)?;
-        Ok(n)
+    async fn take_case_numbers(writer: &Pool<Self>, n: u32) -> Result<Vec<i64>, RepoError> {
+        let (numbers,): (Vec<i64>,) =
+            sqlx::query_as("SELECT array_agg(nextval('case_number_seq')) FROM generate_series(1, $1)")
+                .bind(i32::try_from(n.max(1)).unwrap_or(i32::MAX))
+                .fetch_one(writer)
+                .await
+                .map_err(map_sqlx)?;
+        Ok(numbers)
     }
 }

@@ -66,8 +66,8 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         }
     }
 
-    async fn next_case_number(&self) -> Result<i64, gridline_domain::RepoError> {
-        DB::take_case_number(self.writer()).await
+    async fn take_case_numbers(&self, n: u32) -> Result<Vec<i64>, gridline_domain::RepoError> {
+        DB::take_case_numbers(self.writer(), n).await
     }
 
     async fn create_case(
@@ -126,7 +126,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .execute(&mut tx)
         .await
         .map_err(map_sqlx)?;
-        let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
+        let events = Self::write_outcome(&mut tx, outcome, record, &seqs, true).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
     }
@@ -205,7 +205,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             .await
             .map_err(map_sqlx)?;
         }
-        let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
+        let events = Self::write_outcome(&mut tx, outcome, record, &seqs, false).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
     }
@@ -307,6 +307,7 @@ impl<DB: Dialect> SqlStore<DB> {
         outcome: &gridline_domain::cases::Outcome,
         record: &gridline_domain::ports::WriteRecord,
         seqs: &[Option<i64>],
+        created: bool,
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         let c = &outcome.case;
@@ -322,7 +323,7 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         // Only a dispatch names departments: the history grows and the assisting ones change.
         if outcome.events.iter().any(|e| e.event_type == gridline_domain::cases::EventType::Dispatched) {
-            Self::write_departments(tx, c).await?;
+            Self::write_departments(tx, c, created).await?;
         }
         if let Some(r) = &outcome.extension {
             query(
@@ -344,37 +345,55 @@ impl<DB: Dialect> SqlStore<DB> {
             .await
             .map_err(map_sqlx)?;
         }
-        let mut written = Vec::with_capacity(outcome.events.len());
+        if outcome.events.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One statement for all of a step's events (a report that is accepted
+        // and dispatched at once has three).
+        const COLUMNS: usize = 15;
+        let tuples: Vec<String> = (0..outcome.events.len())
+            .map(|i| {
+                let ps: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", i * COLUMNS + c)).collect();
+                format!("({})", ps.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
+             to_status, note, internal, changes, visible_before, visible_after, seq) VALUES {} RETURNING id, seq",
+            tuples.join(", ")
+        );
+        let mut insert = query_as::<(uuid::Uuid, i64)>(&sql);
         for (i, e) in outcome.events.iter().enumerate() {
             let (kind, actor_id, label) = crate::case_rows::actor_columns(&e.actor);
-            let seq: i64 = query_scalar(
-                "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, \
-                 from_status, to_status, note, internal, changes, visible_before, visible_after, seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
-            )
-            .bind(e.id)
-            .bind(e.case_id)
-            .bind(e.event_type.as_str())
-            .bind(kind)
-            .bind(actor_id)
-            .bind(label)
-            .bind(crate::types::Ts(e.at))
-            .bind(e.from_status.map(|s| s.as_str()))
-            .bind(e.to_status.as_str())
-            .bind(&e.note)
-            .bind(e.internal)
-            .bind(crate::case_rows::changes_json(&e.changes))
-            .bind(e.visible_before.as_ref().map(crate::case_rows::encode_visibility))
-            .bind(crate::case_rows::encode_visibility(&e.visible_after))
-            .bind(seqs.get(i).copied().flatten())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
-            let mut e = e.clone();
-            e.seq = seq;
-            written.push(e);
+            insert = insert
+                .bind(e.id)
+                .bind(e.case_id)
+                .bind(e.event_type.as_str())
+                .bind(kind)
+                .bind(actor_id)
+                .bind(label)
+                .bind(crate::types::Ts(e.at))
+                .bind(e.from_status.map(|s| s.as_str()))
+                .bind(e.to_status.as_str())
+                .bind(&e.note)
+                .bind(e.internal)
+                .bind(crate::case_rows::changes_json(&e.changes))
+                .bind(e.visible_before.as_ref().map(crate::case_rows::encode_visibility))
+                .bind(crate::case_rows::encode_visibility(&e.visible_after))
+                .bind(seqs.get(i).copied().flatten());
         }
-        Ok(written)
+        let numbered: std::collections::HashMap<uuid::Uuid, i64> =
+            insert.fetch_all(&mut *tx).await.map_err(map_sqlx)?.into_iter().collect();
+        outcome
+            .events
+            .iter()
+            .map(|e| {
+                let seq = numbered.get(&e.id).copied().ok_or_else(|| {
+                    gridline_domain::RepoError::Unknown(anyhow::anyhow!("event {} was not numbered", e.id))
+                })?;
+                Ok(gridline_domain::cases::CaseEvent { seq, ..e.clone() })
+            })
+            .collect()
     }
 
     /// Every department the case was dispatched to (its staff keep seeing
@@ -382,6 +401,7 @@ impl<DB: Dialect> SqlStore<DB> {
     async fn write_departments(
         tx: &mut sqlx::Transaction<'_, DB>,
         c: &gridline_domain::cases::Case,
+        created: bool,
     ) -> Result<(), gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         for department in &c.department_history {
@@ -396,11 +416,13 @@ impl<DB: Dialect> SqlStore<DB> {
             .await
             .map_err(map_sqlx)?;
         }
-        query("UPDATE case_departments SET assist_order = NULL WHERE case_id = $1 AND assist_order IS NOT NULL")
-            .bind(c.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
+        if !created {
+            query("UPDATE case_departments SET assist_order = NULL WHERE case_id = $1 AND assist_order IS NOT NULL")
+                .bind(c.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        }
         for (order, department) in (0_i32..).zip(&c.assisting_department_ids) {
             query("UPDATE case_departments SET assist_order = $3 WHERE case_id = $1 AND department_id = $2")
                 .bind(c.id)

@@ -118,12 +118,14 @@ impl Dialect for Sqlite {
         Ok(vec![None; n])
     }
 
-    async fn take_case_number(writer: &Pool<Self>) -> Result<i64, RepoError> {
-        let (n,): (i64,) =
-            sqlx::query_as("UPDATE counters SET value = value + 1 WHERE name = 'case_number' RETURNING value")
+    async fn take_case_numbers(writer: &Pool<Self>, n: u32) -> Result<Vec<i64>, RepoError> {
+        let n = i64::from(n.max(1));
+        let (last,): (i64,) =
+            sqlx::query_as("UPDATE counters SET value = value + $1 WHERE name = 'case_number' RETURNING value")
+                .bind(n)
                 .fetch_one(writer)
                 .await
                 .map_err(map_sqlx)?;
-        Ok(n)
+        Ok((last - n + 1..=last).collect())
     }
 }
