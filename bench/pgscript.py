@@ -60,10 +60,12 @@ def main():
                 fresh[params[1]] = "(md5('c' || :client_id || '.' || :r)::uuid)"
                 fresh[params[2]] = "('b' || :client_id || '.' || :r)"
             elif sql.startswith("INSERT INTO case_events "):
-                fresh[params[1]] = "(md5('e%d' || :client_id || '.' || :r)::uuid)" % len(fresh)
-                # The event's number is the one its transaction reserved.
-                reserved += 1
-                params[15] = ":s%d" % reserved
+                # One row of 15 values per event; each event's number is one
+                # its transaction reserved.
+                for first in range(1, len(params) + 1, 15):
+                    fresh[params[first]] = "(md5('e%d' || :client_id || '.' || :r)::uuid)" % len(fresh)
+                    reserved += 1
+                    params[first + 14] = ":s%d" % reserved
     print("-- captured from PostgreSQL's statement log during one real request")
     print("\\set r random(1, 9000000000000000000)")
     for sql, params in logged:

@@ -14,7 +14,7 @@ use gridline_domain::{
 use uuid::Uuid;
 
 use crate::{
-    auth::{KeyRing, Passwords},
+    auth::{KeyRing, Passwords, VerifiedTokens},
     config::AuthSettings,
     reference_data::ReferenceData,
 };
@@ -26,6 +26,7 @@ pub(crate) struct AppState {
     pub auth: AuthSettings,
     pub keys: Arc<KeyRing>,
     pub passwords: Passwords,
+    pub verified_tokens: VerifiedTokens,
     pub grids: RwLock<Arc<GridIndex>>,
     reference: RwLock<Arc<ReferenceData>>,
     /// Case numbers this node took from the store and has not used yet.
@@ -51,6 +52,7 @@ impl AppState {
             auth,
             keys,
             passwords,
+            verified_tokens: VerifiedTokens::default(),
             grids: RwLock::new(Arc::new(GridIndex::default())),
             reference: RwLock::new(Arc::new(ReferenceData::default())),
             case_numbers: tokio::sync::Mutex::new(VecDeque::new()),

@@ -222,10 +222,10 @@ impl<DB> Rows for DB where
         + Reads<(Uuid,)>
         + Reads<(String,)>
         + Reads<(Uuid, Uuid)>
-    + Reads<(Uuid, Uuid, Option<i32>)>
+        + Reads<(Uuid, Uuid, Option<i32>)>
         + Reads<(Uuid, String)>
         + Reads<(Uuid, i64)>
-    + Reads<(Uuid, i64)>
+        + Reads<(Uuid, i64)>
         + Reads<(String, i64)>
         + Reads<(Vec<u8>, Option<String>, Ts)>
         + Reads<(Option<String>, Option<Vec<u8>>, Option<String>)>

@@ -39,13 +39,20 @@ async fn authenticate(state: &AppState, credentials: Credentials) -> Result<Prin
     let now = gridline_domain::time::now();
     match credentials {
         Credentials::Jwt(token) => {
-            let claims = match verify_access_token(&state.keys, &state.auth, &token, now) {
-                Ok(c) => c,
-                Err(super::tokens::TokenError::UnknownKey) if state.reload_keys_if_stale().await => {
-                    verify_access_token(&state.keys, &state.auth, &token, now)
-                        .map_err(|_| ApiError::Unauthorized("the access token is not valid"))?
+            let claims = match state.verified_tokens.get(&token, now) {
+                Some(c) => c,
+                None => {
+                    let claims = match verify_access_token(&state.keys, &state.auth, &token, now) {
+                        Ok(c) => c,
+                        Err(super::tokens::TokenError::UnknownKey) if state.reload_keys_if_stale().await => {
+                            verify_access_token(&state.keys, &state.auth, &token, now)
+                                .map_err(|_| ApiError::Unauthorized("the access token is not valid"))?
+                        }
+                        Err(_) => return Err(ApiError::Unauthorized("the access token is not valid")),
+                    };
+                    state.verified_tokens.put(&token, &claims);
+                    claims
                 }
-                Err(_) => return Err(ApiError::Unauthorized("the access token is not valid")),
             };
             state
                 .store

@@ -7,12 +7,14 @@ mod passwords;
 pub(crate) mod secrets;
 mod throttle;
 mod tokens;
+mod verified;
 
 pub use extractor::Auth;
 pub use keyring::KeyRing;
 pub use passwords::Passwords;
 pub(crate) use throttle::LoginThrottle;
 pub use tokens::{issue_access_token, verify_access_token, AccessClaims, AUDIENCE, LEEWAY_SECS};
+pub(crate) use verified::VerifiedTokens;
 
 use gridline_domain::{
     identity::Principal,

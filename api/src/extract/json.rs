@@ -47,9 +47,14 @@ impl<T: DeserializeOwned + utoipa::ToSchema + 'static> FromRequest for ValidJson
         let mut payload = payload.take();
         Box::pin(async move {
             let (parsed, digest) = match read_bytes(checked, &mut payload, limit).await {
-                Ok(body) => {
-                    (parse_checked(&body, schemas.as_ref().map(|s| s.get_ref()), &T::name()), canonical_digest(&body))
-                }
+                // Parsed once: the digest is taken of the same value that is judged.
+                Ok(body) => match json_value(&body) {
+                    Ok(value) => {
+                        let digest = sha256(&serde_json::to_vec(&value).unwrap_or_default());
+                        (judge(value, schemas.as_ref().map(|s| s.get_ref()), &T::name()), digest)
+                    }
+                    Err(e) => (Err(e), sha256(&body)),
+                },
                 Err(e) => (Err(e), Vec::new()),
             };
             Ok(ValidJson { parsed, digest })
@@ -63,7 +68,11 @@ pub fn canonical_digest(body: &[u8]) -> Vec<u8> {
         .ok()
         .and_then(|v| serde_json::to_vec(&v).ok())
         .unwrap_or_else(|| body.to_vec());
-    ring::digest::digest(&ring::digest::SHA256, &canonical).as_ref().to_vec()
+    sha256(&canonical)
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().to_vec()
 }
 
 async fn read_bytes(
@@ -113,10 +122,23 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// Like [`parse`], and first the sizes the document gives the schema `name`:
 /// every fault of characters and sizes is listed before the shape is judged.
 fn parse_checked<T: DeserializeOwned>(body: &[u8], schemas: Option<&BodySchemas>, name: &str) -> Result<T, ApiError> {
+    judge(json_value(body)?, schemas, name)
+}
+
+/// The body as JSON; 400 when it is empty or not JSON.
+fn json_value(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     if body.is_empty() {
         return Err(ApiError::MalformedJson("the body is empty".into()));
     }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+/// Characters, then the document's sizes, then the shape of `T`.
+fn judge<T: DeserializeOwned>(
+    value: serde_json::Value,
+    schemas: Option<&BodySchemas>,
+    name: &str,
+) -> Result<T, ApiError> {
     let mut errors = Vec::new();
     hostile::scan(&value, &mut String::new(), &mut errors);
     if let Some(schemas) = schemas {
