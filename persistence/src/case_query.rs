@@ -34,9 +34,11 @@ fn visibility(b: &mut Builder, scope: &CaseScope) -> String {
     }
     if !scope.department_ids.is_empty() {
         let ps: Vec<String> = scope.department_ids.iter().map(|id| b.push(Arg::from(*id))).collect();
+        let ps = ps.join(", ");
+        // The lead is the case's column; earlier and assisting departments are rows.
         any.push(format!(
-            "EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id IN ({}))",
-            ps.join(", ")
+            "c.lead_department_id IN ({ps}) OR \
+             EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id IN ({ps}))"
         ));
     }
     if let Some(user) = scope.user_id {

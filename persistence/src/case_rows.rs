@@ -131,7 +131,8 @@ pub(crate) struct CaseRow {
     updated_at: Ts,
 }
 
-/// A case's rows in `case_departments`, in the order they were first dispatched to.
+/// A case's rows in `case_departments` (every department it was dispatched to
+/// but the current lead), in the order they were first dispatched to.
 #[derive(Debug, Default)]
 pub(crate) struct Departments {
     history: Vec<Uuid>,
@@ -154,7 +155,14 @@ impl CaseRow {
         departments: Departments,
         pending_extension: Option<ExtensionRequest>,
     ) -> Result<Case, RepoError> {
-        let Departments { history: department_history, mut assisting } = departments;
+        let Departments { history: mut department_history, mut assisting } = departments;
+        // The lead is the case's own column; it is never also assisting.
+        if let Some(lead) = self.lead_department_id {
+            if !department_history.contains(&lead) {
+                department_history.push(lead);
+            }
+            assisting.retain(|(_, id)| *id != lead);
+        }
         assisting.sort_unstable();
         let assisting = assisting.into_iter().map(|(_, id)| id).collect();
         Ok(Case {

@@ -279,7 +279,12 @@ impl Visibility {
             grid_id: case.grid_id,
             grid_path: case.grid_path.clone(),
             owner_unit_id: case.owner_unit_id,
-            department_ids: case.department_history.clone(),
+            // Sorted: the store keeps the history as a set.
+            department_ids: {
+                let mut ids = case.department_history.clone();
+                ids.sort_unstable();
+                ids
+            },
             handler_user_id: case.handler_user_id,
         }
     }

@@ -126,7 +126,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .execute(&mut tx)
         .await
         .map_err(map_sqlx)?;
-        let events = Self::write_outcome(&mut tx, outcome, record, &seqs, true).await?;
+        let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
     }
@@ -205,7 +205,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             .await
             .map_err(map_sqlx)?;
         }
-        let events = Self::write_outcome(&mut tx, outcome, record, &seqs, false).await?;
+        let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
     }
@@ -307,7 +307,6 @@ impl<DB: Dialect> SqlStore<DB> {
         outcome: &gridline_domain::cases::Outcome,
         record: &gridline_domain::ports::WriteRecord,
         seqs: &[Option<i64>],
-        created: bool,
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         let c = &outcome.case;
@@ -321,9 +320,11 @@ impl<DB: Dialect> SqlStore<DB> {
                 .await
                 .map_err(map_sqlx)?;
         }
-        // Only a dispatch names departments: the history grows and the assisting ones change.
-        if outcome.events.iter().any(|e| e.event_type == gridline_domain::cases::EventType::Dispatched) {
-            Self::write_departments(tx, c, created).await?;
+        // Only a dispatch or a return changes the departments: the history
+        // grows, the lead and the assisting ones change.
+        use gridline_domain::cases::EventType;
+        if outcome.events.iter().any(|e| matches!(e.event_type, EventType::Dispatched | EventType::Returned)) {
+            Self::write_departments(tx, c).await?;
         }
         if let Some(r) = &outcome.extension {
             query(
@@ -396,42 +397,34 @@ impl<DB: Dialect> SqlStore<DB> {
             .collect()
     }
 
-    /// Every department the case was dispatched to (its staff keep seeing
-    /// it), and which of them assist now, in the dispatcher's order.
+    /// Every department the case was dispatched to but its lead (the lead is
+    /// the case's own column), each with its place among the assisting ones;
+    /// one statement, none for a case with only a lead.
     async fn write_departments(
         tx: &mut sqlx::Transaction<'_, DB>,
         c: &gridline_domain::cases::Case,
-        created: bool,
     ) -> Result<(), gridline_domain::RepoError> {
-        use crate::errors::map_sqlx;
-        for department in &c.department_history {
-            query(
-                "INSERT INTO case_departments (case_id, department_id, first_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (case_id, department_id) DO NOTHING",
-            )
-            .bind(c.id)
-            .bind(department)
-            .bind(crate::types::Ts(c.updated_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
+        let rows: Vec<(uuid::Uuid, Option<i32>)> = c
+            .department_history
+            .iter()
+            .filter(|d| Some(**d) != c.lead_department_id)
+            .map(|d| (*d, c.assisting_department_ids.iter().position(|a| a == d).and_then(|i| i32::try_from(i).ok())))
+            .collect();
+        if rows.is_empty() {
+            return Ok(());
         }
-        if !created {
-            query("UPDATE case_departments SET assist_order = NULL WHERE case_id = $1 AND assist_order IS NOT NULL")
-                .bind(c.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?;
+        let tuples: Vec<String> =
+            (0..rows.len()).map(|i| format!("($1, ${}, $2, ${})", 3 + 2 * i, 4 + 2 * i)).collect();
+        let sql = format!(
+            "INSERT INTO case_departments (case_id, department_id, first_at, assist_order) VALUES {} \
+             ON CONFLICT (case_id, department_id) DO UPDATE SET assist_order = excluded.assist_order",
+            tuples.join(", ")
+        );
+        let mut upsert = query(&sql).bind(c.id).bind(crate::types::Ts(c.updated_at));
+        for (department, order) in rows {
+            upsert = upsert.bind(department).bind(order);
         }
-        for (order, department) in (0_i32..).zip(&c.assisting_department_ids) {
-            query("UPDATE case_departments SET assist_order = $3 WHERE case_id = $1 AND department_id = $2")
-                .bind(c.id)
-                .bind(department)
-                .bind(order)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?;
-        }
+        upsert.execute(&mut *tx).await.map_err(crate::errors::map_sqlx)?;
         Ok(())
     }
 

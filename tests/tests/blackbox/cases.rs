@@ -271,6 +271,7 @@ async fn collaborative_dispatch_lets_assisting_departments_see_and_comment(ctx: 
     for token in [&p.police_staff, &p.property_staff] {
         let seen = app.json_as(token, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
         assert_eq!(seen["allowed_actions"], json!(["comments"]));
+        assert_eq!(seen["assisting_department_ids"], json!([p.police, p.property]), "stored in the dispatcher's order");
         let res = try_step(&app, token, &case, "comments", json!({"text": "配合处理 we will help"})).await;
         assert_eq!(res.status(), 201);
     }
@@ -279,6 +280,23 @@ async fn collaborative_dispatch_lets_assisting_departments_see_and_comment(ctx: 
     assert_eq!(res.status(), 201);
     let events = app.json_as(&p.dc, &format!("/api/v1/cases/{}/events", case["id"].as_str().unwrap())).await;
     assert_eq!(events.as_array().unwrap().iter().filter(|e| e["type"] == "commented").count(), 3);
+
+    // Returned and sent again: the former lead now assists, first in the list.
+    let case = app.json_as(&p.dc, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
+    let case =
+        step(&app, &p.urban_staff, &case, "return", json!({"reason": "应由公安牵头 the police should lead"})).await;
+    assert_eq!(case["assisting_department_ids"], json!([]));
+    let case = step(
+        &app,
+        &p.dc,
+        &case,
+        "dispatch",
+        json!({"lead_department_id": p.police, "assisting_department_ids": [p.urban, p.property]}),
+    )
+    .await;
+    let seen = app.json_as(&p.urban_staff, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
+    assert_eq!(seen["lead_department_id"], json!(p.police));
+    assert_eq!(seen["assisting_department_ids"], json!([p.urban, p.property]));
 }
 
 async fn extensions_are_granted_and_refused(ctx: Ctx) {
