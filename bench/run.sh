@@ -9,7 +9,8 @@
 # 2. Loads the API with wrk at 32 connections (realistic report bodies, valid
 #    tokens), then runs pgbench with those scripts at 32 connections.
 # 3. Runs a fixed reference beside it: pgbench of one transaction with one
-#    INSERT into cases and one into case_events, the least a create must do.
+#    INSERT into cases and one into case_events, the least a create must do,
+#    and compares both a plain report and one dispatched at once with it.
 # 4. Loads the API on SQLite with 64 concurrent writers and counts errors.
 # Prints rates, p50/p99, the API/pgbench ratios and the API's creates/s as a
 # share of the reference transaction. Needs: wrk (installed from
@@ -83,6 +84,9 @@ for _ in $(seq 1 100); do report "$GRIDLINE_BENCH_TOKEN"; echo; done |
   python3 -c 'import json,sys; [print(json.loads(l)["id"]) for l in sys.stdin if l.strip()]' >"$OUT/ids"
 export GRIDLINE_BENCH_IDS="$OUT/ids"
 wrk -t2 -c32 -d"${SECS}s" --latency -s bench/post_case.lua "$URL/api/v1/cases" >"$OUT/wrk-create.txt"
+# A plain report (not accepted at once: one event), the least a create is.
+GRIDLINE_BENCH_CATEGORY=illegal_construction \
+  wrk -t2 -c32 -d"${SECS}s" --latency -s bench/post_case.lua "$URL/api/v1/cases" >"$OUT/wrk-create-plain.txt"
 wrk -t2 -c32 -d"${SECS}s" --latency -s bench/get_case.lua "$URL" >"$OUT/wrk-read.txt"
 stop_server
 

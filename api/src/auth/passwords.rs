@@ -50,8 +50,11 @@ impl Hashers {
     }
 }
 
+use std::cell::RefCell;
+
 use argon2::{
-    password_hash::SaltString, Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
+    password_hash::{self, Output, ParamsString, SaltString},
+    Algorithm, Argon2, Block, Params, PasswordHash, Version,
 };
 
 use super::secrets::random_bytes;
@@ -114,24 +117,35 @@ impl Passwords {
 
     fn hash_now(&self, password: &str) -> anyhow::Result<String> {
         let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+        let mut salt_bytes = [0u8; 64];
+        let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone());
-        Ok(argon.hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("hashing: {e}"))?.to_string())
+        let len = self.params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+        let output = Output::init_with(len, |out| {
+            with_memory(self.params.block_count(), |blocks| {
+                argon.hash_password_into_with_memory(password.as_bytes(), salt_bytes, out, blocks)
+            })
+            .map_err(|_| password_hash::Error::Password)
+        })
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+        let hash = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.params).map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        };
+        Ok(hash.to_string())
     }
 
-    /// Hashes on the blocking pool.
+    /// Hashes on the hashing threads.
     ///
     /// # Errors
     /// [`ApiError::Busy`] when no slot frees in time; [`ApiError::Internal`] if hashing fails.
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        let permit = self.slot().await?;
+        let _permit = self.slot().await?;
         let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            me.hash_now(&password)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::Internal)
+        self.off_executor(move || me.hash_now(&password)).await?.map_err(ApiError::Internal)
     }
 
     /// Hashes on the calling thread (bootstrap and the command line).
@@ -150,12 +164,70 @@ impl Passwords {
         let known = hash.is_some();
         let target = hash.unwrap_or_else(|| self.dummy.to_string());
         let _permit = self.slot().await?;
-        let matched = self
-            .off_executor(move || {
-                PasswordHash::new(&target)
-                    .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-            })
-            .await?;
+        let matched = self.off_executor(move || matches(&password, &target)).await?;
         Ok(matched && known)
+    }
+}
+
+thread_local! {
+    /// The hash memory of this thread, kept from one hash to the next: a
+    /// freed 19 MiB buffer would raise glibc's mmap threshold and leave such
+    /// buffers in every allocator arena, multiplying the server's memory.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        work(&mut memory[..blocks])
+    })
+}
+
+/// Whether `password` hashes to the stored PHC string, with its own cost.
+fn matches(password: &str, stored: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else { return false };
+    let (Ok(params), Ok(algorithm), Some(salt), Some(expected)) =
+        (Params::try_from(&hash), Algorithm::try_from(hash.algorithm), hash.salt, hash.hash)
+    else {
+        return false;
+    };
+    let version = hash.version.map_or(Ok(Version::default()), Version::try_from);
+    let mut salt_bytes = [0u8; 64];
+    let (Ok(version), Ok(salt)) = (version, salt.decode_b64(&mut salt_bytes)) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params.clone());
+    with_memory(params.block_count(), |blocks| {
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, blocks).is_ok()
+    }) && Output::new(&out).is_ok_and(|computed| computed == expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::PasswordHasher;
+
+    use super::*;
+
+    #[test]
+    fn a_hash_matches_its_password_only() {
+        let passwords = Passwords::new(1024, 1).unwrap();
+        let hash = passwords.hash_blocking("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{hash}");
+        assert!(matches("correct horse", &hash));
+        assert!(!matches("correct horsf", &hash));
+        assert!(!matches("correct horse", "not a hash"));
+    }
+
+    /// Hashes made by the library's own hasher (and by earlier versions of
+    /// this server) still verify, at whatever cost they were made with.
+    #[test]
+    fn hashes_of_the_standard_hasher_verify() {
+        let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(2048, 2, 1, None).unwrap());
+        let hash = argon.hash_password(b"hunter42", &salt).unwrap().to_string();
+        assert!(matches("hunter42", &hash));
+        assert!(!matches("hunter43", &hash));
     }
 }

@@ -3,6 +3,7 @@
 
 use gridline_tests::{
     app::{fields_at_fault, problem, DEMO_PASSWORD},
+    process::ServerProcess,
     Ctx, TestApp,
 };
 use reqwest::Method;
@@ -14,7 +15,10 @@ gridline_tests::tests![
     a_parallel_burst_of_wrong_passwords_gets_no_more_than_the_limit,
     the_per_address_limit_holds_under_a_burst_too,
     wrong_current_passwords_are_throttled_and_audited,
+    parallel_logins_at_the_default_cost_keep_memory_bounded,
 ];
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gridline-under-test");
 
 /// One example of each class: NUL, another C0 control, DEL, a C1 control,
 /// a bidirectional override, a bidirectional isolate.
@@ -153,4 +157,53 @@ async fn wrong_current_passwords_are_throttled_and_audited(ctx: Ctx) {
     let admin = app.token("admin").await;
     let failed = app.json_as(&admin, "/api/v1/audit?action=password_change_failed").await;
     assert_eq!(failed.as_array().unwrap().len(), 3);
+}
+
+/// The server's peak resident memory so far (`VmHWM`), in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc status")
+}
+
+/// 200 parallel logins at the default hash cost (19 MiB, 2 passes) keep the
+/// server's peak memory under its idle peak + (concurrency + 2) x the hash
+/// memory + 32 MB: the burst queues for the hashers instead of multiplying memory.
+async fn parallel_logins_at_the_default_cost_keep_memory_bounded(ctx: Ctx) {
+    const HASH_KIB: u64 = 19_456;
+    const CONCURRENCY: u64 = 2;
+    let server = ServerProcess::start(
+        BINARY,
+        &ctx,
+        &[
+            ("GRIDLINE_PASSWORD_HASH_MEMORY_KIB", "19456"),
+            ("GRIDLINE_PASSWORD_HASH_ITERATIONS", "2"),
+            ("GRIDLINE_PASSWORD_HASH_CONCURRENCY", "2"),
+            ("GRIDLINE_LOGIN_MAX_FAILURES_PER_ADDR", "100000"),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let login = format!("{}/api/v1/auth/login", server.base_url());
+    let res =
+        client.post(&login).json(&json!({"username": "worker1", "password": DEMO_PASSWORD})).send().await.unwrap();
+    assert_eq!(res.status(), 200, "a login at the default cost works");
+    let idle = peak_kib(server.pid());
+    let burst = (0..200).map(|i| {
+        let client = client.clone();
+        let login = login.clone();
+        async move {
+            let body = json!({"username": format!("visitor{i}"), "password": "not the password"});
+            client.post(&login).json(&body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+        }
+    });
+    let answers = futures::future::join_all(burst).await;
+    assert!(answers.iter().all(|s| *s == 401 || *s == 503), "only 401s and 503s: {answers:?}");
+    assert!(answers.iter().filter(|s| **s == 401).count() >= 20, "the hashers kept working: {answers:?}");
+    let peak = peak_kib(server.pid());
+    let bound = idle + (CONCURRENCY + 2) * HASH_KIB + 32 * 1024;
+    assert!(peak <= bound, "peak {peak} KiB over the bound {bound} KiB (idle {idle} KiB)");
+    server.kill();
 }
