@@ -76,7 +76,29 @@ python3 bench/pgscript.py "$OUT/create.log" "$DB" create >"$OUT/create.sql"
 python3 bench/pgscript.py "$OUT/read.log" "$DB" read >"$OUT/read.sql"
 echo "   create: $(grep -vc '^[-\\]' "$OUT/create.sql") statements, read: $(grep -vc '^[-\\]' "$OUT/read.sql") statements ($OUT/*.sql)"
 
+# The reference: the least a create must write. It runs just before and just
+# after the API, so that both see the same machine; the API's creates/s are
+# printed as a share of the two runs' mean.
+read -r GRID GRID_PATH OWNER OWNER_PATH < <(psql -qAt -F ' ' "$PG/$DB" -c \
+  "SELECT g.id, g.path, o.id, o.path FROM org_units g JOIN org_units o ON o.id = g.parent_id WHERE g.kind = 'grid' ORDER BY g.code LIMIT 1")
+cat >"$OUT/minimal.sql" <<SQL
+\\set n random(1, 1000000000000)
+BEGIN;
+INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, grid_id, grid_path, owner_unit_id, owner_path, reported_by_grid_worker, source, resolved_on_site, rework_count, version, created_at, updated_at) VALUES (md5('ref-' || :client_id || '-' || :n)::uuid, 'ref-' || :client_id || '-' || :n, 'reported', 'sanitation', 'normal', '垃圾堆放 rubbish by the gate', 39.902, 116.402, '和平路1号', '$GRID', '$GRID_PATH', '$OWNER', '$OWNER_PATH', true, 'grid_worker', false, 0, 1, now(), now());
+INSERT INTO case_events (id, case_id, type, actor_kind, actor_label, at, to_status, internal, changes) VALUES (gen_random_uuid(), md5('ref-' || :client_id || '-' || :n)::uuid, 'reported', 'system', 'bench', now(), 'reported', false, '{}');
+END;
+SQL
+
+reference() { # label
+  echo "== reference ($1): pgbench, one INSERT into cases and one into case_events per transaction, 32 connections, ${SECS}s"
+  psql -q "$PG/$DB" -c CHECKPOINT >/dev/null
+  (cd "$OUT" && pgbench -n -c 32 -j 2 -T "$SECS" -f minimal.sql -l --log-prefix="pgb-minimal-$1" "$PG/$DB" >"pgbench-minimal-$1.txt" 2>&1)
+}
+
+reference before
+
 echo "== API on PostgreSQL, 32 connections, ${SECS}s each"
+psql -q "$PG/$DB" -c CHECKPOINT >/dev/null
 start_server "$PG/$DB" "$OUT/data" 32
 export GRIDLINE_BENCH_TOKEN
 GRIDLINE_BENCH_TOKEN=$(token)
@@ -89,23 +111,11 @@ GRIDLINE_BENCH_CATEGORY=illegal_construction \
   wrk -t2 -c32 -d"${SECS}s" --latency -s bench/post_case.lua "$URL/api/v1/cases" >"$OUT/wrk-create-plain.txt"
 wrk -t2 -c32 -d"${SECS}s" --latency -s bench/get_case.lua "$URL" >"$OUT/wrk-read.txt"
 stop_server
+reference after
 
 echo "== pgbench on the captured SQL, 32 connections, ${SECS}s each"
 (cd "$OUT" && pgbench -n -c 32 -j 2 -T "$SECS" -f create.sql -l --log-prefix=pgb-create "$PG/$DB" >pgbench-create.txt 2>&1)
 (cd "$OUT" && pgbench -n -c 32 -j 2 -T "$SECS" -f read.sql -l --log-prefix=pgb-read "$PG/$DB" >pgbench-read.txt 2>&1)
-
-echo "== reference: pgbench, one INSERT into cases and one into case_events per transaction, 32 connections, ${SECS}s"
-# The least a create must write; the API's creates/s are printed as a share of it.
-read -r GRID GRID_PATH OWNER OWNER_PATH < <(psql -qAt -F ' ' "$PG/$DB" -c \
-  "SELECT g.id, g.path, o.id, o.path FROM org_units g JOIN org_units o ON o.id = g.parent_id WHERE g.kind = 'grid' ORDER BY g.code LIMIT 1")
-cat >"$OUT/minimal.sql" <<SQL
-\\set n random(1, 1000000000000)
-BEGIN;
-INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, grid_id, grid_path, owner_unit_id, owner_path, reported_by_grid_worker, source, resolved_on_site, rework_count, version, created_at, updated_at) VALUES (md5('ref-' || :client_id || '-' || :n)::uuid, 'ref-' || :client_id || '-' || :n, 'reported', 'sanitation', 'normal', '垃圾堆放 rubbish by the gate', 39.902, 116.402, '和平路1号', '$GRID', '$GRID_PATH', '$OWNER', '$OWNER_PATH', true, 'grid_worker', false, 0, 1, now(), now());
-INSERT INTO case_events (id, case_id, type, actor_kind, actor_label, at, to_status, internal, changes) VALUES (gen_random_uuid(), md5('ref-' || :client_id || '-' || :n)::uuid, 'reported', 'system', 'bench', now(), 'reported', false, '{}');
-END;
-SQL
-(cd "$OUT" && pgbench -n -c 32 -j 2 -T "$SECS" -f minimal.sql -l --log-prefix=pgb-minimal "$PG/$DB" >pgbench-minimal.txt 2>&1)
 
 echo "== API on SQLite, 64 concurrent writers, ${SECS}s"
 : >"$OUT/server.log"

@@ -38,8 +38,12 @@ for label, w, p, prefix in [("create a case", "wrk-create.txt", "pgbench-create.
     a_rate, a50, a99, a_err = wrk(w)
     p_rate, p50, p99 = pgbench(p, prefix)
     print(f"{label:16}{a_rate:>11.0f}{a50:>9.2f}{a99:>9.2f}{a_err:>8} | {p_rate:>12.0f}{p50:>9.2f}{p99:>9.2f} | {a_rate / p_rate:>10.0%}")
-m_rate, m50, m99 = pgbench("pgbench-minimal.txt", "pgb-minimal")
-print(f"reference (one INSERT into cases, one into case_events): {m_rate:.0f} tps, p50 {m50:.2f} ms, p99 {m99:.2f} ms")
+runs = [pgbench(f"pgbench-minimal-{when}.txt", f"pgb-minimal-{when}") for when in ("before", "after")]
+m_rate = sum(r[0] for r in runs) / len(runs)
+print("reference (one INSERT into cases, one into case_events): "
+      + ", ".join(f"{when} the API {r[0]:.0f} tps (p50 {r[1]:.2f} ms, p99 {r[2]:.2f} ms)"
+                  for when, r in zip(("before", "after"), runs))
+      + f"; mean {m_rate:.0f} tps")
 for label, name in [("a plain report (1 event)", "wrk-create-plain.txt"),
                     ("a report accepted and dispatched at once (3 events)", "wrk-create.txt")]:
     c_rate, c50, c99, c_err = wrk(name)

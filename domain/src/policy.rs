@@ -68,6 +68,13 @@ pub fn may_list_staff(principal: &Principal, department: &Department) -> Decisio
     allow_if(principal.is_admin() || dispatcher_for)
 }
 
+/// Whether a caller reads internal comments: everyone inside the platform;
+/// an integration's API key does not (it may feed a public channel), unless
+/// it acts as admin.
+pub fn reads_internal_notes(principal: &Principal) -> bool {
+    matches!(principal.actor, Actor::User { .. }) || principal.is_admin()
+}
+
 fn allow_if(allowed: bool) -> Decision {
     if allowed {
         Decision::Allow
@@ -109,5 +116,16 @@ mod tests {
         let key = Principal { actor: Actor::ApiKey { id: Uuid::from_u128(3), name: "k".into() }, grants: vec![] };
         assert_eq!(authorize(&key, Action::OwnAccount), Decision::Forbidden);
         assert_eq!(authorize(&key, Action::ReadOrg), Decision::Allow);
+    }
+
+    #[test]
+    fn integrations_do_not_read_internal_notes_unless_admin() {
+        let key = |role| Principal {
+            actor: Actor::ApiKey { id: Uuid::from_u128(3), name: "k".into() },
+            grants: vec![Grant { id: Uuid::from_u128(4), role, scope: Scope::Global }],
+        };
+        assert!(!reads_internal_notes(&key(Role::Leader)));
+        assert!(reads_internal_notes(&key(Role::Admin)));
+        assert!(reads_internal_notes(&user(Some(Role::GridWorker))));
     }
 }

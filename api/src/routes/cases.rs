@@ -332,9 +332,9 @@ pub(crate) async fn events(
 ) -> Result<web::Json<Vec<CaseEventView>>, ApiError> {
     let id = path_uuid(&req, "id")?;
     visible_case(&state, &auth.0, id).await?;
-    let integration = matches!(auth.0.actor, gridline_domain::identity::Actor::ApiKey { .. }) && !auth.0.is_admin();
+    let internal = gridline_domain::policy::reads_internal_notes(&auth.0);
     let events = state.store.case_events(id).await?;
-    Ok(web::Json(events.iter().filter(|e| !(integration && e.internal)).map(case_views::event).collect()))
+    Ok(web::Json(events.iter().filter(|e| internal || !e.internal).map(case_views::event).collect()))
 }
 
 /// Corrects category, priority, grid, location or description before
