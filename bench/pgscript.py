@@ -56,13 +56,17 @@ def main():
     reserved = 0
     if mode == "create":
         for sql, params in logged:
-            if sql.startswith("INSERT INTO cases "):
+            # A new case's INSERT, alone or in front of its events' (WITH new_case AS (...)).
+            case_insert = re.match(r"(?:WITH new_case AS \()?INSERT INTO cases .*?\)\s*(?:VALUES\s*\((.*?)\))", sql, re.S)
+            offset = 0
+            if case_insert:
                 fresh[params[1]] = "(md5('c' || :client_id || '.' || :r)::uuid)"
                 fresh[params[2]] = "('b' || :client_id || '.' || :r)"
-            elif sql.startswith("INSERT INTO case_events "):
+                offset = len(re.findall(r"\$\d+", case_insert.group(1)))
+            if "INSERT INTO case_events " in sql:
                 # One row of 15 values per event; each event's number is one
                 # its transaction reserved.
-                for first in range(1, len(params) + 1, 15):
+                for first in range(offset + 1, len(params) + 1, 15):
                     fresh[params[first]] = "(md5('e%d' || :client_id || '.' || :r)::uuid)" % len(fresh)
                     reserved += 1
                     params[first + 14] = ":s%d" % reserved

@@ -149,7 +149,8 @@ pub struct ExtensionView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CaseView {
     pub id: Uuid,
-    /// Readable, e.g. `2026-000123`; gaps are possible.
+    /// Readable, e.g. `2026-000123`. Unique; each node draws numbers in blocks,
+    /// so numbers have gaps and follow the order of reports only roughly.
     pub number: String,
     pub status: CaseStatus,
     pub category_code: String,

@@ -237,6 +237,9 @@ impl<DB> Rows for DB where
 pub(crate) trait Dialect: Database + Rows {
     /// Extra condition on the change feed's events (see PostgreSQL's).
     const CHANGES_FILTER: &'static str;
+    /// Whether an INSERT may run inside `WITH … AS (…)` in front of another
+    /// statement: two writes for one round trip.
+    const WRITABLE_CTE: bool;
 
     fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
@@ -306,6 +309,11 @@ impl<'q, O: Send> Query<'q, O> {
     pub(crate) fn bind_all(mut self, values: impl IntoIterator<Item = Arg>) -> Self {
         self.args.extend(values);
         self
+    }
+
+    /// The statement and its values, to run as part of another.
+    pub(crate) fn into_parts(self) -> (&'q str, Vec<Arg>) {
+        (self.sql, self.args)
     }
 
     pub(crate) async fn execute<'e, DB: Dialect>(self, ex: impl Into<Ex<'e, DB>>) -> Result<Done, sqlx::Error>

@@ -23,7 +23,11 @@ pub(crate) async fn connect(url: &str, options: &DbOptions) -> Result<PgStore, C
         .map_err(ConnectError::InvalidUrl)?
         .application_name("gridline")
         .statement_cache_capacity(options.statement_cache_capacity);
+    // No ping before each use: it is one more round trip per statement run
+    // outside a transaction and per transaction. A connection the server
+    // dropped fails its next statement instead (503, and the pool replaces it).
     let pool = PgPoolOptions::new()
+        .test_before_acquire(false)
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)
         .connect_with(connect)
@@ -65,6 +69,7 @@ impl Dialect for Postgres {
     /// Only events of transactions older than every running one: later
     /// numbers may still be joined by a transaction that commits late.
     const CHANGES_FILTER: &'static str = " AND xid < pg_snapshot_xmin(pg_current_snapshot())";
+    const WRITABLE_CTE: bool = true;
 
     async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         let q = bind(sql, args);

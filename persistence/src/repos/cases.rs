@@ -79,7 +79,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         let c = &outcome.case;
         let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
         let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
-        query(
+        let insert = query(
             "INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, \
              grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
              handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, \
@@ -122,11 +122,8 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .bind(record.report.as_ref().map(|r| r.reporter.clone()))
         .bind(record.report.as_ref().map(|r| r.request_hash.clone()))
         .bind(record.report.as_ref().map(|r| r.receipt.0.clone()))
-        .bind(c.resolved_by)
-        .execute(&mut tx)
-        .await
-        .map_err(map_sqlx)?;
-        let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
+        .bind(c.resolved_by);
+        let events = Self::write_outcome(&mut tx, outcome, record, &seqs, Some(insert)).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
     }
@@ -205,7 +202,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             .await
             .map_err(map_sqlx)?;
         }
-        let events = Self::write_outcome(&mut tx, outcome, record, &seqs).await?;
+        let events = Self::write_outcome(&mut tx, outcome, record, &seqs, None).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
     }
@@ -307,9 +304,12 @@ impl<DB: Dialect> SqlStore<DB> {
         outcome: &gridline_domain::cases::Outcome,
         record: &gridline_domain::ports::WriteRecord,
         seqs: &[Option<i64>],
+        new_case: Option<crate::sql::Query<'_, ()>>,
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         let c = &outcome.case;
+        // The events first: a new case's own INSERT goes with them.
+        let events = Self::insert_events(tx, &outcome.events, seqs, new_case).await?;
         if let Some((key, receipt)) = &record.key {
             query("UPDATE idempotency_keys SET receipt = $3, completed_at = $4 WHERE principal = $1 AND key = $2")
                 .bind(&key.principal)
@@ -346,25 +346,46 @@ impl<DB: Dialect> SqlStore<DB> {
             .await
             .map_err(map_sqlx)?;
         }
-        if outcome.events.is_empty() {
+        Ok(events)
+    }
+
+    /// All of a step's events in one statement (a report accepted and
+    /// dispatched at once has three), with the new case's own INSERT in front
+    /// where the dialect can run both as one statement.
+    async fn insert_events(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        events: &[gridline_domain::cases::CaseEvent],
+        seqs: &[Option<i64>],
+        new_case: Option<crate::sql::Query<'_, ()>>,
+    ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        use crate::errors::map_sqlx;
+        const COLUMNS: usize = 15;
+        let (lead_sql, lead_args) = match new_case {
+            Some(insert) if DB::WRITABLE_CTE && !events.is_empty() => insert.into_parts(),
+            Some(insert) => {
+                insert.execute(&mut *tx).await.map_err(map_sqlx)?;
+                ("", Vec::new())
+            }
+            None => ("", Vec::new()),
+        };
+        if events.is_empty() {
             return Ok(Vec::new());
         }
-        // One statement for all of a step's events (a report that is accepted
-        // and dispatched at once has three).
-        const COLUMNS: usize = 15;
-        let tuples: Vec<String> = (0..outcome.events.len())
+        let offset = lead_args.len();
+        let tuples: Vec<String> = (0..events.len())
             .map(|i| {
-                let ps: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", i * COLUMNS + c)).collect();
+                let ps: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", offset + i * COLUMNS + c)).collect();
                 format!("({})", ps.join(", "))
             })
             .collect();
+        let with = if lead_sql.is_empty() { String::new() } else { format!("WITH new_case AS ({lead_sql}) ") };
         let sql = format!(
-            "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
+            "{with}INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
              to_status, note, internal, changes, visible_before, visible_after, seq) VALUES {} RETURNING id, seq",
             tuples.join(", ")
         );
-        let mut insert = query_as::<(uuid::Uuid, i64)>(&sql);
-        for (i, e) in outcome.events.iter().enumerate() {
+        let mut insert = query_as::<(uuid::Uuid, i64)>(&sql).bind_all(lead_args);
+        for (i, e) in events.iter().enumerate() {
             let (kind, actor_id, label) = crate::case_rows::actor_columns(&e.actor);
             insert = insert
                 .bind(e.id)
@@ -385,8 +406,7 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         let numbered: std::collections::HashMap<uuid::Uuid, i64> =
             insert.fetch_all(&mut *tx).await.map_err(map_sqlx)?.into_iter().collect();
-        outcome
-            .events
+        events
             .iter()
             .map(|e| {
                 let seq = numbered.get(&e.id).copied().ok_or_else(|| {

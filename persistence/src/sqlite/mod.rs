@@ -79,6 +79,7 @@ where
 impl Dialect for Sqlite {
     /// One writer: events are numbered in commit order as they are inserted.
     const CHANGES_FILTER: &'static str = "";
+    const WRITABLE_CTE: bool = false;
 
     async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         let q = bind(sql, args);
