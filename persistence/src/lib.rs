@@ -10,6 +10,7 @@ mod options;
 mod postgres;
 mod repos;
 mod rows;
+mod run;
 mod sql;
 mod sqlite;
 mod types;

@@ -4,12 +4,13 @@ use std::str::FromStr;
 
 use gridline_domain::RepoError;
 use sqlx::{
-    postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow},
+    postgres::{PgConnectOptions, PgPoolOptions, PgRow},
     FromRow, Pool, Postgres, Transaction,
 };
 
 use crate::{
     errors::map_sqlx,
+    run,
     sql::{Arg, Dialect, Ex, Reads, SqlStore},
     ConnectError, DbOptions,
 };
@@ -41,21 +42,6 @@ pub(crate) async fn migrate(store: &PgStore) -> Result<(), sqlx::migrate::Migrat
     MIGRATOR.run(store.writer()).await
 }
 
-type Statement<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
-
-fn bind(sql: &str, args: Vec<Arg>) -> Statement<'_> {
-    args.into_iter().fold(sqlx::query(sql), |q, arg| match arg {
-        Arg::Uuid(v) => q.bind(v),
-        Arg::Text(v) => q.bind(v),
-        Arg::Int(v) => q.bind(v),
-        Arg::Int32(v) => q.bind(v),
-        Arg::Float(v) => q.bind(v),
-        Arg::Bool(v) => q.bind(v),
-        Arg::Bytes(v) => q.bind(v),
-        Arg::Ts(v) => q.bind(v),
-    })
-}
-
 impl<O> Reads<O> for Postgres
 where
     O: for<'r> FromRow<'r, PgRow>,
@@ -72,36 +58,21 @@ impl Dialect for Postgres {
     const WRITABLE_CTE: bool = true;
 
     async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
-        let q = bind(sql, args);
-        let done = match ex {
-            Ex::Pool(pool) => q.execute(pool).await?,
-            Ex::Conn(conn) => q.execute(conn).await?,
-        };
-        Ok(done.rows_affected())
+        Ok(run::execute(ex, run::bind(sql, args)).await?.rows_affected())
     }
 
     async fn fetch_all<O: Send>(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<Vec<O>, sqlx::Error>
     where
         Self: Reads<O>,
     {
-        let q = bind(sql, args);
-        let rows = match ex {
-            Ex::Pool(pool) => q.fetch_all(pool).await?,
-            Ex::Conn(conn) => q.fetch_all(conn).await?,
-        };
-        rows.iter().map(Self::read).collect()
+        run::fetch_all(ex, run::bind(sql, args)).await
     }
 
     async fn fetch_optional<O: Send>(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<Option<O>, sqlx::Error>
     where
         Self: Reads<O>,
     {
-        let q = bind(sql, args);
-        let row = match ex {
-            Ex::Pool(pool) => q.fetch_optional(pool).await?,
-            Ex::Conn(conn) => q.fetch_optional(conn).await?,
-        };
-        row.as_ref().map(Self::read).transpose()
+        run::fetch_optional(ex, run::bind(sql, args)).await
     }
 
     /// Reserves the numbers of a transaction's events; must be its first
