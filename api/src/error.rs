@@ -83,14 +83,13 @@ impl ApiError {
             Self::Conflict { errors, .. } => problem.with_detail(self.to_string()).with_errors(errors.clone()),
             Self::WrongState { status, allowed } => {
                 let mut problem = problem.with_detail(self.to_string());
-                problem.status = None;
-                problem.extensions.insert("status".into(), serde_json::json!(status));
-                problem.extensions.insert("allowed_actions".into(), serde_json::json!(allowed));
+                problem.case_status = Some(*status);
+                problem.allowed_actions = Some(allowed.clone());
                 problem
             }
             Self::PreconditionFailed { current } => {
                 let mut problem = problem.with_detail(self.to_string());
-                problem.extensions.insert("version".into(), serde_json::json!(current));
+                problem.version = Some(*current);
                 problem
             }
             // Say nothing of internals.

@@ -69,5 +69,6 @@ pub struct AuditQuery {
     /// Only entries after this `seq`.
     pub after: Option<i64>,
     /// 1 to 1000; default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }

@@ -197,6 +197,7 @@ pub struct CaseListQuery {
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -321,6 +322,7 @@ pub struct ChangeQuery {
     /// The last `seq` already seen; 0 or absent for the start.
     pub after: Option<i64>,
     /// 1 to 5000; default 500.
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<u32>,
 }
 

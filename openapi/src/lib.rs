@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod auth;
 pub mod cases;
+pub mod contract;
 pub mod double_option;
 pub mod geojson;
 pub mod health;
@@ -59,12 +60,20 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("An access token from /api/v1/auth/login, or an API key"))
+                    .description(Some(
+                        "`Authorization: Bearer …` with an access token from `POST /api/v1/auth/login` \
+                         (an API key `glk_…` is accepted in this header too)",
+                    ))
                     .build(),
             ),
         );
-        components
-            .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "An API key `glk_…` from `POST /api/v1/api-keys`",
+            ))),
+        );
     }
 }
 

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::values::{CaseAction, CaseStatus};
+
 /// An error answer. `code` is stable and machine-readable; `title` and
 /// `detail` are for people and may change wording.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -11,12 +13,8 @@ pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: String,
     pub title: String,
-    /// The HTTP status. One exception, set by the workflow contract: a 409
-    /// `invalid_state` carries the case's status here (`"reported"`, …)
-    /// beside `allowed_actions`; its HTTP status is in the status line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u16)]
-    pub status: Option<u16>,
+    /// The HTTP status, always the same as the response's.
+    pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Stable machine-readable code, e.g. `validation_failed`, `not_found`.
@@ -27,11 +25,15 @@ pub struct Problem {
     /// Every input at fault, for validation errors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// Extra members some problems carry (e.g. `status` and `allowed_actions`
-    /// of a case on a 409), flattened into the body.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
-    #[schema(value_type = Object)]
-    pub extensions: serde_json::Map<String, serde_json::Value>,
+    /// On a 409 `invalid_state`: the case's state now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_status: Option<CaseStatus>,
+    /// On a 409 `invalid_state`: the steps the caller may take instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<CaseAction>>,
+    /// On a 412 `precondition_failed`: the resource's current version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
 /// One input at fault. Body fields are named by a JSON Pointer (`pointer`),
@@ -60,12 +62,14 @@ impl Problem {
         Self {
             type_uri: format!("urn:gridline:problem:{code}"),
             title: title.into(),
-            status: Some(status),
+            status,
             detail: None,
             code: code.to_owned(),
             request_id: None,
             errors: Vec::new(),
-            extensions: serde_json::Map::new(),
+            case_status: None,
+            allowed_actions: None,
+            version: None,
         }
     }
 

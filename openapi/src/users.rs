@@ -54,6 +54,7 @@ pub struct UserListQuery {
     /// Return users whose username sorts after this one (keyset pagination).
     pub after: Option<String>,
     /// 1 to 500; default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 

@@ -17,6 +17,7 @@ use crate::{
 
 /// Security and admin actions, oldest first; page with `after`.
 #[utoipa::path(
+    operation_id = "list_audit_entries",
     tag = "admin",
     security(("bearer" = []), ("api_key" = [])),
     params(AuditQuery),

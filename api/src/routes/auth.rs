@@ -41,6 +41,7 @@ fn tokens(state: &AppState, user_id: Uuid, session_id: Uuid, refresh_token: Stri
 /// time. Repeated failures lock the account and the client address for a
 /// while (429 with `Retry-After`).
 #[utoipa::path(
+    operation_id = "log_in",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -113,6 +114,7 @@ pub(crate) async fn login(
 /// Exchanges a refresh token for new tokens. Each refresh token works once;
 /// presenting a used one again revokes the whole session (its family).
 #[utoipa::path(
+    operation_id = "refresh_token",
     tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -147,6 +149,7 @@ pub(crate) async fn refresh(
 /// Ends the session the refresh token belongs to. Answers 204 whether or not
 /// the token was valid, so it tells nothing about tokens.
 #[utoipa::path(
+    operation_id = "log_out",
     tag = "auth",
     request_body = RefreshRequest,
     responses((status = 204, description = "The session is over"))
@@ -166,7 +169,8 @@ pub(crate) async fn logout(
 
 /// The public keys access tokens are signed with (RFC 7517). During a key
 /// rotation both the new and the previous key are listed.
-#[utoipa::path(tag = "auth", responses((status = 200, description = "The key set", body = Jwks)))]
+#[utoipa::path(
+    operation_id = "get_jwks",tag = "auth", responses((status = 200, description = "The key set", body = Jwks)))]
 #[get("/.well-known/jwks.json")]
 pub(crate) async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "max-age=60")).json(Jwks { keys: state.keys.jwks() })

@@ -73,14 +73,15 @@ where
 
 /// Wraps a step handler in its OpenAPI operation: every step answers alike.
 macro_rules! step {
-    (@with [$($extra:tt)*] $item:item) => {
+    (@with $id:literal $status:literal $what:literal [$($extra:tt)*] $item:item) => {
         #[utoipa::path(
+            operation_id = $id,
             tag = "cases",
             security(("bearer" = []), ("api_key" = [])),
             params(("id" = Uuid, Path, description = "The case's id"), ("If-Match" = Option<String>, Header, description = "Act only on this version (the ETag)")),
             $($extra)*
             responses(
-                (status = 200, description = "The case after the step", body = CaseView),
+                (status = $status, description = $what, body = CaseView),
                 (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller may never take this step on this case", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such case visible to the caller", body = Problem, content_type = "application/problem+json"),
@@ -91,15 +92,20 @@ macro_rules! step {
         )]
         $item
     };
-    (request_body = $body:ty, $item:item) => {
-        step!(@with [request_body = $body,] $item);
+    // Comments and extension requests create a record: 201.
+    ($id:literal, created, request_body = $body:ty, $item:item) => {
+        step!(@with $id 201 "Recorded; the case after the step" [request_body = $body,] $item);
     };
-    ($item:item) => {
-        step!(@with [] $item);
+    ($id:literal, request_body = $body:ty, $item:item) => {
+        step!(@with $id 200 "The case after the step" [request_body = $body,] $item);
+    };
+    ($id:literal, $item:item) => {
+        step!(@with $id 200 "The case after the step" [] $item);
     };
 }
 
 step! {
+    "accept_case",
     /// Accepts a reported case (立案): owning unit's dispatcher. With the
     /// category's `auto_dispatch` it is dispatched at once to the routed department.
     #[post("/api/v1/cases/{id}/accept")]
@@ -109,6 +115,7 @@ step! {
 }
 
 step! {
+    "reject_case",
     request_body = Rejection,
     /// Rejects a reported case (不予立案), perhaps as a duplicate: owning unit's dispatcher.
     #[post("/api/v1/cases/{id}/reject")]
@@ -129,6 +136,7 @@ step! {
 }
 
 step! {
+    "escalate_case",
     request_body = Reason,
     /// Hands the case to the level above (上报上级): owning unit's dispatcher; 409 at the district.
     #[post("/api/v1/cases/{id}/escalate")]
@@ -148,6 +156,7 @@ step! {
 }
 
 step! {
+    "dispatch_case",
     request_body = Dispatch,
     /// Dispatches to a lead department, with assisting ones (协同处理) and
     /// optionally a handler from the lead's staff; the time limit starts.
@@ -172,6 +181,7 @@ step! {
 }
 
 step! {
+    "return_case",
     request_body = Reason,
     /// Returns a case that is not the department's business (退回): lead department's staff.
     #[post("/api/v1/cases/{id}/return")]
@@ -181,6 +191,7 @@ step! {
 }
 
 step! {
+    "start_case",
     /// Starts handling (处置): lead department's staff or the handler.
     #[post("/api/v1/cases/{id}/start")]
     pub(crate) async fn start(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -189,6 +200,7 @@ step! {
 }
 
 step! {
+    "resolve_case",
     request_body = Resolution,
     /// Reports the matter handled (处置完成): lead department's staff or the handler.
     #[post("/api/v1/cases/{id}/resolve")]
@@ -198,6 +210,7 @@ step! {
 }
 
 step! {
+    "verify_case",
     request_body = Verification,
     /// Verifies (核查): passed closes the case (结案); failed sends it back for
     /// rework (返工) with a new time limit. The reporting grid worker verifies;
@@ -215,6 +228,7 @@ step! {
 }
 
 step! {
+    "cancel_case",
     request_body = Reason,
     /// Withdraws a report not yet accepted: the reporter.
     #[post("/api/v1/cases/{id}/cancel")]
@@ -224,6 +238,8 @@ step! {
 }
 
 step! {
+    "request_extension",
+    created,
     request_body = ExtensionRequestBody,
     /// Asks for more time (延期): lead department's staff or the handler. One
     /// request may be pending at a time. Answers 201 with the case.
@@ -283,6 +299,8 @@ pub(crate) async fn decide_extension(
 }
 
 step! {
+    "add_comment",
+    created,
     request_body = CommentBody,
     /// Comments on a case: anyone who sees it and works cases (grid workers,
     /// dispatchers, department staff, assisting departments included), until

@@ -32,6 +32,7 @@ use crate::{
 /// `location`, else, for a grid worker with exactly one grid, that grid.
 /// Where the category says so the case is accepted and dispatched at once.
 #[utoipa::path(
+    operation_id = "report_case",
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
     request_body = ReportCase,
@@ -255,6 +256,7 @@ fn parse_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
 
 /// The cases the caller sees, newest first, a page at a time.
 #[utoipa::path(
+    operation_id = "list_cases",
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
     params(CaseListQuery),
@@ -296,6 +298,7 @@ pub(crate) async fn list(
 
 /// One case, with the steps the caller may take now.
 #[utoipa::path(
+    operation_id = "get_case",
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "The case's id")),
@@ -315,6 +318,7 @@ pub(crate) async fn get(auth: Auth, state: web::Data<AppState>, req: HttpRequest
 /// The case's timeline, oldest first. Internal comments are left out for
 /// integrations (API keys).
 #[utoipa::path(
+    operation_id = "list_case_events",
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "The case's id")),
@@ -340,6 +344,7 @@ pub(crate) async fn events(
 /// Corrects category, priority, grid, location or description before
 /// dispatch (owning unit's dispatcher); each correction is an event.
 #[utoipa::path(
+    operation_id = "update_case",
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "The case's id")),

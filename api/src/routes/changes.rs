@@ -29,6 +29,7 @@ fn visibility(v: &gridline_domain::cases::Visibility) -> VisibilityView {
 /// `seq` you got as `after`: no change is ever skipped, also one whose
 /// transaction commits late.
 #[utoipa::path(
+    operation_id = "list_changes",
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
     params(ChangeQuery),

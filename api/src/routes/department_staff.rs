@@ -9,6 +9,7 @@ use crate::{auth::Auth, error::ApiError, extract::path_uuid, state::AppState};
 /// The department's active staff, by name: for admins and for dispatchers
 /// whose territory the department may serve.
 #[utoipa::path(
+    operation_id = "list_department_staff",
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = uuid::Uuid, Path, description = "The department's id")),

@@ -4,6 +4,7 @@ use actix_web::{get, http::header, web, HttpResponse};
 
 /// The OpenAPI 3.1 document describing every endpoint.
 #[utoipa::path(
+    operation_id = "get_openapi",
     tag = "operations",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
 )]

@@ -18,6 +18,7 @@ use crate::{
 /// The grid containing a point, from the node's in-memory index of
 /// boundaries (kept current across nodes within a second).
 #[utoipa::path(
+    operation_id = "locate_grid",
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
     params(LocateQuery),

@@ -11,6 +11,7 @@ fn ok() -> web::Json<HealthStatus> {
 
 /// The process is alive. Does not touch the database.
 #[utoipa::path(
+    operation_id = "get_health",
     tag = "operations",
     responses((status = 200, description = "The process is alive", body = HealthStatus))
 )]
@@ -21,6 +22,7 @@ pub(crate) async fn healthz() -> web::Json<HealthStatus> {
 
 /// The database answers: the node can take traffic.
 #[utoipa::path(
+    operation_id = "get_readiness",
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = HealthStatus),

@@ -24,6 +24,7 @@ use crate::{
 
 /// The caller's account and grants.
 #[utoipa::path(
+    operation_id = "get_me",
     tag = "me",
     security(("bearer" = []), ("api_key" = [])),
     responses(

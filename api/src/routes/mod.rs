@@ -87,7 +87,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document of the API this build serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
+    let (_, mut doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
+    gridline_openapi::contract::complete(&mut doc);
     doc
 }
 

@@ -37,6 +37,7 @@ pub(crate) fn code_taken(e: RepoError) -> ApiError {
 
 /// Org units, filtered by kind or parent, top down.
 #[utoipa::path(
+    operation_id = "list_org_units",
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
     params(OrgUnitQuery),
@@ -60,6 +61,7 @@ pub(crate) async fn list_units(
 
 /// Creates an org unit under the unit of the level above.
 #[utoipa::path(
+    operation_id = "create_org_unit",
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
     request_body = CreateOrgUnit,
@@ -153,6 +155,7 @@ pub(crate) fn optional_phone(value: &Option<String>, pointer: &str, errors: &mut
 
 /// One org unit.
 #[utoipa::path(
+    operation_id = "get_org_unit",
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "The unit's id")),
@@ -176,6 +179,7 @@ pub(crate) async fn get_unit(
 
 /// A unit and everything below it, top down.
 #[utoipa::path(
+    operation_id = "get_org_subtree",
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "The unit's id")),
@@ -201,6 +205,7 @@ pub(crate) async fn subtree(
 /// Changes a unit's code, name, boundary or published contact. A unit does
 /// not move to another parent.
 #[utoipa::path(
+    operation_id = "update_org_unit",
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "The unit's id")),

@@ -155,7 +155,7 @@ async fn refusals_are_403_for_the_wrong_person_and_404_for_the_unseen(ctx: Ctx) 
     // A step the right person may take, but not in this state: 409 naming what is possible.
     let body409 = problem(try_step(&app, &p.dc, &case, "dispatch", body.clone()).await, 409).await;
     assert_eq!(body409["code"], "invalid_state");
-    assert_eq!(body409["status"], "reported", "the problem names the case's state");
+    assert_eq!(body409["case_status"], "reported", "the problem names the case's state");
     assert_eq!(body409["allowed_actions"], json!(["accept", "reject", "escalate", "comments", "update"]));
     let case = step(&app, &p.dc, &case, "accept", json!({})).await;
     let res = try_step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": uuid::Uuid::new_v4()})).await;
@@ -353,7 +353,7 @@ async fn the_reporter_cancels_and_final_cases_admit_no_step(ctx: Ctx) {
     let case = step(&app, &p.worker1, &case, "cancel", json!({"reason": "误报 reported by mistake"})).await;
     assert_eq!(case["status"], "cancelled");
     let body = problem(try_step(&app, &p.dc, &case, "accept", json!({})).await, 409).await;
-    assert_eq!(body["status"], "cancelled");
+    assert_eq!(body["case_status"], "cancelled");
     assert_eq!(body["allowed_actions"], json!([]));
     problem(try_step(&app, &p.worker1, &case, "comments", json!({"text": "x"})).await, 409).await;
 
