@@ -13,11 +13,11 @@ use utoipa::ToSchema;
 pub struct Geometry {
     /// `Polygon` or `MultiPolygon`.
     #[serde(rename = "type")]
-    #[schema(max_length = 32)]
+    #[schema(max_length = 32, pattern = "^(Polygon|MultiPolygon)$")]
     pub type_: String,
     /// Polygon: an array of linear rings, each an array of `[lon, lat]`
     /// positions, first equal to last. MultiPolygon: an array of those.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub coordinates: serde_json::Value,
 }
 

@@ -140,8 +140,10 @@ pub struct DepartmentQuery {
 #[into_params(parameter_in = Query)]
 pub struct LocateQuery {
     /// Latitude, WGS 84.
+    #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
     /// Longitude, WGS 84.
+    #[param(minimum = -180, maximum = 180)]
     pub lon: f64,
 }
 
