@@ -87,14 +87,23 @@ pub struct Location {
     pub lon: f64,
 }
 
+/// The resident on whose behalf a case is reported.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResidentView {
+pub struct Resident {
     #[schema(max_length = 100)]
     pub name: String,
-    /// Masked (`138****5678`) for all but the owning unit's dispatchers and the handler.
     #[serde(default)]
     #[schema(max_length = 32)]
+    pub phone: Option<String>,
+}
+
+/// The resident as the caller may see him.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ResidentView {
+    pub name: String,
+    /// Masked (`138****5678`) for all but the owning unit's dispatchers and the handler.
+    #[schema(pattern = "^[0-9 +()*-]{1,32}$")]
     pub phone: Option<String>,
 }
 
@@ -131,7 +140,7 @@ pub struct ReportCase {
     pub source: Option<Source>,
     /// The resident on whose behalf the case is reported.
     #[serde(default)]
-    pub resident: Option<ResidentView>,
+    pub resident: Option<Resident>,
     /// A matter the reporter settled himself: the case starts `resolved`.
     #[serde(default)]
     pub resolved_on_site: Option<OnSite>,

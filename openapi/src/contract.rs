@@ -146,3 +146,114 @@ fn if_match() -> Parameter {
         .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(200))))
         .build()
 }
+
+/// Characters refused in every string (C0 controls but tab, LF and CR, DEL,
+/// C1 controls, bidirectional overrides and isolates): `extract::hostile`.
+const CONTROLS: &str = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069";
+/// The same, and tab, LF and CR: single-line fields.
+const LINE_CONTROLS: &str = r"\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069";
+/// White space that trimming removes (Unicode `White_Space`), less what is refused anyway.
+const SPACE: &str = r"\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+const LINE_SPACE: &str = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+
+/// How the server judges a string field (`domain::validation`), as a pattern.
+#[derive(Clone, Copy)]
+enum Text {
+    /// Free text: something besides white space, no refused character.
+    Free,
+    /// One line of free text.
+    Line,
+    Code,
+    Username,
+    Phone,
+    /// Anything without a refused character.
+    Any,
+}
+
+impl Text {
+    fn pattern(self) -> String {
+        match self {
+            Self::Free => format!("^[^{CONTROLS}]*[^{SPACE}{CONTROLS}][^{CONTROLS}]*$"),
+            Self::Line => format!("^[^{LINE_CONTROLS}]*[^{LINE_SPACE}{LINE_CONTROLS}][^{LINE_CONTROLS}]*$"),
+            Self::Code => "^[A-Za-z0-9_.-]{1,64}$".into(),
+            Self::Username => "^[a-z0-9_.-]{3,64}$".into(),
+            Self::Phone => format!("^[{SPACE}]*(?:[ +()-]*[0-9]){{3}}[0-9 +()-]*[{SPACE}]*$"),
+            Self::Any => format!("^[^{CONTROLS}]*$"),
+        }
+    }
+
+    /// The kind of a property, by its name (the API names its fields consistently).
+    fn of(property: &str) -> Self {
+        match property {
+            "description" | "reason" | "note" | "text" => Self::Free,
+            "name" | "name_zh" | "name_en" | "display_name" | "address" | "responsible_person" => Self::Line,
+            "code" | "parent_code" | "category_code" => Self::Code,
+            "phone" | "contact_phone" => Self::Phone,
+            _ => Self::Any,
+        }
+    }
+}
+
+/// Gives every string in a request or response schema, and every string
+/// parameter, the pattern the server judges it by, so that the document
+/// admits exactly what the server does.
+pub fn constrain_strings(doc: &mut OpenApi) {
+    let Ok(mut value) = serde_json::to_value(&*doc) else { return };
+    if let Some(schemas) = value.pointer_mut("/components/schemas").and_then(|s| s.as_object_mut()) {
+        for (name, schema) in schemas.iter_mut() {
+            constrain_schema(name, schema, None);
+        }
+    }
+    if let Some(paths) = value.pointer_mut("/paths").and_then(|p| p.as_object_mut()) {
+        for item in paths.values_mut() {
+            for operation in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+                for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
+                    let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+                    constrain_schema("", &mut parameter["schema"], Some(&name));
+                }
+            }
+        }
+    }
+    if let Ok(constrained) = serde_json::from_value(value) {
+        *doc = constrained;
+    }
+}
+
+fn is_string(schema: &serde_json::Value) -> bool {
+    match &schema["type"] {
+        serde_json::Value::String(t) => t == "string",
+        serde_json::Value::Array(types) => types.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
+fn constrain_schema(schema_name: &str, schema: &mut serde_json::Value, property: Option<&str>) {
+    if !schema.is_object() {
+        return;
+    }
+    if is_string(schema)
+        && schema.get("pattern").is_none()
+        && schema.get("enum").is_none()
+        && schema.get("format").is_none()
+    {
+        let kind = match (schema_name, property) {
+            ("CreateUser", Some("username")) => Text::Username,
+            (_, Some(p)) => Text::of(p),
+            (_, None) => Text::Any,
+        };
+        schema["pattern"] = serde_json::Value::String(kind.pattern());
+    }
+    if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+        for (name, property_schema) in properties.iter_mut() {
+            constrain_schema(schema_name, property_schema, Some(name));
+        }
+    }
+    for combinator in ["oneOf", "anyOf", "allOf"] {
+        for alternative in schema.get_mut(combinator).and_then(|a| a.as_array_mut()).into_iter().flatten() {
+            constrain_schema(schema_name, alternative, property);
+        }
+    }
+    if let Some(items) = schema.get_mut("items") {
+        constrain_schema(schema_name, items, property);
+    }
+}

@@ -89,6 +89,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
     gridline_openapi::contract::complete(&mut doc);
+    gridline_openapi::contract::constrain_strings(&mut doc);
     doc
 }
 
