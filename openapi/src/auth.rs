@@ -40,7 +40,7 @@ pub struct PasswordChange {
     #[schema(max_length = 256)]
     pub current_password: String,
     /// At least 8 characters.
-    #[schema(max_length = 256)]
+    #[schema(min_length = 8, max_length = 256)]
     pub new_password: String,
 }
 

@@ -25,7 +25,9 @@ pub struct Geometry {
 pub struct FeatureCollection {
     /// `FeatureCollection`.
     #[serde(rename = "type")]
+    #[schema(pattern = "^FeatureCollection$")]
     pub type_: String,
+    #[schema(min_items = 1)]
     pub features: Vec<Feature>,
 }
 
@@ -33,6 +35,7 @@ pub struct FeatureCollection {
 pub struct Feature {
     /// `Feature`.
     #[serde(rename = "type")]
+    #[schema(pattern = "^Feature$")]
     pub type_: String,
     pub geometry: Option<Geometry>,
     pub properties: GridProperties,

@@ -30,7 +30,7 @@ pub struct CreateUser {
     #[schema(max_length = 32)]
     pub phone: Option<String>,
     /// At least 8 characters.
-    #[schema(max_length = 256)]
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 

@@ -39,7 +39,8 @@ pub fn scan(value: &Value, pointer: &mut String, errors: &mut Vec<FieldError>) {
             for (key, item) in fields {
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                // A key's refused characters are named, not echoed.
+                pointer.push_str(&escape_refused(&key.replace('~', "~0").replace('/', "~1")));
                 if let Some(detail) = fault(key) {
                     errors.push(FieldError::pointer(pointer.clone(), detail));
                 } else {
@@ -62,6 +63,11 @@ pub fn scan_query(query: &str) -> Vec<FieldError> {
             })
         })
         .collect()
+}
+
+/// `key` with each refused character written as `\u{XXXX}`.
+fn escape_refused(key: &str) -> String {
+    key.chars().map(|c| if forbidden(c) { format!("\\u{{{:04X}}}", u32::from(c)) } else { c.to_string() }).collect()
 }
 
 #[cfg(test)]

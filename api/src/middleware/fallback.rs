@@ -40,8 +40,16 @@ impl RouteTable {
     }
 
     fn allowed(&self, path: &str) -> Vec<&'static str> {
-        let mut methods: Vec<&'static str> =
-            self.routes.iter().filter(|(def, _)| def.is_match(path)).flat_map(|(_, m)| m.iter().copied()).collect();
+        // A literal route (`/org-units/import`) is the resource, not the
+        // template that would also match it (`/org-units/{id}`).
+        let literal: Vec<_> =
+            self.routes.iter().filter(|(def, _)| def.is_match(path) && def.pattern() == Some(path)).collect();
+        let matching: Vec<_> = if literal.is_empty() {
+            self.routes.iter().filter(|(def, _)| def.is_match(path)).collect()
+        } else {
+            literal
+        };
+        let mut methods: Vec<&'static str> = matching.into_iter().flat_map(|(_, m)| m.iter().copied()).collect();
         methods.sort_unstable();
         methods.dedup();
         methods
