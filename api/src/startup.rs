@@ -107,7 +107,16 @@ impl Application {
                 .app_data(body_schemas.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .route("/docs", web::get().to(routes::docs_redirect))
-                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").config(
+                        utoipa_swagger_ui::Config::from("/openapi.json")
+                            // Swagger UI would otherwise send the document's
+                            // address to swagger.io's validator from any host
+                            // but localhost.
+                            .validator_url("none")
+                            .persist_authorization(true),
+                    ),
+                )
                 .default_service(web::to(fallback))
                 .wrap(from_fn(problem_json))
                 .wrap(from_fn(request_id))

@@ -1,7 +1,7 @@
 //! A body's sizes judged against the OpenAPI document itself: the
-//! `maxLength`, `minLength`, `maxItems`, `uniqueItems`, `enum`, `minimum` and
-//! `maximum` the document publishes are the ones enforced, before any other
-//! work, so the contract and the server cannot drift apart.
+//! `maxLength`, `maxItems`, `uniqueItems`, `enum`, `minimum` and `maximum`
+//! the document publishes are the ones enforced, before any other work, so
+//! the contract and the server cannot drift apart.
 
 use std::collections::HashMap;
 
@@ -93,12 +93,13 @@ impl BodySchemas {
     }
 }
 
+/// Only the maximum: it is what must be judged before any other work. A
+/// minimum (and a pattern) is judged by the handler, together with every other
+/// fault of the body, so that one answer lists them all.
 fn string(s: &str, schema: &Value, pointer: &str, errors: &mut Vec<FieldError>) {
     let chars = s.chars().count() as u64;
     if let Some(max) = schema["maxLength"].as_u64().filter(|max| chars > *max) {
         errors.push(FieldError::pointer(pointer, format!("must be at most {max} characters")));
-    } else if let Some(min) = schema["minLength"].as_u64().filter(|min| chars < *min) {
-        errors.push(FieldError::pointer(pointer, format!("must be at least {min} characters")));
     }
 }
 

@@ -55,7 +55,10 @@ async fn swagger_ui_is_served_offline(ctx: Ctx) {
     assert!(res.text().await.unwrap().contains("swagger-ui"));
     let config = app.get("/docs/swagger-initializer.js").await;
     assert_eq!(config.status(), 200);
-    assert!(config.text().await.unwrap().contains("/openapi.json"), "Swagger UI loads our document");
+    let config = config.text().await.unwrap();
+    assert!(config.contains("/openapi.json"), "Swagger UI loads our document");
+    assert!(config.contains(r#""validatorUrl": "none""#), "no outside validator is called: {config}");
+    assert!(config.contains(r#""persistAuthorization": true"#), "the authorization survives a reload: {config}");
     let css = app.get("/docs/swagger-ui.css").await;
     assert_eq!(css.status(), 200, "assets are vendored, not fetched from a CDN");
 }
