@@ -93,7 +93,7 @@ impl Application {
         let doc = routes::openapi();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
         let body_schemas = web::Data::new(crate::extract::BodySchemas::from_openapi(&doc));
-        let doc = web::Data::new(doc);
+        let doc = web::Data::new(routes::docs::Published(gridline_openapi::contract::published(&doc)));
         let cache_follower = tokio::spawn(crate::caches::follow(state.clone(), settings.cache_poll));
         let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
 

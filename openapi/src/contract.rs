@@ -7,6 +7,7 @@
 
 use utoipa::openapi::{
     header::HeaderBuilder,
+    link::LinkBuilder,
     path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn},
     schema::{ObjectBuilder, Type},
     ContentBuilder, OpenApi, Ref, RefOr, Required, Response, ResponseBuilder,
@@ -19,8 +20,90 @@ const REQUEST_ID_PATTERN: &str = "^[A-Za-z0-9._:-]{1,128}$";
 /// `Idempotency-Key`: 1 to 255 visible ASCII characters.
 const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 
+/// What a case answer leads to: reading it, its timeline, and its steps.
+const CASE_LINKS: [&str; 15] = [
+    "get_case",
+    "list_case_events",
+    "update_case",
+    "accept_case",
+    "reject_case",
+    "escalate_case",
+    "dispatch_case",
+    "return_case",
+    "start_case",
+    "resolve_case",
+    "verify_case",
+    "cancel_case",
+    "request_extension",
+    "decide_extension",
+    "add_comment",
+];
+
+/// Links from every answer that carries a case (a report, a step, a read) to
+/// what can be done with it, and from a page of cases to its first case, so
+/// that a client or a stateful fuzzer can walk the workflow.
+fn link_cases(doc: &mut OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for (_, operation) in operations(item) {
+            let source = operation.operation_id.as_deref().unwrap_or_default();
+            let case = if source == "list_cases" {
+                "$response.body#/items/0"
+            } else if source == "report_case" || CASE_LINKS.contains(&source) && source != "list_case_events" {
+                "$response.body#"
+            } else {
+                continue;
+            };
+            for (status, response) in &mut operation.responses.responses {
+                let RefOr::T(response) = response else { continue };
+                if !status.starts_with('2') {
+                    continue;
+                }
+                for target in CASE_LINKS {
+                    let mut link = LinkBuilder::new().operation_id(target).parameter("id", format!("{case}/id"));
+                    if target == "decide_extension" {
+                        link = link.parameter("rid", format!("{case}/pending_extension/id"));
+                    }
+                    response.links.insert(target.to_owned(), RefOr::T(link.build()));
+                }
+            }
+        }
+    }
+}
+
+/// The document as published: JSON, with the members utoipa spells in
+/// snake case inside a Link Object (`operation_id`) spelt as OpenAPI says.
+pub fn published(doc: &OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    fix_links(&mut value);
+    value
+}
+
+fn fix_links(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut().filter_map(|l| l.as_object_mut()) {
+                    for (from, to) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                        ("request_body", "requestBody"),
+                    ] {
+                        if let Some(v) = link.remove(from) {
+                            link.insert(to.to_owned(), v);
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(fix_links);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(fix_links),
+        _ => {}
+    }
+}
+
 /// Adds the shared statuses, headers and parameters to every operation.
 pub fn complete(doc: &mut OpenApi) {
+    link_cases(doc);
     for (path, item) in &mut doc.paths.paths {
         for (method, operation) in operations(item) {
             let exactly_once = method == HttpMethod::Post && path.starts_with("/api/v1/cases");

@@ -41,14 +41,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
-        let doc = crate::routes::openapi();
-        return match doc.to_pretty_json() {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&format!("cannot render the OpenAPI document: {e}")),
-        };
+        println!("{}", crate::routes::openapi_text());
+        return ExitCode::SUCCESS;
     }
     let mut settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
