@@ -82,11 +82,17 @@ impl AppState {
         Ok(())
     }
 
-    /// After this node changed reference data: the next request must see it.
-    pub(crate) async fn reference_changed(&self) {
+    /// After this node changed org units: the next request must see them,
+    /// in the grid index and in the reference data.
+    pub(crate) async fn units_changed(&self) {
         if let Err(e) = self.reload_grids().await {
             tracing::warn!(error = %format!("{e:#}"), "reloading the grid index failed; the poll will retry");
         }
+        self.reference_changed().await;
+    }
+
+    /// After this node changed categories or departments: the next request must see them.
+    pub(crate) async fn reference_changed(&self) {
         if let Err(e) = self.reload_reference().await {
             tracing::warn!(error = %format!("{e:#}"), "reloading reference data failed; the poll will retry");
         }

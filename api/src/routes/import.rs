@@ -54,7 +54,7 @@ pub(crate) async fn import_grids(
     let collection = body.parse()?;
     let audit = NewAuditEntry::new(AuditAction::GridsImported, now()).by(&auth.0).from_addr(client_addr(&req));
     let result = import(&*state.store, &collection, audit).await?;
-    state.reference_changed().await;
+    state.units_changed().await;
     Ok(HttpResponse::Ok().json(result))
 }
 

@@ -137,7 +137,7 @@ pub(crate) async fn create_unit(
         .detail("kind", kind.as_str())
         .from_addr(client_addr(&req));
     state.store.create_unit(&unit, audit).await.map_err(code_taken)?;
-    state.reference_changed().await;
+    state.units_changed().await;
     Ok(HttpResponse::Created().json(views::unit(&unit)))
 }
 
@@ -268,6 +268,6 @@ pub(crate) async fn update_unit(
         .target("org_unit", id)
         .from_addr(client_addr(&req));
     let unit = state.store.update_unit(id, &patch, at, audit).await.map_err(code_taken)?;
-    state.reference_changed().await;
+    state.units_changed().await;
     Ok(web::Json(views::unit(&unit)))
 }
