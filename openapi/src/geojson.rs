@@ -17,8 +17,24 @@ pub struct Geometry {
     pub type_: String,
     /// Polygon: an array of linear rings, each an array of `[lon, lat]`
     /// positions, first equal to last. MultiPolygon: an array of those.
-    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
+    #[schema(schema_with = coordinates_schema)]
     pub coordinates: serde_json::Value,
+}
+
+/// Rings of positions (Polygon) or polygons of them (MultiPolygon): three
+/// levels of arrays whose members are a position's numbers or positions.
+fn coordinates_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let number = || ObjectBuilder::new().schema_type(Type::Number);
+    let position = ArrayBuilder::new().items(number()).min_items(Some(2)).max_items(Some(3));
+    let member = OneOfBuilder::new().item(number()).item(position);
+    ArrayBuilder::new()
+        .items(ArrayBuilder::new().items(ArrayBuilder::new().items(member)))
+        .description(Some(
+            "Polygon: an array of linear rings, each an array of `[lon, lat]` positions, first equal to last. \
+             MultiPolygon: an array of those.",
+        ))
+        .build()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
