@@ -1,4 +1,5 @@
-//! `gridline serve --demo`: a small district to try every role against.
+//! `gridline serve --demo`: a small district to try every role against. Its
+//! records have fixed ids (`demo_id`), which the document's examples name.
 
 use gridline_domain::{
     audit::{AuditAction, NewAuditEntry},
@@ -9,6 +10,7 @@ use gridline_domain::{
     time::now,
     RepoError,
 };
+use gridline_openapi::examples::demo_id;
 use uuid::Uuid;
 
 use crate::auth::Passwords;
@@ -47,7 +49,7 @@ impl Seeder<'_> {
         (person, phone): (&str, &str),
     ) -> Result<OrgUnit, RepoError> {
         let at = now();
-        let id = Uuid::now_v7();
+        let id = demo_id(&format!("unit/{code}"));
         let unit = OrgUnit {
             id,
             kind,
@@ -75,7 +77,7 @@ impl Seeder<'_> {
     ) -> Result<Department, RepoError> {
         let at = now();
         let dept = Department {
-            id: Uuid::now_v7(),
+            id: demo_id(&format!("department/{code}")),
             kind,
             code: code.into(),
             name: name.into(),
@@ -103,7 +105,7 @@ impl Seeder<'_> {
     ) -> Result<(), RepoError> {
         let at = now();
         let user = NewUser {
-            id: Uuid::now_v7(),
+            id: demo_id(&format!("user/{username}")),
             username: username.into(),
             display_name: display_name.into(),
             phone: None,

@@ -26,6 +26,7 @@ pub struct ApiKeyView {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::create_api_key)]
 pub struct CreateApiKey {
     #[schema(max_length = 100)]
     pub name: String,

@@ -7,6 +7,7 @@ use crate::users::{GrantView, UserView};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::log_in)]
 pub struct LoginRequest {
     #[schema(max_length = 64)]
     pub username: String,
@@ -29,6 +30,7 @@ pub struct TokenResponse {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::refresh)]
 pub struct RefreshRequest {
     #[schema(max_length = 512)]
     pub refresh_token: String,
@@ -36,6 +38,7 @@ pub struct RefreshRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::password_change)]
 pub struct PasswordChange {
     #[schema(max_length = 256)]
     pub current_password: String,

@@ -41,6 +41,7 @@ pub struct CategoryView {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::create_category)]
 pub struct CreateCategory {
     #[schema(min_length = 1, max_length = 64)]
     pub code: String,
@@ -62,6 +63,7 @@ pub struct CreateCategory {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::update_category)]
 pub struct UpdateCategory {
     #[schema(max_length = 100)]
     pub name_zh: Option<String>,
@@ -118,6 +120,7 @@ pub struct OnSite {
 /// A report (上报).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::report_case)]
 pub struct ReportCase {
     /// A UUID the app chose (offline reports); the server makes one otherwise.
     #[serde(default)]
@@ -213,6 +216,7 @@ pub struct CaseListQuery {
 /// Corrections before dispatch; each is an event.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::update_case)]
 pub struct UpdateCase {
     #[schema(max_length = 64)]
     pub category_code: Option<String>,
@@ -225,6 +229,7 @@ pub struct UpdateCase {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::reason)]
 pub struct Reason {
     #[schema(max_length = 2000)]
     pub reason: String,
@@ -232,6 +237,7 @@ pub struct Reason {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::rejection)]
 pub struct Rejection {
     #[schema(max_length = 2000)]
     pub reason: String,
@@ -242,6 +248,7 @@ pub struct Rejection {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::dispatch)]
 pub struct Dispatch {
     pub lead_department_id: Uuid,
     /// Departments that help (协同处理); they see and comment on the case.
@@ -258,6 +265,7 @@ pub struct Dispatch {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::resolution)]
 pub struct Resolution {
     #[schema(max_length = 2000)]
     pub note: String,
@@ -265,6 +273,7 @@ pub struct Resolution {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::verification)]
 pub struct Verification {
     /// `true` closes the case; `false` sends it back for rework (返工).
     pub passed: bool,
@@ -275,6 +284,7 @@ pub struct Verification {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::extension_request)]
 pub struct ExtensionRequestBody {
     /// 1 to 720.
     pub hours: u32,
@@ -284,6 +294,7 @@ pub struct ExtensionRequestBody {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::extension_decision)]
 pub struct ExtensionDecision {
     pub approved: bool,
     #[serde(default)]
@@ -293,6 +304,7 @@ pub struct ExtensionDecision {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::comment)]
 pub struct CommentBody {
     #[schema(max_length = 2000)]
     pub text: String,

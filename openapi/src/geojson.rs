@@ -38,6 +38,7 @@ fn coordinates_schema() -> utoipa::openapi::schema::Array {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = crate::examples::import_grids)]
 pub struct FeatureCollection {
     /// `FeatureCollection`.
     #[serde(rename = "type")]

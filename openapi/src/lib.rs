@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod contract;
 pub mod double_option;
+pub mod examples;
 pub mod geojson;
 pub mod health;
 pub mod org;
@@ -61,8 +62,8 @@ impl Modify for SecuritySchemes {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "`Authorization: Bearer …` with an access token from `POST /api/v1/auth/login` \
-                         (an API key `glk_…` is accepted in this header too)",
+                        "For people: the access token (a JWT, valid for minutes) from `log_in` or `refresh_token`, \
+                         sent as `Authorization: Bearer <token>`.",
                     ))
                     .build(),
             ),
@@ -71,7 +72,8 @@ impl Modify for SecuritySchemes {
             "api_key",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-API-Key",
-                "An API key `glk_…` from `POST /api/v1/api-keys`",
+                "For systems: an API key `glk_…` from `create_api_key`, sent as `X-API-Key: glk_…` or, for \
+                 clients that only speak bearer tokens, as `Authorization: Bearer glk_…`.",
             ))),
         );
     }

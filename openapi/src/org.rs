@@ -28,6 +28,7 @@ pub struct OrgUnitView {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::create_org_unit)]
 pub struct CreateOrgUnit {
     pub kind: OrgKind,
     #[schema(min_length = 1, max_length = 64)]
@@ -49,6 +50,7 @@ pub struct CreateOrgUnit {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::update_org_unit)]
 pub struct UpdateOrgUnit {
     #[schema(min_length = 1, max_length = 64)]
     pub code: Option<String>,
@@ -99,6 +101,7 @@ pub struct DepartmentView {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::create_department)]
 pub struct CreateDepartment {
     pub kind: DepartmentKind,
     #[schema(min_length = 1, max_length = 64)]
@@ -116,6 +119,7 @@ pub struct CreateDepartment {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::update_department)]
 pub struct UpdateDepartment {
     pub kind: Option<DepartmentKind>,
     #[schema(min_length = 1, max_length = 64)]

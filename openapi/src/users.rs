@@ -20,6 +20,7 @@ pub struct UserView {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::create_user)]
 pub struct CreateUser {
     /// 3 to 64 characters: lower-case letters, digits, `_`, `.`, `-`.
     #[schema(max_length = 64)]
@@ -37,6 +38,7 @@ pub struct CreateUser {
 /// Fields to change; absent fields stay as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::update_user)]
 pub struct UpdateUser {
     #[schema(max_length = 100)]
     pub display_name: Option<String>,
@@ -71,6 +73,7 @@ pub struct GrantView {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::grant)]
 pub struct CreateGrant {
     /// `grid_worker` (on a grid), `dispatcher` (on a community, street or
     /// district), `department_staff` (on a department), `leader` (on any unit)

@@ -27,7 +27,9 @@ use crate::{
     views,
 };
 
-/// Every API key, revoked ones included; never their secrets.
+/// List API keys
+///
+/// Every API key, revoked ones included, for admins; never their secrets.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = []), ("api_key" = [])),
@@ -46,8 +48,11 @@ pub(crate) async fn list_api_keys(
     Ok(web::Json(state.store.api_keys().await?.iter().map(views::api_key).collect()))
 }
 
-/// Creates a key acting with one role over one scope. The key is in this
-/// answer only: it is stored hashed and cannot be shown again.
+/// Create an API key
+///
+/// Admins create a key for an integration (a 12345 hotline, a city platform) acting with one role over one
+/// scope. The key is in this answer only: it is stored hashed and cannot be shown again. Send it as `X-API-
+/// Key` or as `Authorization: Bearer`.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = []), ("api_key" = [])),
@@ -96,6 +101,8 @@ pub(crate) async fn create_api_key(
         .json(CreatedApiKey { api_key: views::api_key(&created), key: secret }))
 }
 
+/// Revoke an API key
+///
 /// Revokes a key at once, on every node.
 #[utoipa::path(
     tag = "admin",

@@ -15,7 +15,10 @@ use crate::{
     views,
 };
 
-/// Security and admin actions, oldest first; page with `after`.
+/// List the audit log
+///
+/// Security and admin actions (logins refused, grants, keys, user changes), oldest first. Admins only. Page
+/// by passing the last entry's `id` as `after`.
 #[utoipa::path(
     operation_id = "list_audit_entries",
     tag = "admin",

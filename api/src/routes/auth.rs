@@ -35,11 +35,11 @@ fn tokens(state: &AppState, user_id: Uuid, session_id: Uuid, refresh_token: Stri
     }))
 }
 
-/// Exchanges a username and password for an access token and a refresh token.
+/// Log in with a username and password
 ///
-/// A wrong username and a wrong password get the same answer in the same
-/// time. Repeated failures lock the account and the client address for a
-/// while (429 with `Retry-After`).
+/// Answers an access token (a JWT for `Authorization: Bearer`) and a refresh token. A wrong username and a
+/// wrong password get the same answer in the same time. Repeated failures lock the account and the client
+/// address for a while (429 with `Retry-After`).
 #[utoipa::path(
     operation_id = "log_in",
     tag = "auth",
@@ -111,8 +111,10 @@ pub(crate) async fn login(
     }
 }
 
-/// Exchanges a refresh token for new tokens. Each refresh token works once;
-/// presenting a used one again revokes the whole session (its family).
+/// Exchange a refresh token for new tokens
+///
+/// Each refresh token works once; presenting a used one again revokes the whole session (its family), since
+/// it means the token was stolen.
 #[utoipa::path(
     operation_id = "refresh_token",
     tag = "auth",
@@ -146,8 +148,10 @@ pub(crate) async fn refresh(
     }
 }
 
-/// Ends the session the refresh token belongs to. Answers 204 whether or not
-/// the token was valid, so it tells nothing about tokens.
+/// Log out (end a session)
+///
+/// Ends the session the refresh token belongs to. Answers 204 whether or not the token was valid, so it tells
+/// nothing about tokens.
 #[utoipa::path(
     operation_id = "log_out",
     tag = "auth",
@@ -167,8 +171,10 @@ pub(crate) async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The public keys access tokens are signed with (RFC 7517). During a key
-/// rotation both the new and the previous key are listed.
+/// Get the token signing keys
+///
+/// The public keys access tokens are signed with (RFC 7517), for services that verify Gridline's tokens
+/// themselves. During a key rotation both the new and the previous key are listed.
 #[utoipa::path(
     operation_id = "get_jwks",tag = "auth", responses((status = 200, description = "The key set", body = Jwks)))]
 #[get("/.well-known/jwks.json")]

@@ -106,8 +106,10 @@ macro_rules! step {
 
 step! {
     "accept_case",
-    /// Accepts a reported case (立案): owning unit's dispatcher. With the
-    /// category's `auto_dispatch` it is dispatched at once to the routed department.
+    /// Accept a reported case (立案)
+    ///
+    /// The owning unit's dispatcher accepts a `reported` case. With the category's `auto_dispatch` the case
+    /// is dispatched at once to the department the routing names, and the answer is already `dispatched`.
     #[post("/api/v1/cases/{id}/accept")]
     pub(crate) async fn accept(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
         run(auth, state, req, canonical_digest(b""), Step::Accept, |_| async { Ok(Command::Accept) }).await
@@ -117,7 +119,10 @@ step! {
 step! {
     "reject_case",
     request_body = Rejection,
-    /// Rejects a reported case (不予立案), perhaps as a duplicate: owning unit's dispatcher.
+    /// Reject a reported case (不予立案)
+    ///
+    /// The owning unit's dispatcher rejects a `reported` case with a reason, perhaps as a duplicate of
+    /// another case (`duplicate_of`). The reporter sees the reason.
     #[post("/api/v1/cases/{id}/reject")]
     pub(crate) async fn reject(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Rejection>) -> Result<HttpResponse, ApiError> {
         let st = state.clone();
@@ -138,7 +143,10 @@ step! {
 step! {
     "escalate_case",
     request_body = Reason,
-    /// Hands the case to the level above (上报上级): owning unit's dispatcher; 409 at the district.
+    /// Escalate a case to the level above (上报上级)
+    ///
+    /// The owning unit's dispatcher hands a `reported` or `accepted` case to the unit above (community →
+    /// street → district), whose dispatchers then own it. At the district there is no level above: 409.
     #[post("/api/v1/cases/{id}/escalate")]
     pub(crate) async fn escalate(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
         let st = state.clone();
@@ -158,8 +166,11 @@ step! {
 step! {
     "dispatch_case",
     request_body = Dispatch,
-    /// Dispatches to a lead department, with assisting ones (协同处理) and
-    /// optionally a handler from the lead's staff; the time limit starts.
+    /// Dispatch a case to a department (派遣)
+    ///
+    /// The owning unit's dispatcher sends an `accepted` case to a lead department, with assisting departments
+    /// (协同处理) and optionally a handler from the lead's staff. The handling time limit starts: the answer
+    /// carries `due_at` and `warn_at`.
     #[post("/api/v1/cases/{id}/dispatch")]
     pub(crate) async fn dispatch(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Dispatch>) -> Result<HttpResponse, ApiError> {
         let st = state.clone();
@@ -183,7 +194,10 @@ step! {
 step! {
     "return_case",
     request_body = Reason,
-    /// Returns a case that is not the department's business (退回): lead department's staff.
+    /// Return a case that is not the department's business (退回)
+    ///
+    /// The lead department's staff send a `dispatched` case back to the owning unit's dispatcher with a
+    /// reason; the case is `accepted` again and its time limit stops.
     #[post("/api/v1/cases/{id}/return")]
     pub(crate) async fn return_case(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
         run(auth, state, req, body.digest().to_vec(), Step::Return, |_| async move { Ok(Command::Return { reason: text(&body.parse()?.reason, "/reason")? }) }).await
@@ -192,7 +206,10 @@ step! {
 
 step! {
     "start_case",
-    /// Starts handling (处置): lead department's staff or the handler.
+    /// Start handling a case (处置)
+    ///
+    /// The lead department's staff or the named handler take a `dispatched` case in hand: it becomes
+    /// `in_progress`.
     #[post("/api/v1/cases/{id}/start")]
     pub(crate) async fn start(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
         run(auth, state, req, canonical_digest(b""), Step::Start, |_| async { Ok(Command::Start) }).await
@@ -202,7 +219,10 @@ step! {
 step! {
     "resolve_case",
     request_body = Resolution,
-    /// Reports the matter handled (处置完成): lead department's staff or the handler.
+    /// Report a case handled (处置完成)
+    ///
+    /// The lead department's staff or the named handler report what was done; the case becomes `resolved` and
+    /// waits for verification.
     #[post("/api/v1/cases/{id}/resolve")]
     pub(crate) async fn resolve(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Resolution>) -> Result<HttpResponse, ApiError> {
         run(auth, state, req, body.digest().to_vec(), Step::Resolve, |_| async move { Ok(Command::Resolve { note: text(&body.parse()?.note, "/note")? }) }).await
@@ -212,10 +232,12 @@ step! {
 step! {
     "verify_case",
     request_body = Verification,
-    /// Verifies (核查): passed closes the case (结案); failed sends it back for
-    /// rework (返工) with a new time limit. The reporting grid worker verifies;
-    /// for cases not reported by a grid worker, or resolved on site, the owning
-    /// unit's dispatcher.
+    /// Verify a resolved case (核查)
+    ///
+    /// `passed: true` closes the case (结案); `passed: false` sends it back for rework (返工) with a new time
+    /// limit. The reporting grid worker (or another grid worker of the case's grid) verifies; for cases not
+    /// reported by a grid worker, or resolved on site, the owning unit's dispatcher. Nobody verifies his own
+    /// resolution.
     #[post("/api/v1/cases/{id}/verify")]
     pub(crate) async fn verify(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Verification>) -> Result<HttpResponse, ApiError> {
         run(auth, state, req, body.digest().to_vec(), Step::VerifyPassed, |_| async move {
@@ -230,7 +252,9 @@ step! {
 step! {
     "cancel_case",
     request_body = Reason,
-    /// Withdraws a report not yet accepted: the reporter.
+    /// Withdraw a report (撤回)
+    ///
+    /// The reporter withdraws a report not yet accepted; the case becomes `cancelled`.
     #[post("/api/v1/cases/{id}/cancel")]
     pub(crate) async fn cancel(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
         run(auth, state, req, body.digest().to_vec(), Step::Cancel, |_| async move { Ok(Command::Cancel { reason: text(&body.parse()?.reason, "/reason")? }) }).await
@@ -241,8 +265,10 @@ step! {
     "request_extension",
     created,
     request_body = ExtensionRequestBody,
-    /// Asks for more time (延期): lead department's staff or the handler. One
-    /// request may be pending at a time. Answers 201 with the case.
+    /// Ask for more time (延期申请)
+    ///
+    /// The lead department's staff or the handler ask for more hours with a reason. One request may be
+    /// pending at a time. Answers 201 with the case, whose `pending_extension` shows the pending request.
     #[post("/api/v1/cases/{id}/extension-requests")]
     pub(crate) async fn request_extension(
         auth: Auth,
@@ -261,8 +287,10 @@ step! {
     }
 }
 
-/// Grants or refuses the pending extension: owning unit's dispatcher. If
-/// granted, `due_at` moves by the hours asked.
+/// Grant or refuse an extension (延期审批)
+///
+/// The owning unit's dispatcher decides the pending extension request. If granted, `due_at` and `warn_at`
+/// move by the hours asked for.
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
@@ -302,10 +330,11 @@ step! {
     "add_comment",
     created,
     request_body = CommentBody,
-    /// Comments on a case: anyone who sees it and works cases (grid workers,
-    /// dispatchers, department staff, assisting departments included), until
-    /// it is final. Leaders and admins read only. Internal comments are never
-    /// shown to integrations. Answers 201 with the case.
+    /// Comment on a case
+    ///
+    /// Anyone who sees the case and works cases (grid workers, dispatchers, department staff, assisting
+    /// departments included) may comment until it is final. Leaders and admins read only. `internal: true`
+    /// comments are never shown to integrations (API keys). Answers 201 with the case.
     #[post("/api/v1/cases/{id}/comments")]
     pub(crate) async fn comment(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<CommentBody>) -> Result<HttpResponse, ApiError> {
         run(auth, state, req, body.digest().to_vec(), Step::Comment, |_| async move {

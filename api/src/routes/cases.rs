@@ -28,9 +28,13 @@ use crate::{
     state::AppState,
 };
 
-/// Reports a case (上报). The grid is `grid_id`, else the grid containing
-/// `location`, else, for a grid worker with exactly one grid, that grid.
-/// Where the category says so the case is accepted and dispatched at once.
+/// Report a case (上报)
+///
+/// A grid worker, dispatcher or integration reports a problem at a point. The grid is `grid_id`, else the
+/// grid containing `location`, else, for a grid worker with exactly one grid, that grid. Where the category
+/// says so the case is accepted and dispatched at once. Send an `Idempotency-Key` so that a report sent again
+/// after a lost answer is not filed twice; a client may also choose the case's `id` itself (a UUID), for
+/// offline work.
 #[utoipa::path(
     operation_id = "report_case",
     tag = "cases",
@@ -254,7 +258,10 @@ fn parse_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
     Some((DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc), Uuid::parse_str(id).ok()?))
 }
 
-/// The cases the caller sees, newest first, a page at a time.
+/// List cases
+///
+/// The cases the caller sees (his grids, his unit's territory, his department's cases), newest first, a page
+/// at a time: pass `next_cursor` as `cursor` for the next page. Filters combine.
 #[utoipa::path(
     operation_id = "list_cases",
     tag = "cases",
@@ -296,7 +303,10 @@ pub(crate) async fn list(
     Ok(web::Json(CasePage { items: found.iter().map(|c| case_views::case(c, &auth.0, at)).collect(), next_cursor }))
 }
 
-/// One case, with the steps the caller may take now.
+/// Get a case
+///
+/// One case as the caller sees it, with `allowed_actions`: the steps the caller may take now. The `ETag` is
+/// the case's version; send it as `If-Match` with a step to act only on what was read.
 #[utoipa::path(
     operation_id = "get_case",
     tag = "cases",
@@ -315,8 +325,10 @@ pub(crate) async fn get(auth: Auth, state: web::Data<AppState>, req: HttpRequest
     Ok(case_response(HttpResponse::Ok(), &case, &auth.0))
 }
 
-/// The case's timeline, oldest first. Internal comments are left out for
-/// integrations (API keys).
+/// Get a case's timeline
+///
+/// Every event of the case, oldest first: who did what, when, with notes and the fields each step changed.
+/// Internal comments are left out for integrations (API keys).
 #[utoipa::path(
     operation_id = "list_case_events",
     tag = "cases",
@@ -341,8 +353,11 @@ pub(crate) async fn events(
     Ok(web::Json(events.iter().filter(|e| internal || !e.internal).map(case_views::event).collect()))
 }
 
-/// Corrects category, priority, grid, location or description before
-/// dispatch (owning unit's dispatcher); each correction is an event.
+/// Correct a case before dispatch
+///
+/// The owning unit's dispatcher corrects category, priority, grid, location or description of a case not yet
+/// dispatched; each correction is an event with the old and new values. Send `If-Match` with the version
+/// read.
 #[utoipa::path(
     operation_id = "update_case",
     tag = "cases",

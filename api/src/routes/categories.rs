@@ -42,7 +42,9 @@ fn time_limits(limits: &[TimeLimitView], errors: &mut Vec<FieldError>) -> Vec<Ti
     out
 }
 
-/// Every category, 大类 followed by their 小类.
+/// List the categories (事项类别)
+///
+/// Every category, each 大类 followed by its 小类, with its department kind and time limits.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = []), ("api_key" = [])),
@@ -60,7 +62,9 @@ pub(crate) async fn list_categories(
     Ok(web::Json(state.store.categories().await?.iter().map(case_views::category).collect()))
 }
 
-/// One category.
+/// Get a category
+///
+/// One category by its code.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = []), ("api_key" = [])),
@@ -83,7 +87,10 @@ pub(crate) async fn get_category(
     Ok(web::Json(case_views::category(&category)))
 }
 
-/// Adds a category: a 大类, or a 小类 under one.
+/// Create a category
+///
+/// Admins add a 大类, or a 小类 under one, with Chinese and English names, the kind of department that handles it
+/// and its time limits by priority.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = []), ("api_key" = [])),
@@ -153,8 +160,10 @@ pub(crate) async fn create_category(
     Ok(HttpResponse::Created().json(case_views::category(&category)))
 }
 
-/// Changes a category's names, department kind, time limits or flags. New
-/// limits apply to cases dispatched from then on.
+/// Change a category
+///
+/// Admins change a category's names, department kind, time limits or flags. New limits apply to cases
+/// dispatched from then on.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = []), ("api_key" = [])),

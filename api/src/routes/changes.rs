@@ -24,10 +24,11 @@ fn visibility(v: &gridline_domain::cases::Visibility) -> VisibilityView {
     }
 }
 
-/// Every change to every case after `after`, in sequence order, each with
-/// who could see the case before and after it. Follow it by passing the last
-/// `seq` you got as `after`: no change is ever skipped, also one whose
-/// transaction commits late.
+/// Follow every change to cases
+///
+/// Every change to every case after `after`, in sequence order, each with who could see the case before and
+/// after it, for integrations that keep a copy. Pass the last `seq` you got as `after`: no change is ever
+/// skipped, also one whose transaction commits late.
 #[utoipa::path(
     operation_id = "list_changes",
     tag = "cases",

@@ -6,8 +6,10 @@ use gridline_openapi::{org::StaffMember, Problem};
 
 use crate::{auth::Auth, error::ApiError, extract::path_uuid, state::AppState};
 
-/// The department's active staff, by name: for admins and for dispatchers
-/// whose territory the department may serve.
+/// List a department's staff
+///
+/// The department's active staff, by name, to choose a handler when dispatching: for admins and for
+/// dispatchers whose territory the department may serve.
 #[utoipa::path(
     operation_id = "list_department_staff",
     tag = "org",

@@ -27,7 +27,9 @@ use crate::{
     views,
 };
 
-/// Departments, optionally of one kind.
+/// List departments
+///
+/// Departments (职能部门, property companies), optionally of one kind.
 #[utoipa::path(
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
@@ -49,7 +51,10 @@ pub(crate) async fn list_departments(
     Ok(web::Json(state.store.departments(query.kind.map(Into::into)).await?.iter().map(views::department).collect()))
 }
 
-/// Creates a department serving an org unit's territory.
+/// Create a department
+///
+/// Admins create a department serving an org unit's territory: a district bureau serves the whole district, a
+/// property company its community.
 #[utoipa::path(
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
@@ -106,7 +111,9 @@ pub(crate) async fn create_department(
     Ok(HttpResponse::Created().json(views::department(&dept)))
 }
 
-/// One department.
+/// Get a department
+///
+/// One department, with its published contact.
 #[utoipa::path(
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),
@@ -129,7 +136,9 @@ pub(crate) async fn get_department(
     Ok(web::Json(views::department(&dept)))
 }
 
-/// Changes a department's kind, code, name or published contact.
+/// Change a department
+///
+/// Admins change a department's kind, code, name or published contact.
 #[utoipa::path(
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),

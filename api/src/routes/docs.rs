@@ -2,7 +2,9 @@
 
 use actix_web::{get, http::header, web, HttpResponse};
 
-/// The OpenAPI 3.1 document describing every endpoint.
+/// Get this OpenAPI document
+///
+/// The OpenAPI 3.1 document describing every endpoint, as checked in at `openapi/openapi.json`.
 #[utoipa::path(
     operation_id = "get_openapi",
     tag = "operations",

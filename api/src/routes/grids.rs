@@ -15,8 +15,10 @@ use crate::{
     views,
 };
 
-/// The grid containing a point, from the node's in-memory index of
-/// boundaries (kept current across nodes within a second).
+/// Find the grid at a point
+///
+/// The grid containing a point, from the node's in-memory index of boundaries (kept current across nodes
+/// within a second); 404 when no grid contains it.
 #[utoipa::path(
     operation_id = "locate_grid",
     tag = "org",

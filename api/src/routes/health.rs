@@ -9,7 +9,9 @@ fn ok() -> web::Json<HealthStatus> {
     web::Json(HealthStatus { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
-/// The process is alive. Does not touch the database.
+/// Check that the process is alive
+///
+/// For liveness probes. Does not touch the database.
 #[utoipa::path(
     operation_id = "get_health",
     tag = "operations",
@@ -20,7 +22,9 @@ pub(crate) async fn healthz() -> web::Json<HealthStatus> {
     ok()
 }
 
-/// The database answers: the node can take traffic.
+/// Check that the node can take traffic
+///
+/// For readiness probes and load balancers: 200 when the database answers, else 503.
 #[utoipa::path(
     operation_id = "get_readiness",
     tag = "operations",

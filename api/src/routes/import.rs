@@ -27,11 +27,12 @@ use crate::{
     views,
 };
 
-/// Creates or replaces (matched by `code`) every grid in the collection, in
-/// one transaction. Each feature needs a Polygon or MultiPolygon geometry and
-/// the properties `code`, `name` and `parent_code` (a community). If any
-/// feature is at fault nothing is written, and every fault is listed with a
-/// pointer to its feature.
+/// Import grids from GeoJSON
+///
+/// Creates or replaces (matched by `code`) every grid in a GeoJSON FeatureCollection, in one transaction.
+/// Each feature needs a Polygon or MultiPolygon geometry and the properties `code`, `name` and `parent_code`
+/// (a community). If any feature is at fault nothing is written, and every fault is listed with a pointer to
+/// its feature.
 #[utoipa::path(
     tag = "org",
     security(("bearer" = []), ("api_key" = [])),

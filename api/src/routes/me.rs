@@ -22,7 +22,9 @@ use crate::{
     views,
 };
 
-/// The caller's account and grants.
+/// Get the caller's account
+///
+/// The caller's account and role grants, as the apps show them after login.
 #[utoipa::path(
     operation_id = "get_me",
     tag = "me",
@@ -41,7 +43,9 @@ pub(crate) async fn me(auth: Auth, state: web::Data<AppState>) -> Result<web::Js
     Ok(web::Json(MeView { user: views::user(&user), grants: auth.0.grants.iter().map(views::grant).collect() }))
 }
 
-/// Changes the caller's password; every other session of his ends.
+/// Change the caller's password
+///
+/// Needs the current password. Every other session of the caller ends; the one that asked keeps working.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),

@@ -116,4 +116,27 @@ mod tests {
             "openapi/openapi.json is stale: run `cargo run -q -- openapi > openapi/openapi.json`"
         );
     }
+
+    /// What the docs page shows an integrator: per operation a summary of one
+    /// short line and a description, a declared tag, and for every JSON body
+    /// an example (which the black-box suite sends as it is).
+    #[test]
+    fn every_operation_is_written_for_an_integrator() {
+        let doc: serde_json::Value = serde_json::from_str(&super::openapi_text()).unwrap();
+        let tags: Vec<&str> = doc["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values().filter(|op| op["operationId"].is_string()) {
+                let id = op["operationId"].as_str().unwrap();
+                let summary = op["summary"].as_str().unwrap_or_default();
+                assert!(!summary.is_empty() && summary.len() <= 80 && !summary.contains('\n'), "{id}: {summary:?}");
+                assert!(op["description"].as_str().is_some_and(|d| d.len() > summary.len()), "{id} has a description");
+                assert!(op["tags"].as_array().unwrap().iter().all(|t| tags.contains(&t.as_str().unwrap())), "{id}");
+                let body = &op["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+                if let Some(reference) = body.as_str() {
+                    let name = reference.rsplit('/').next().unwrap();
+                    assert!(doc["components"]["schemas"][name]["example"].is_object(), "{id}'s body {name}");
+                }
+            }
+        }
+    }
 }

@@ -35,7 +35,9 @@ pub(crate) fn code_taken(e: RepoError) -> ApiError {
     }
 }
 
-/// Org units, filtered by kind or parent, top down.
+/// List org units
+///
+/// Org units (district, streets, communities, grids), filtered by kind or parent, top down.
 #[utoipa::path(
     operation_id = "list_org_units",
     tag = "org",
@@ -59,7 +61,10 @@ pub(crate) async fn list_units(
     Ok(web::Json(units.iter().map(views::unit).collect()))
 }
 
-/// Creates an org unit under the unit of the level above.
+/// Create an org unit
+///
+/// Admins create a street under the district, a community under a street or a grid under a community. Grids
+/// and communities may carry a GeoJSON boundary; a grid must lie inside its community.
 #[utoipa::path(
     operation_id = "create_org_unit",
     tag = "org",
@@ -153,7 +158,9 @@ pub(crate) fn optional_phone(value: &Option<String>, pointer: &str, errors: &mut
     value.as_deref().and_then(|v| validation::phone(v).map_err(|e| errors.push(FieldError::pointer(pointer, e))).ok())
 }
 
-/// One org unit.
+/// Get an org unit
+///
+/// One org unit, with its boundary and published contact.
 #[utoipa::path(
     operation_id = "get_org_unit",
     tag = "org",
@@ -177,7 +184,9 @@ pub(crate) async fn get_unit(
     Ok(web::Json(views::unit(&unit)))
 }
 
-/// A unit and everything below it, top down.
+/// Get an org unit and everything below it
+///
+/// A unit and every unit below it, top down: a street with its communities and their grids.
 #[utoipa::path(
     operation_id = "get_org_subtree",
     tag = "org",
@@ -202,8 +211,9 @@ pub(crate) async fn subtree(
     Ok(web::Json(units.iter().map(views::unit).collect()))
 }
 
-/// Changes a unit's code, name, boundary or published contact. A unit does
-/// not move to another parent.
+/// Change an org unit
+///
+/// Admins change a unit's code, name, boundary or published contact. A unit does not move to another parent.
 #[utoipa::path(
     operation_id = "update_org_unit",
     tag = "org",

@@ -23,7 +23,9 @@ use crate::{
     views,
 };
 
-/// A user's grants.
+/// List a user's role grants
+///
+/// A user's grants: each a role over a scope (an org unit or a department).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = []), ("api_key" = [])),
@@ -46,8 +48,10 @@ pub(crate) async fn list_grants(
     Ok(web::Json(state.store.grants(id).await?.iter().map(views::grant).collect()))
 }
 
-/// Grants a role over a scope. Takes effect on every node at once, also for
-/// access tokens already issued.
+/// Grant a role
+///
+/// Admins grant a user a role over a scope. Takes effect on every node at once, also for access tokens
+/// already issued.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = []), ("api_key" = [])),
@@ -101,7 +105,9 @@ pub(crate) async fn grant_role(
     Ok(HttpResponse::Created().json(views::grant(&created)))
 }
 
-/// Revokes a grant, on every node at once.
+/// Revoke a role grant
+///
+/// Revokes a grant, on every node at once, also for access tokens already issued.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = []), ("api_key" = [])),

@@ -23,7 +23,9 @@ use crate::{
     views,
 };
 
-/// Users, ordered by username, a page at a time.
+/// List users
+///
+/// Admins list users, ordered by username, a page at a time.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = []), ("api_key" = [])),
@@ -50,7 +52,9 @@ pub(crate) async fn list_users(
     Ok(web::Json(users.iter().map(views::user).collect()))
 }
 
-/// Creates a user with no grants.
+/// Create a user
+///
+/// Admins create an account with no grants; grant it roles next.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = []), ("api_key" = [])),
@@ -111,7 +115,9 @@ pub(crate) async fn create_user(
     Ok(HttpResponse::Created().json(views::user(&created)))
 }
 
-/// One user: admins see everyone, a user sees himself.
+/// Get a user
+///
+/// Admins see everyone; a user sees himself.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = []), ("api_key" = [])),
@@ -134,7 +140,9 @@ pub(crate) async fn get_user(
     Ok(web::Json(views::user(&user)))
 }
 
-/// Changes a user; `active: false` deactivates him and ends every session at once.
+/// Change a user
+///
+/// Admins change a user's name or contact; `active: false` deactivates him and ends every session at once.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = []), ("api_key" = [])),

@@ -8,6 +8,7 @@ mod cases;
 mod crash;
 mod errors;
 mod exactly_once;
+mod examples;
 mod nodes;
 mod operations;
 mod org;
@@ -33,6 +34,7 @@ fn main() {
     all.extend(trials("access", access::TESTS, BOTH));
     all.extend(trials("cases", cases::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
+    all.extend(trials("examples", examples::TESTS, BOTH));
     all.extend(trials("crash", crash::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("allowed_actions", allowed_actions::TESTS, BOTH));

@@ -1,0 +1,191 @@
+//! Request examples for the document, written against the demo district
+//! (`gridline serve --demo`). The demo's records have fixed ids, drawn here,
+//! so an example sent as it is from the docs page, signed in as the demo user
+//! it names, succeeds. Names are Chinese and English, as in the catalog.
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The namespace of the demo district's ids (a UUID v5 of each record's name).
+const DEMO: Uuid = Uuid::from_u128(0x6772_6964_6c69_6e65_2d64_656d_6f2d_6964);
+
+/// The fixed id of a demo record: `unit/DEMO-E-C1`, `department/DEMO-URBAN`,
+/// `user/worker1`.
+pub fn demo_id(record: &str) -> Uuid {
+    Uuid::new_v5(&DEMO, record.as_bytes())
+}
+
+fn unit(code: &str) -> Uuid {
+    demo_id(&format!("unit/{code}"))
+}
+
+fn department(code: &str) -> Uuid {
+    demo_id(&format!("department/{code}"))
+}
+
+/// A closed rectangle, as the demo's boundaries are drawn.
+fn block(west: f64, south: f64, east: f64, north: f64) -> Value {
+    json!({
+        "type": "Polygon",
+        "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]]
+    })
+}
+
+pub fn log_in() -> Value {
+    json!({"username": "worker1", "password": "gridline-demo"})
+}
+
+pub fn refresh() -> Value {
+    json!({"refresh_token": "the refresh_token that log_in or the last refresh answered"})
+}
+
+pub fn password_change() -> Value {
+    json!({"current_password": "gridline-demo", "new_password": "a longer passphrase for 2026"})
+}
+
+/// worker1 reports in his grid (和平一网格); no `id`, so the server draws one.
+pub fn report_case() -> Value {
+    json!({
+        "category_code": "neighbour_dispute",
+        "description": "楼上装修噪音扰民 noise from renovation upstairs after 22:00",
+        "priority": "normal",
+        "location": {"lat": 39.902, "lon": 116.402},
+        "address": "和平路 5 号 2 单元 Heping Road 5, entrance 2",
+        "resident": {"name": "王阿姨", "phone": "13812345678"}
+    })
+}
+
+pub fn update_case() -> Value {
+    json!({"priority": "urgent", "description": "楼上装修噪音扰民，老人夜间无法休息 renovation noise at night; an elderly resident cannot sleep"})
+}
+
+pub fn reason() -> Value {
+    json!({"reason": "涉及多个社区，需上级协调 concerns several communities; the level above coordinates"})
+}
+
+pub fn rejection() -> Value {
+    json!({"reason": "重复上报 reported twice"})
+}
+
+/// dispatcher_community sends the case to the district's urban management bureau.
+pub fn dispatch() -> Value {
+    json!({"lead_department_id": department("DEMO-URBAN"), "note": "请今日到场处理 please attend today"})
+}
+
+pub fn resolution() -> Value {
+    json!({"note": "已现场调解，双方达成一致 mediated on site; both sides agreed"})
+}
+
+pub fn verification() -> Value {
+    json!({"passed": true, "note": "回访居民，问题已解决 the resident confirms it is settled"})
+}
+
+pub fn extension_request() -> Value {
+    json!({"hours": 24, "reason": "需协调物业共同处理 waiting for the property company"})
+}
+
+pub fn extension_decision() -> Value {
+    json!({"approved": true, "note": "同意延期一天 one more day granted"})
+}
+
+pub fn comment() -> Value {
+    json!({"text": "已电话联系居民 called the resident", "internal": false})
+}
+
+pub fn create_user() -> Value {
+    json!({
+        "username": "worker5",
+        "display_name": "郑网格员 Worker Five",
+        "password": "a strong passphrase for 2026",
+        "phone": "13800000007"
+    })
+}
+
+pub fn update_user() -> Value {
+    json!({"display_name": "周网格员 Worker One", "phone": "13800000001"})
+}
+
+/// A grid worker's grant over 和平二网格.
+pub fn grant() -> Value {
+    json!({"role": "grid_worker", "unit_id": unit("DEMO-E-C1-G2")})
+}
+
+pub fn create_api_key() -> Value {
+    json!({"name": "12345 热线 citizen hotline", "role": "dispatcher", "unit_id": unit("DEMO")})
+}
+
+pub fn create_category() -> Value {
+    json!({
+        "code": "shared_bicycles",
+        "parent_code": "environment",
+        "name_zh": "共享单车乱停放",
+        "name_en": "Shared bicycles parked badly",
+        "department_kind": "urban_management",
+        "time_limits": [
+            {"priority": "normal", "amount": 24, "unit": "natural_hours"},
+            {"priority": "urgent", "amount": 4, "unit": "natural_hours"}
+        ],
+        "auto_accept": true,
+        "auto_dispatch": false
+    })
+}
+
+pub fn update_category() -> Value {
+    json!({
+        "name_en": "Neighbour dispute",
+        "time_limits": [
+            {"priority": "normal", "amount": 48, "unit": "natural_hours"},
+            {"priority": "urgent", "amount": 12, "unit": "natural_hours"}
+        ]
+    })
+}
+
+pub fn create_department() -> Value {
+    json!({
+        "kind": "environment",
+        "code": "DEMO-ENV",
+        "name": "区生态环境局 Ecology and Environment Bureau",
+        "unit_id": unit("DEMO"),
+        "responsible_person": "孙局长",
+        "contact_phone": "010-6500 3000"
+    })
+}
+
+pub fn update_department() -> Value {
+    json!({"responsible_person": "钱科长", "contact_phone": "010-6500 3001"})
+}
+
+/// A second community of 西城街道, north of 幸福社区.
+pub fn create_org_unit() -> Value {
+    json!({
+        "kind": "community",
+        "code": "DEMO-W-C2",
+        "name": "安康社区 Ankang Community",
+        "parent_id": unit("DEMO-W"),
+        "boundary": block(116.410, 39.905, 116.420, 39.910),
+        "responsible_person": "吴主任",
+        "contact_phone": "010-6500 2200"
+    })
+}
+
+pub fn update_org_unit() -> Value {
+    json!({"responsible_person": "张主任", "contact_phone": "010-6500 1101"})
+}
+
+/// Redraws 幸福二网格 as it is: replacing by `code` is safe to repeat.
+pub fn import_grids() -> Value {
+    json!({
+        "type": "FeatureCollection",
+        "features": [{
+            "type": "Feature",
+            "geometry": block(116.415, 39.900, 116.420, 39.905),
+            "properties": {
+                "code": "DEMO-W-C1-G2",
+                "name": "幸福二网格 Xingfu Grid 2",
+                "parent_code": "DEMO-W-C1",
+                "responsible_person": "冯网格员",
+                "contact_phone": "138 0000 0006"
+            }
+        }]
+    })
+}
