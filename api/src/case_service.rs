@@ -1,7 +1,7 @@
 //! The case service: what every case handler does around the workflow —
 //! load a case through the caller's visibility, check refusals in their
 //! order, write a step's outcome with the answer its idempotency key keeps,
-//! and answer with the case's version as `ETag`.
+//! and answer with an entity tag naming the case's version.
 
 use actix_web::{http::header, http::StatusCode, HttpRequest, HttpResponse};
 use gridline_domain::{
@@ -10,6 +10,7 @@ use gridline_domain::{
     ports::WriteRecord,
     time::now,
 };
+use gridline_openapi::FieldError;
 use uuid::Uuid;
 
 use crate::{
@@ -39,22 +40,67 @@ pub(crate) fn precheck(req: &HttpRequest, p: &Principal, case: &Case, step: Step
     checked.map(|_| ()).map_err(Into::into)
 }
 
-/// `If-Match: "<version>"` (or `*`); a stale version is a 412.
+/// `If-Match: "<version>"`, an entity tag this server gave (`"<version>-…"`),
+/// or `*`; a stale version is a 412.
 fn if_match(req: &HttpRequest, case: &Case) -> Result<(), ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(()) };
-    let value = value.to_str().unwrap_or_default().trim();
-    if value == "*" {
-        return Ok(());
-    }
-    let matches = value
-        .split(',')
-        .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
-        .any(|tag| tag.parse::<i64>().ok() == Some(case.version));
-    if matches {
+    let Some(tags) = entity_tags(req, "If-Match")? else { return Ok(()) };
+    let version = |tag: &str| tag.split('-').next().and_then(|v| v.parse::<i64>().ok());
+    if tags.any || tags.list.iter().any(|tag| version(tag) == Some(case.version)) {
         Ok(())
     } else {
         Err(ApiError::PreconditionFailed { current: case.version })
     }
+}
+
+/// An `If-Match` or `If-None-Match` value: `*`, or its tags without quotes or `W/`.
+struct EntityTags {
+    any: bool,
+    list: Vec<String>,
+}
+
+/// Reads a conditional header as RFC 9110 writes it (`*`, or `"tag"` and
+/// `W/"tag"` separated by commas; a tag's characters are visible ASCII but
+/// `"` and `,`), the same grammar the document's pattern states; anything
+/// else is a 400 naming the header.
+fn entity_tags(req: &HttpRequest, name: &str) -> Result<Option<EntityTags>, ApiError> {
+    let Some(value) = req.headers().get(name) else { return Ok(None) };
+    let invalid = || {
+        ApiError::InvalidQuery(vec![FieldError::parameter(
+            name,
+            "must be `*` or entity tags such as \"7\" or W/\"7-…\", separated by commas",
+        )])
+    };
+    let value = value.to_str().map_err(|_| invalid())?.trim();
+    // An empty value names nothing, as if the header were not sent.
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value == "*" {
+        return Ok(Some(EntityTags { any: true, list: Vec::new() }));
+    }
+    let tag = |t: &str| {
+        let t = t.trim_matches([' ', '\t']);
+        let inner = t.strip_prefix("W/").unwrap_or(t).strip_prefix('"')?.strip_suffix('"')?;
+        inner.bytes().all(|b| b == 0x21 || ((0x23..=0x7e).contains(&b) && b != b',')).then(|| inner.to_owned())
+    };
+    let list = value.split(',').map(tag).collect::<Option<Vec<_>>>().ok_or_else(invalid)?;
+    Ok(Some(EntityTags { any: false, list }))
+}
+
+/// The entity tag of a case answer: `"<version>-<digest of the answer>"`. The
+/// version is what `If-Match` acts on; the digest changes with anything else
+/// the caller would see (a time limit turning overdue, the steps he may take
+/// after a grant changed), so a 304 to `If-None-Match` never hides a change.
+fn entity_tag(version: i64, body: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, body.as_bytes());
+    let short: String = digest.as_ref()[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{version}-{short}\"")
+}
+
+/// Whether `If-None-Match` names the answer about to be given (`*` names any).
+fn not_modified(req: &HttpRequest, tag: &str) -> Result<bool, ApiError> {
+    let tags = entity_tags(req, "If-None-Match")?;
+    Ok(tags.is_some_and(|tags| tags.any || tags.list.iter().any(|t| t == tag.trim_matches('"'))))
 }
 
 pub(crate) async fn category_of(state: &AppState, code: &str) -> Result<Category, ApiError> {
@@ -68,17 +114,27 @@ pub(crate) async fn route(state: &AppState, category: &Category, grid_path: &str
     Ok(nearest_department(&lineage, category.department_kind, &departments))
 }
 
-/// A case answer with its version as `ETag`.
-pub(crate) fn case_response(mut builder: actix_web::HttpResponseBuilder, case: &Case, p: &Principal) -> HttpResponse {
-    builder.insert_header((header::ETAG, format!("\"{}\"", case.version))).json(case_views::case(case, p, now()))
+/// A case read: 304 without a body when `If-None-Match` names the answer.
+pub(crate) fn conditional_case_response(
+    req: &HttpRequest,
+    case: &Case,
+    p: &Principal,
+) -> Result<HttpResponse, ApiError> {
+    let body = serialise(case, p)?;
+    let tag = entity_tag(case.version, &body);
+    if not_modified(req, &tag)? {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
+    }
+    Ok(HttpResponse::Ok().content_type("application/json").insert_header((header::ETAG, tag)).body(body))
 }
 
 /// A case answer from its already serialised body (the one stored for replays).
 pub(crate) fn stored_response(status: StatusCode, case: &Case, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("application/json")
-        .insert_header((header::ETAG, format!("\"{}\"", case.version)))
-        .body(body)
+    tagged(HttpResponse::build(status), case, body)
+}
+
+fn tagged(mut builder: actix_web::HttpResponseBuilder, case: &Case, body: String) -> HttpResponse {
+    builder.content_type("application/json").insert_header((header::ETAG, entity_tag(case.version, &body))).body(body)
 }
 
 pub(crate) fn serialise(case: &Case, p: &Principal) -> Result<String, ApiError> {

@@ -186,7 +186,7 @@ pub struct CaseView {
     pub time_limit_status: TimeLimitStatus,
     pub rework_count: i32,
     pub pending_extension: Option<ExtensionView>,
-    /// Also the `ETag`; send it as `If-Match` to act only on this version.
+    /// Rises by one with every change; `If-Match: "<version>"` acts only on this version.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -20,6 +20,11 @@ const REQUEST_ID_PATTERN: &str = "^[A-Za-z0-9._:-]{1,128}$";
 /// `Idempotency-Key`: 1 to 255 visible ASCII characters.
 const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 
+/// `If-Match` and `If-None-Match`: `*`, or entity tags (RFC 9110) whose
+/// characters are visible ASCII but `"` and `,`, separated by commas; an empty
+/// value names nothing, as if the header were not sent.
+pub const ENTITY_TAGS_PATTERN: &str = r#"^([ \t]*|\*|(W/)?"[!#-+\--~]*"([ \t]*,[ \t]*(W/)?"[!#-+\--~]*")*)$"#;
+
 /// What a case answer leads to: reading it, its timeline, and its steps.
 const CASE_LINKS: [&str; 15] = [
     "get_case",
@@ -115,12 +120,18 @@ pub fn complete(doc: &mut OpenApi) {
             if case_step {
                 add_parameter(operation, if_match());
             }
+            if path == "/api/v1/cases/{id}" && method == HttpMethod::Get {
+                add_parameter(operation, if_none_match());
+            }
             shared_statuses(operation, path);
             for response in operation.responses.responses.values_mut() {
                 if let RefOr::T(response) = response {
                     response
                         .headers
                         .insert("X-Request-Id".into(), string_header("The request's id", REQUEST_ID_PATTERN));
+                    if answers_a_case(response) {
+                        response.headers.insert("ETag".into(), string_header(ETAG, r#"^"[0-9]+-[0-9a-f]{12}"$"#));
+                    }
                     if exactly_once {
                         response.headers.insert(
                             "Idempotent-Replayed".into(),
@@ -131,6 +142,17 @@ pub fn complete(doc: &mut OpenApi) {
             }
         }
     }
+}
+
+const ETAG: &str = "`\"<version>-<digest>\"`: the case's version and a digest of this answer. Send it as \
+                    `If-Match` with a step, or as `If-None-Match` with `get_case`.";
+
+fn answers_a_case(response: &Response) -> bool {
+    response
+        .content
+        .get("application/json")
+        .and_then(|c| c.schema.as_ref())
+        .is_some_and(|schema| matches!(schema, RefOr::Ref(r) if r.ref_location == "#/components/schemas/CaseView"))
 }
 
 fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(HttpMethod, &mut Operation)> {
@@ -224,10 +246,25 @@ fn if_match() -> Parameter {
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
         .description(Some(
-            "The case's `version` as an entity tag (`\"7\"`), or `*`: act only on that version (412 otherwise).",
+            "An `ETag` this server gave (`\"7-…\"`), the case's `version` as a tag (`\"7\"`), or `*`: act only \
+             on that version (412 otherwise).",
         ))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(200))))
+        .schema(Some(entity_tags_schema()))
         .build()
+}
+
+fn if_none_match() -> Parameter {
+    ParameterBuilder::new()
+        .name("If-None-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some("`ETag`s of earlier answers, or `*`: 304 without a body when one names this answer."))
+        .schema(Some(entity_tags_schema()))
+        .build()
+}
+
+fn entity_tags_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String).pattern(Some(ENTITY_TAGS_PATTERN))
 }
 
 /// Characters refused in every string (C0 controls but tab, LF and CR, DEL,

@@ -78,7 +78,7 @@ macro_rules! step {
             operation_id = $id,
             tag = "cases",
             security(("bearer" = []), ("api_key" = [])),
-            params(("id" = Uuid, Path, description = "The case's id"), ("If-Match" = Option<String>, Header, description = "Act only on this version (the ETag)")),
+            params(("id" = Uuid, Path, description = "The case's id")),
             $($extra)*
             responses(
                 (status = $status, description = $what, body = CaseView),
@@ -297,7 +297,6 @@ step! {
     params(
         ("id" = Uuid, Path, description = "The case's id"),
         ("rid" = Uuid, Path, description = "The extension request's id"),
-        ("If-Match" = Option<String>, Header, description = "Act only on this version (the ETag)"),
     ),
     request_body = ExtensionDecision,
     responses(

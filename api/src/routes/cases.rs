@@ -19,7 +19,9 @@ use uuid::Uuid;
 
 use crate::{
     auth::Auth,
-    case_service::{case_response, category_of, commit, precheck, route, serialise, stored_response, visible_case},
+    case_service::{
+        category_of, commit, conditional_case_response, precheck, route, serialise, stored_response, visible_case,
+    },
     case_views,
     error::ApiError,
     extract::{path_uuid, ValidJson, ValidQuery},
@@ -41,10 +43,11 @@ use crate::{
     security(("bearer" = []), ("api_key" = [])),
     request_body = ReportCase,
     responses(
-        (status = 201, description = "Reported", body = CaseView, headers(("ETag" = String, description = "The case's version"), ("Location" = String, description = "The case's URL"))),
+        (status = 201, description = "Reported", body = CaseView, headers(("Location" = String, description = "The case's URL"))),
+        (status = 200, description = "Already reported: the same caller sent this `id` with the same content before; the case as first filed, nothing filed twice", body = CaseView),
         (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not report", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The id is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The `id` is taken by another report", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a place outside the caller's area", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -305,15 +308,17 @@ pub(crate) async fn list(
 
 /// Get a case
 ///
-/// One case as the caller sees it, with `allowed_actions`: the steps the caller may take now. The `ETag` is
-/// the case's version; send it as `If-Match` with a step to act only on what was read.
+/// One case as the caller sees it, with `allowed_actions`: the steps the caller may take now. Send the
+/// `ETag` back as `If-Match` with a step to act only on what was read, or as `If-None-Match` to read again
+/// cheaply: 304 without a body while nothing the caller would see has changed.
 #[utoipa::path(
     operation_id = "get_case",
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "The case's id")),
     responses(
-        (status = 200, description = "The case", body = CaseView, headers(("ETag" = String, description = "The case's version"))),
+        (status = 200, description = "The case", body = CaseView),
+        (status = 304, description = "Not modified: the `If-None-Match` tag names this answer still", headers(("ETag" = String, description = "The tag named"))),
         (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case visible to the caller", body = Problem, content_type = "application/problem+json"),
     )
@@ -322,7 +327,7 @@ pub(crate) async fn list(
 pub(crate) async fn get(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let id = path_uuid(&req, "id")?;
     let case = visible_case(&state, &auth.0, id).await?;
-    Ok(case_response(HttpResponse::Ok(), &case, &auth.0))
+    conditional_case_response(&req, &case, &auth.0)
 }
 
 /// Get a case's timeline

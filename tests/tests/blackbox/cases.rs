@@ -26,6 +26,7 @@ gridline_tests::tests![
     corrections_before_dispatch_are_events,
     the_timeline_cannot_be_edited,
     stale_if_match_is_412,
+    a_case_read_again_unchanged_is_304_without_a_body,
 ];
 
 struct People {
@@ -546,7 +547,50 @@ async fn stale_if_match_is_412(ctx: Ctx) {
     let stale = app.as_bearer(Method::POST, &url, &p.dc).header("if-match", "\"0\"").send().await.unwrap();
     let body = problem(stale, 412).await;
     assert_eq!(body["version"], 1);
+    let malformed = app.as_bearer(Method::POST, &url, &p.dc).header("if-match", "1").send().await.unwrap();
+    assert_eq!(fields_at_fault(&problem(malformed, 400).await), ["If-Match"]);
     let fresh = app.as_bearer(Method::POST, &url, &p.dc).header("if-match", "\"1\"").send().await.unwrap();
     assert_eq!(fresh.status(), 200);
-    assert_eq!(fresh.headers()["etag"], "\"2\"");
+    assert!(fresh.headers()["etag"].to_str().unwrap().starts_with("\"2-"), "the tag names version 2");
+}
+
+async fn a_case_read_again_unchanged_is_304_without_a_body(ctx: Ctx) {
+    let app = ctx.app().await;
+    let p = people(&app).await;
+    let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
+    let url = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let read = |token: &str, tag: Option<&str>| {
+        let request = app.as_bearer(Method::GET, &url, token);
+        let request = match tag {
+            Some(tag) => request.header("if-none-match", tag),
+            None => request,
+        };
+        async move { request.send().await.unwrap() }
+    };
+    let first = read(&p.dc, None).await;
+    assert_eq!(first.status(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(tag.starts_with("\"1-") && tag.ends_with('"'), "{tag}");
+
+    let again = read(&p.dc, Some(&tag)).await;
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    assert!(again.bytes().await.unwrap().is_empty(), "a 304 carries no body");
+    assert_eq!(read(&p.dc, Some(&format!("\"0-000000000000\", W/{tag}"))).await.status(), 304, "a list, weak form");
+    assert_eq!(read(&p.dc, Some("*")).await.status(), 304);
+    let malformed = problem(read(&p.dc, Some("1-abc")).await, 400).await;
+    assert_eq!(fields_at_fault(&malformed), ["If-None-Match"], "an unquoted tag is named, not ignored");
+
+    // The same version seen by someone who may do other things is another answer.
+    let worker = read(&p.worker1, Some(&tag)).await;
+    assert_eq!(worker.status(), 200, "the reporter's allowed actions differ");
+    assert_ne!(worker.headers()["etag"].to_str().unwrap(), tag);
+
+    // The whole tag works as If-Match; a step changes the answer.
+    let accept =
+        app.as_bearer(Method::POST, &format!("{url}/accept"), &p.dc).header("if-match", &tag).send().await.unwrap();
+    assert_eq!(accept.status(), 200);
+    let after = read(&p.dc, Some(&tag)).await;
+    assert_eq!(after.status(), 200);
+    assert_eq!(after.json::<Value>().await.unwrap()["status"], "accepted");
 }
