@@ -154,7 +154,8 @@ pub(crate) async fn commit(
     status: StatusCode,
     guard: Option<&Guard>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = cases::WorkflowContext { principal: p, now: now(), category, route };
+    let calendar = state.calendar();
+    let ctx = cases::WorkflowContext { principal: p, now: now(), category, route, calendar: &calendar };
     let outcome = cases::apply(case, command, &ctx)?;
     let body = serialise(&outcome.case, p)?;
     let record = WriteRecord {

@@ -59,6 +59,7 @@ pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
         }),
         resolved_on_site: c.resolved_on_site,
         due_at: c.due_at,
+        warn_at: c.warn_at,
         time_limit_status: c.time_limit_status(now).into(),
         rework_count: c.rework_count,
         pending_extension: c.pending_extension.as_ref().map(|e| ExtensionView {

@@ -5,9 +5,10 @@
 //! transaction; [`caches::follow`](crate::caches::follow) reloads on other
 //! nodes within `GRIDLINE_CACHE_POLL_MS`, and the node that wrote reloads at once.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use gridline_domain::{
+    calendar::WorkCalendar,
     cases::Category,
     org::{Department, DepartmentKind, OrgUnit},
     ports::{Store, UnitFilter},
@@ -20,14 +21,23 @@ pub(crate) struct ReferenceData {
     categories: HashMap<String, Category>,
     units: HashMap<Uuid, OrgUnit>,
     departments: Vec<Department>,
+    calendar: Arc<WorkCalendar>,
 }
+
+/// The name the working calendar is stored under.
+pub(crate) const CALENDAR: &str = "calendar";
 
 impl ReferenceData {
     pub(crate) async fn load(store: &dyn Store) -> Result<Self, RepoError> {
         let categories = store.categories().await?.into_iter().map(|c| (c.code.clone(), c)).collect();
         let units = store.units(&UnitFilter::default()).await?.into_iter().map(|u| (u.id, u)).collect();
         let departments = store.departments(None).await?;
-        Ok(Self { categories, units, departments })
+        let calendar = Arc::new(load_calendar(store).await?);
+        Ok(Self { categories, units, departments, calendar })
+    }
+
+    pub(crate) fn calendar(&self) -> Arc<WorkCalendar> {
+        self.calendar.clone()
     }
 
     pub(crate) fn category(&self, code: &str) -> Option<&Category> {
@@ -45,4 +55,18 @@ impl ReferenceData {
     pub(crate) fn departments_of(&self, kind: DepartmentKind) -> Vec<Department> {
         self.departments.iter().filter(|d| d.kind == kind).cloned().collect()
     }
+}
+
+/// The stored calendar, or the default before an admin saved one. A stored
+/// document the server cannot read (written by a later version, say) is
+/// reported and the default used, rather than refusing every write.
+async fn load_calendar(store: &dyn Store) -> Result<WorkCalendar, RepoError> {
+    let Some(text) = store.setting(CALENDAR).await? else { return Ok(WorkCalendar::default()) };
+    let parsed = serde_json::from_str::<gridline_openapi::calendar::Calendar>(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|c| WorkCalendar::try_from(&c).map_err(|e| format!("{e:?}")));
+    Ok(parsed.unwrap_or_else(|error| {
+        tracing::warn!(%error, "the stored working calendar is unreadable; using the default");
+        WorkCalendar::default()
+    }))
 }

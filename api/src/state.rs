@@ -91,6 +91,11 @@ impl AppState {
         self.reference_changed().await;
     }
 
+    /// The working calendar clocks count by.
+    pub(crate) fn calendar(&self) -> Arc<gridline_domain::calendar::WorkCalendar> {
+        self.reference().calendar()
+    }
+
     /// After this node changed categories or departments: the next request must see them.
     pub(crate) async fn reference_changed(&self) {
         if let Err(e) = self.reload_reference().await {

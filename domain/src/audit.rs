@@ -31,10 +31,12 @@ pub enum AuditAction {
     DepartmentCreated,
     DepartmentUpdated,
     CategoryChanged,
+    /// The working calendar or the stage time limits.
+    SettingsChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -57,6 +59,7 @@ impl AuditAction {
         Self::DepartmentCreated,
         Self::DepartmentUpdated,
         Self::CategoryChanged,
+        Self::SettingsChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +86,7 @@ impl AuditAction {
             Self::DepartmentCreated => "department_created",
             Self::DepartmentUpdated => "department_updated",
             Self::CategoryChanged => "category_changed",
+            Self::SettingsChanged => "settings_changed",
         }
     }
 

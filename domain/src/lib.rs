@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod error;
 pub mod geo;

@@ -250,6 +250,21 @@ pub trait CacheVersions: Send + Sync {
     async fn cache_versions(&self) -> Result<Vec<(String, i64)>, RepoError>;
 }
 
+/// District-wide settings kept as documents (the working calendar, the stage
+/// time limits): the API owns their format and stores them as text. Nodes
+/// cache them with the reference data, whose version a save bumps.
+#[async_trait]
+pub trait SettingsRepo: Send + Sync {
+    async fn setting(&self, name: &str) -> Result<Option<String>, RepoError>;
+    async fn save_setting(
+        &self,
+        name: &str,
+        value: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<(), RepoError>;
+}
+
 /// Filters for listing cases; the caller's visibility comes as a [`CaseScope`].
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -361,11 +376,20 @@ pub trait CaseRepo: Send + Sync {
 
 /// Everything the application needs from one store, behind one object.
 pub trait Store:
-    Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo + IdempotencyRepo
+    Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo + IdempotencyRepo + SettingsRepo
 {
 }
 
-impl<T: Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo + IdempotencyRepo> Store
-    for T
+impl<
+        T: Readiness
+            + OrgRepo
+            + UserRepo
+            + AuthRepo
+            + AuditRepo
+            + CacheVersions
+            + CaseRepo
+            + IdempotencyRepo
+            + SettingsRepo,
+    > Store for T
 {
 }

@@ -182,7 +182,11 @@ pub struct CaseView {
     pub source: Source,
     pub resident: Option<ResidentView>,
     pub resolved_on_site: bool,
+    /// When the running time limit runs out; counted in working time for a
+    /// category whose limits are in working hours or days.
     pub due_at: Option<DateTime<Utc>>,
+    /// When the running time limit enters its last 20% (预警).
+    pub warn_at: Option<DateTime<Utc>>,
     pub time_limit_status: TimeLimitStatus,
     pub rework_count: i32,
     pub pending_extension: Option<ExtensionView>,

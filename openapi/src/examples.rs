@@ -189,3 +189,14 @@ pub fn import_grids() -> Value {
         }]
     })
 }
+
+/// The default hours with 2026's National Day week off and its two make-up days.
+pub fn calendar() -> Value {
+    let day = json!([["08:30", "12:00"], ["14:00", "17:30"]]);
+    json!({
+        "time_zone": "Asia/Shanghai",
+        "weekdays": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": [], "sun": []},
+        "holidays": ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"],
+        "workdays": ["2026-09-27", "2026-10-10"]
+    })
+}

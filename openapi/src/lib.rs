@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod contract;
 pub mod double_option;
@@ -45,6 +46,7 @@ never do this).",
         (name = "admin", description = "API keys and the audit log (admins)"),
         (name = "categories", description = "The category catalog (事项类别) and its time limits"),
         (name = "cases", description = "Report, route, dispatch, handle, verify and close cases"),
+        (name = "clocks", description = "The working calendar (工作日历) that time limits count by"),
     )
 )]
 pub struct ApiDoc;

@@ -65,7 +65,7 @@ wire_enum! {
 
 wire_enum! {
     /// How a time limit is counted.
-    TimeUnit = cases::TimeUnit { NaturalHours }
+    TimeUnit = cases::TimeUnit { NaturalHours, WorkingHours, WorkingDays }
 }
 
 wire_enum! {
@@ -99,7 +99,7 @@ wire_enum! {
         LoginSucceeded, LoginFailed, LoginThrottled, TokenFamilyRevoked, LoggedOut, PasswordChanged,
         PasswordChangeFailed, UserCreated, UserUpdated, UserDeactivated, UserActivated, RoleGranted, RoleRevoked,
         ApiKeyCreated, ApiKeyRevoked, SigningKeyRotated, OrgUnitCreated, OrgUnitUpdated, GridsImported,
-        DepartmentCreated, DepartmentUpdated, CategoryChanged,
+        DepartmentCreated, DepartmentUpdated, CategoryChanged, SettingsChanged,
     }
 }
 

@@ -223,7 +223,17 @@ async fn report_once(
         resident: checked.resident,
         resolved_on_site: checked.on_site,
     };
-    let ctx = ReportContext { principal: p, now: at, category: &category, grid: &grid, owner: &owner, route, number };
+    let calendar = state.calendar();
+    let ctx = ReportContext {
+        principal: p,
+        now: at,
+        category: &category,
+        grid: &grid,
+        owner: &owner,
+        route,
+        number,
+        calendar: &calendar,
+    };
     let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
     let outcome = cases::report(new, &ctx, pointer)?;
     let answer = StoredAnswer { status: 201, body: serialise(&outcome.case, p)? };

@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod calendar;
 mod case_steps;
 mod cases;
 mod categories;
@@ -65,6 +66,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(categories::create_category)
         .service(categories::get_category)
         .service(categories::update_category)
+        .service(calendar::get_calendar)
+        .service(calendar::replace_calendar)
         .service(cases::report)
         .service(cases::list)
         .service(cases::get)

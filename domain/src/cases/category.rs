@@ -1,6 +1,6 @@
 use chrono::{DateTime, Duration, Utc};
 
-use crate::org::DepartmentKind;
+use crate::{calendar::WorkCalendar, org::DepartmentKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Priority {
@@ -25,22 +25,35 @@ impl Priority {
     }
 }
 
-/// How a time limit is counted. Working hours and days, with holiday
-/// calendars, come later; they will be further variants here.
+/// How a time limit is counted: natural hours run day and night; working
+/// hours and days follow the working calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
     NaturalHours,
+    WorkingHours,
+    /// Ends at the close of the n-th working day after the day the clock starts.
+    WorkingDays,
 }
 
 impl TimeUnit {
+    pub const ALL: [Self; 3] = [Self::NaturalHours, Self::WorkingHours, Self::WorkingDays];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NaturalHours => "natural_hours",
+            Self::WorkingHours => "working_hours",
+            Self::WorkingDays => "working_days",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        (s == "natural_hours").then_some(Self::NaturalHours)
+        Self::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+
+    /// Whether the clock follows the working calendar; extensions of such a
+    /// limit count in working hours too.
+    pub fn is_working_time(self) -> bool {
+        !matches!(self, Self::NaturalHours)
     }
 }
 
@@ -54,9 +67,12 @@ pub struct TimeLimit {
 
 impl TimeLimit {
     /// When a limit started at `from` runs out.
-    pub fn due(&self, from: DateTime<Utc>) -> DateTime<Utc> {
+    pub fn due(&self, from: DateTime<Utc>, calendar: &WorkCalendar) -> DateTime<Utc> {
+        let hours = Duration::hours(i64::from(self.amount));
         match self.unit {
-            TimeUnit::NaturalHours => from + Duration::hours(i64::from(self.amount)),
+            TimeUnit::NaturalHours => from + hours,
+            TimeUnit::WorkingHours => calendar.add_working(from, hours),
+            TimeUnit::WorkingDays => calendar.end_of_working_days(from, self.amount),
         }
     }
 }

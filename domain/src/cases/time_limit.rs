@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Case, CaseStatus};
+use crate::calendar::WorkCalendar;
 
 /// Past this share of the time limit a case is flagged (预警).
 pub const WARNING_SHARE: f64 = 0.8;
@@ -50,10 +51,25 @@ impl Case {
     }
 }
 
-/// The warning moment of a limit running from `start` to `due`.
-pub(crate) fn warn_at(start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc> {
-    let span = (due - start).num_microseconds().unwrap_or(0) as f64;
-    start + chrono::Duration::microseconds((span * WARNING_SHARE) as i64)
+/// The warning moment of a limit running from `start` to `due`: 80% of its
+/// time, counted as the limit counts (working time for a working-time limit).
+pub(crate) fn warn_at(start: DateTime<Utc>, due: DateTime<Utc>, working: Option<&WorkCalendar>) -> DateTime<Utc> {
+    let share = |span: chrono::Duration| {
+        chrono::Duration::microseconds((span.num_microseconds().unwrap_or(0) as f64 * WARNING_SHARE) as i64)
+    };
+    match working {
+        None => start + share(due - start),
+        Some(calendar) => calendar.add_working(start, share(calendar.working_between(start, due))),
+    }
+}
+
+/// A deadline moved by `hours`, in the limit's own kind of hours.
+pub(crate) fn extend(due: DateTime<Utc>, hours: u32, working: Option<&WorkCalendar>) -> DateTime<Utc> {
+    let hours = chrono::Duration::hours(i64::from(hours));
+    match working {
+        None => due + hours,
+        Some(calendar) => calendar.add_working(due, hours),
+    }
 }
 
 #[cfg(test)]
@@ -68,7 +84,8 @@ mod tests {
     };
 
     fn dispatched_at(start: DateTime<Utc>, hours: u32) -> Case {
-        let due = TimeLimit { priority: Priority::Normal, amount: hours, unit: TimeUnit::NaturalHours }.due(start);
+        let due = TimeLimit { priority: Priority::Normal, amount: hours, unit: TimeUnit::NaturalHours }
+            .due(start, &WorkCalendar::default());
         Case {
             id: Uuid::nil(),
             number: "2026-000001".into(),
@@ -95,7 +112,7 @@ mod tests {
             resolved_on_site: false,
             limit_started_at: Some(start),
             due_at: Some(due),
-            warn_at: Some(warn_at(start, due)),
+            warn_at: Some(warn_at(start, due, None)),
             resolved_at: None,
             resolved_by: None,
             rework_count: 0,

@@ -9,10 +9,11 @@ use uuid::Uuid;
 use super::{
     model::{CaseEvent, EventActor, EventType},
     next_status,
-    time_limit::warn_at,
+    time_limit::{extend, warn_at},
     Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Source, Step,
 };
 use crate::{
+    calendar::WorkCalendar,
     geo::Position,
     identity::{Actor, Principal, Role, Scope},
     org::OrgUnit,
@@ -128,6 +129,8 @@ pub struct WorkflowContext<'a> {
     pub category: &'a Category,
     /// Where routing sends the case now.
     pub route: Option<Uuid>,
+    /// For limits counted in working time.
+    pub calendar: &'a WorkCalendar,
 }
 
 /// The changed case, the events to append, and an extension request to save.
@@ -283,10 +286,12 @@ fn opt(id: Option<Uuid>) -> String {
     id.map(|i| i.to_string()).unwrap_or_default()
 }
 
-fn start_limit(case: &mut Case, category: &Category, now: DateTime<Utc>) {
+fn start_limit(case: &mut Case, category: &Category, calendar: &WorkCalendar, now: DateTime<Utc>) {
+    let limit = category.limit_for(case.priority);
+    let working = limit.filter(|l| l.unit.is_working_time()).map(|_| calendar);
     case.limit_started_at = Some(now);
-    case.due_at = category.limit_for(case.priority).map(|l| l.due(now));
-    case.warn_at = case.due_at.map(|due| warn_at(now, due));
+    case.due_at = limit.map(|l| l.due(now, calendar));
+    case.warn_at = case.due_at.map(|due| warn_at(now, due, working));
     case.resolved_at = None;
     case.resolved_by = None;
 }
@@ -296,7 +301,7 @@ fn dispatch_to(
     lead: Uuid,
     assisting: Vec<Uuid>,
     handler: Option<Uuid>,
-    category: &Category,
+    ctx: &WorkflowContext<'_>,
     now: DateTime<Utc>,
 ) {
     case.status = CaseStatus::Dispatched;
@@ -308,7 +313,7 @@ fn dispatch_to(
     }
     case.assisting_department_ids = assisting;
     case.handler_user_id = handler;
-    start_limit(case, category, now);
+    start_limit(case, ctx.category, ctx.calendar, now);
 }
 
 fn dispatch_changes(case: &Case) -> Vec<(&'static str, String)> {
@@ -334,7 +339,7 @@ fn accept(case: &mut Case, p: Option<&Principal>, ctx: &WorkflowContext<'_>, eve
         &[("suggested_department_id", opt(ctx.route))],
     ));
     if let (true, Some(route)) = (ctx.category.auto_dispatch, ctx.route) {
-        dispatch_to(case, route, Vec::new(), None, ctx.category, ctx.now);
+        dispatch_to(case, route, Vec::new(), None, ctx, ctx.now);
         events.push(with(
             event(case, None, EventType::Dispatched, CaseStatus::Accepted, ctx.now),
             Some("网上推送: dispatched by routing".into()),
@@ -412,7 +417,7 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
             if assisting.contains(&lead) {
                 return Err(invalid("/assisting_department_ids", "the lead department cannot also assist"));
             }
-            dispatch_to(&mut next, lead, assisting, handler, ctx.category, now);
+            dispatch_to(&mut next, lead, assisting, handler, ctx, now);
             let changes = dispatch_changes(&next);
             events.push(with(event(&next, Some(p), EventType::Dispatched, from, now), note, &changes));
         }
@@ -451,7 +456,7 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
         }
         Command::Verify { passed: false, note } => {
             next.rework_count += 1;
-            start_limit(&mut next, ctx.category, now);
+            start_limit(&mut next, ctx.category, ctx.calendar, now);
             if next.lead_department_id.is_none() {
                 // Resolved on site: nobody was dispatched, so rework goes back to the dispatcher.
                 next.status = CaseStatus::Accepted;
@@ -503,9 +508,11 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
             request.decided_at = Some(now);
             if decision.approved {
                 if let (Some(start), Some(due)) = (next.limit_started_at, next.due_at) {
-                    let due = due + chrono::Duration::hours(i64::from(request.hours));
+                    let limit = ctx.category.limit_for(next.priority);
+                    let working = limit.filter(|l| l.unit.is_working_time()).map(|_| ctx.calendar);
+                    let due = extend(due, request.hours, working);
                     next.due_at = Some(due);
-                    next.warn_at = Some(warn_at(start, due));
+                    next.warn_at = Some(warn_at(start, due, working));
                 }
             }
             events.push(with(
@@ -576,6 +583,7 @@ pub struct ReportContext<'a> {
     pub owner: &'a OrgUnit,
     pub route: Option<Uuid>,
     pub number: String,
+    pub calendar: &'a WorkCalendar,
 }
 
 /// Whether `p` may report in `grid`, and whether as its grid worker.
@@ -673,7 +681,7 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
     let mut reported = event(&case, Some(p), EventType::Reported, CaseStatus::Reported, now);
     reported.from_status = None;
     events.push(reported);
-    let wf = WorkflowContext { principal: p, now, category: ctx.category, route: ctx.route };
+    let wf = WorkflowContext { principal: p, now, category: ctx.category, route: ctx.route, calendar: ctx.calendar };
     if let Some(note) = new.resolved_on_site {
         case.status = CaseStatus::Resolved;
         case.resolved_at = Some(now);

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::{
+    calendar::WorkCalendar,
     cases::{CaseStatus, Source},
     geo::Position,
     identity::{Actor, Grant, Principal, Role, Scope},
@@ -149,7 +150,14 @@ fn the_resolver_is_recorded_and_rework_forgets_him() {
     let started = case(CaseStatus::InProgress);
     let staff = person(1006, &[(Role::DepartmentStaff, LEAD)]);
     let category = crate::cases::default_catalog(started.created_at).into_iter().next().unwrap();
-    let ctx = WorkflowContext { principal: &staff, now: started.created_at, category: &category, route: None };
+    let calendar = WorkCalendar::default();
+    let ctx = WorkflowContext {
+        principal: &staff,
+        now: started.created_at,
+        category: &category,
+        route: None,
+        calendar: &calendar,
+    };
     let resolved = apply(&started, Command::Resolve { note: "done".into() }, &ctx).unwrap().case;
     assert_eq!(resolved.resolved_by, Some(Uuid::from_u128(1006)));
     let worker = person(1001, &[(Role::GridWorker, GRID)]);
@@ -171,4 +179,39 @@ fn a_grid_workers_own_report_is_grid_worker_and_nobody_elses_is() {
     for (as_worker, source, ok) in table {
         assert_eq!(check_source(*as_worker, *source).is_ok(), *ok, "{as_worker} {source:?}");
     }
+}
+
+#[test]
+fn a_working_hours_limit_follows_the_calendar_and_so_does_its_extension() {
+    use crate::cases::{TimeLimit, TimeUnit};
+    let beijing =
+        |d, h, m| chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap().with_timezone(&Utc);
+    let mut accepted = case(CaseStatus::Accepted);
+    accepted.lead_department_id = None;
+    let mut category = crate::cases::default_catalog(accepted.created_at).into_iter().next().unwrap();
+    category.time_limits = vec![TimeLimit { priority: accepted.priority, amount: 2, unit: TimeUnit::WorkingHours }];
+    let calendar = WorkCalendar::default();
+    let dispatcher = person(1003, &[(Role::Dispatcher, COMMUNITY)]);
+    // Friday 27 November 17:00: half an hour that evening, 90 minutes on Monday.
+    let ctx = WorkflowContext {
+        principal: &dispatcher,
+        now: beijing(27, 17, 0),
+        category: &category,
+        route: None,
+        calendar: &calendar,
+    };
+    let command = Command::Dispatch { lead: Uuid::from_u128(LEAD), assisting: Vec::new(), handler: None, note: None };
+    let dispatched = apply(&accepted, command, &ctx).unwrap().case;
+    assert_eq!(dispatched.due_at, Some(beijing(30, 10, 0)));
+    // 80% of two working hours: 96 minutes, ending Monday 09:36.
+    assert_eq!(dispatched.warn_at, Some(beijing(30, 9, 36)));
+
+    let staff = person(1006, &[(Role::DepartmentStaff, LEAD)]);
+    let ask = Command::RequestExtension { id: Uuid::from_u128(77), hours: 3, reason: "waiting for parts".into() };
+    let asked = apply(&dispatched, ask, &WorkflowContext { principal: &staff, ..ctx }).unwrap();
+    let decision = Decided { request_id: Uuid::from_u128(77), approved: true };
+    let decide = Command::DecideExtension { decision, note: None };
+    let granted = apply(&asked.case, decide, &ctx).unwrap().case;
+    // Three more working hours from Monday 10:00 pass the lunch break.
+    assert_eq!(granted.due_at, Some(beijing(30, 15, 0)));
 }

@@ -9,6 +9,7 @@ mod cases;
 mod idempotency;
 mod org;
 mod readiness;
+mod settings;
 mod users;
 
 use gridline_domain::{audit::NewAuditEntry, RepoError};

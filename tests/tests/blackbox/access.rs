@@ -67,6 +67,8 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/categories",               [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
     ("GET",    "/api/v1/categories/{code}",        [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("PATCH",  "/api/v1/categories/{code}",        [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/calendar",                 [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v1/calendar",                 [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     // Cases: each call gets a fresh case in the state its step starts from,
     // reported by worker1 in his grid, dispatched to the urban management bureau.
     //                                              anon api  w1   w2   w3   dc   ds   dd   su   sp   spr  ldr  adm
@@ -264,6 +266,11 @@ impl Fixture {
                 ]
             })),
             ("PATCH", "/api/v1/categories/{code}") => Some(json!({"name_en": "Sanitation"})),
+            ("PUT", "/api/v1/calendar") => Some(json!({
+                "time_zone": "Asia/Shanghai",
+                "weekdays": {"mon": [["09:00", "17:00"]], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []},
+                "holidays": [], "workdays": []
+            })),
             ("POST", "/api/v1/cases") => Some(report_body()),
             _ => None,
         };

@@ -5,6 +5,7 @@ mod abuse;
 mod access;
 mod allowed_actions;
 mod cases;
+mod clocks;
 mod crash;
 mod errors;
 mod exactly_once;
@@ -33,6 +34,7 @@ fn main() {
     all.extend(trials("org", org::TESTS, BOTH));
     all.extend(trials("access", access::TESTS, BOTH));
     all.extend(trials("cases", cases::TESTS, BOTH));
+    all.extend(trials("clocks", clocks::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
     all.extend(trials("examples", examples::TESTS, BOTH));
     all.extend(trials("crash", crash::TESTS, BOTH));

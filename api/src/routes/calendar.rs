@@ -1,0 +1,79 @@
+//! The working calendar (工作日历): everyone signed in reads it, admins load
+//! each year's holidays and make-up working days into it.
+
+use actix_web::{get, put, web, HttpRequest};
+use gridline_domain::{
+    audit::{AuditAction, NewAuditEntry},
+    calendar::WorkCalendar,
+    policy::Action,
+    time::now,
+};
+use gridline_openapi::{calendar::Calendar, Problem};
+
+use super::client_addr;
+use crate::{
+    auth::{require, Auth},
+    error::ApiError,
+    extract::ValidJson,
+    reference_data::CALENDAR,
+    state::AppState,
+};
+
+/// Get the working calendar
+///
+/// The hours, holidays and make-up working days (调休) by which clocks counted in working hours or working days
+/// run. Until an admin saves one: 08:30–12:00 and 14:00–17:30, Monday to Friday, Asia/Shanghai, no holidays.
+#[utoipa::path(
+    operation_id = "get_calendar",
+    tag = "clocks",
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The calendar", body = Calendar),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/calendar")]
+pub(crate) async fn get_calendar(auth: Auth, state: web::Data<AppState>) -> Result<web::Json<Calendar>, ApiError> {
+    require(&auth.0, Action::ReadOrg)?;
+    Ok(web::Json(Calendar::from(&*state.calendar())))
+}
+
+/// Replace the working calendar
+///
+/// Admins replace the whole calendar, typically once a year when the official holidays and make-up working days
+/// are published. Periods of a day must be in order and must not overlap; a date may not be both a holiday and
+/// a make-up working day. A change applies to clocks started after it, on every node; deadlines already set stay.
+#[utoipa::path(
+    operation_id = "replace_calendar",
+    tag = "clocks",
+    security(("bearer" = []), ("api_key" = [])),
+    request_body = Calendar,
+    responses(
+        (status = 200, description = "The calendar as saved", body = Calendar),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/calendar")]
+pub(crate) async fn replace_calendar(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<Calendar>,
+) -> Result<web::Json<Calendar>, ApiError> {
+    require(&auth.0, Action::ManageOrg)?;
+    let body = body.parse()?;
+    let calendar = WorkCalendar::try_from(&body).map_err(ApiError::Validation)?;
+    // Stored as the server writes it: sorted, each date once.
+    let saved = Calendar::from(&calendar);
+    let text = serde_json::to_string(&saved).map_err(|e| ApiError::Internal(e.into()))?;
+    let at = now();
+    let audit = NewAuditEntry::new(AuditAction::SettingsChanged, at)
+        .by(&auth.0)
+        .target("setting", CALENDAR)
+        .from_addr(client_addr(&req));
+    state.store.save_setting(CALENDAR, &text, at, audit).await?;
+    state.reference_changed().await;
+    Ok(web::Json(saved))
+}

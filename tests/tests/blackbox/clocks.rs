@@ -1,0 +1,165 @@
+//! Clocks that follow the working calendar: the calendar itself, and time
+//! limits counted in working hours and working days.
+
+use chrono::{DateTime, Duration, Utc};
+use gridline_tests::{
+    app::{fields_at_fault, problem},
+    Ctx, TestApp,
+};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+gridline_tests::tests![
+    everyone_reads_the_calendar_and_admins_replace_it,
+    a_faulty_calendar_is_refused_with_every_fault_named,
+    working_hour_and_working_day_limits_skip_holidays_and_so_do_extensions,
+];
+
+async fn put_calendar(app: &TestApp, token: &str, calendar: &Value) -> reqwest::Response {
+    app.send_as(token, Method::PUT, "/api/v1/calendar", calendar).await
+}
+
+async fn everyone_reads_the_calendar_and_admins_replace_it(ctx: Ctx) {
+    let app = ctx.app().await;
+    let worker = app.token("worker1").await;
+    let default = app.json_as(&worker, "/api/v1/calendar").await;
+    assert_eq!(default["time_zone"], "Asia/Shanghai");
+    assert_eq!(default["weekdays"]["mon"], json!([["08:30", "12:00"], ["14:00", "17:30"]]));
+    assert_eq!(default["weekdays"]["sat"], json!([]));
+    assert_eq!(default["holidays"], json!([]));
+
+    let mut national_day = default.clone();
+    national_day["holidays"] = json!(["2026-10-07", "2026-10-01", "2026-10-02", "2026-10-03"]);
+    national_day["workdays"] = json!(["2026-10-10", "2026-09-27"]);
+    let dispatcher = app.token("dispatcher_community").await;
+    problem(put_calendar(&app, &dispatcher, &national_day).await, 403).await;
+    let admin = app.token("admin").await;
+    let res = put_calendar(&app, &admin, &national_day).await;
+    assert_eq!(res.status(), 200);
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!(saved["holidays"], json!(["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-07"]), "kept in order");
+    let read = app.json_as(&worker, "/api/v1/calendar").await;
+    assert_eq!(read, saved, "what was saved is what everyone reads");
+    let audit = app.json_as(&admin, "/api/v1/audit?action=settings_changed").await;
+    assert_eq!(audit.as_array().unwrap().len(), 1, "the change is audited: {audit}");
+}
+
+async fn a_faulty_calendar_is_refused_with_every_fault_named(ctx: Ctx) {
+    let app = ctx.app().await;
+    let admin = app.token("admin").await;
+    let day = json!([["08:30", "12:00"], ["14:00", "17:30"]]);
+    let faulty = json!({
+        "time_zone": "Asia/Atlantis",
+        "weekdays": {
+            "mon": day, "tue": [["08:30", "12:00"], ["11:00", "17:30"]], "wed": [["17:00", "09:00"]],
+            "thu": [["25:00", "26:00"]], "fri": day, "sat": [], "sun": []
+        },
+        "holidays": ["2026-10-01"],
+        "workdays": ["2026-09-27", "2026-10-01"]
+    });
+    let body = problem(put_calendar(&app, &admin, &faulty).await, 422).await;
+    let mut at = fields_at_fault(&body);
+    at.sort();
+    assert_eq!(at, ["/time_zone", "/weekdays/thu/0", "/workdays/1"], "{body}");
+    // With the names right, the order of periods is judged.
+    let mut named = faulty.clone();
+    named["time_zone"] = json!("Asia/Shanghai");
+    named["weekdays"]["thu"] = day.clone();
+    named["workdays"] = json!(["2026-09-27"]);
+    let body = problem(put_calendar(&app, &admin, &named).await, 422).await;
+    assert_eq!(fields_at_fault(&body), ["/weekdays/tue/1", "/weekdays/wed/0"], "{body}");
+    let none = json!({
+        "time_zone": "Asia/Shanghai",
+        "weekdays": {"mon": [], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []},
+        "holidays": [], "workdays": []
+    });
+    assert_eq!(fields_at_fault(&problem(put_calendar(&app, &admin, &none).await, 422).await), ["/weekdays"]);
+    let unchanged = app.json_as(&admin, "/api/v1/calendar").await;
+    assert_eq!(unchanged["time_zone"], "Asia/Shanghai");
+    assert_eq!(unchanged["holidays"], json!([]), "nothing of a refused calendar was saved");
+}
+
+fn at(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().expect("a time")).unwrap().with_timezone(&Utc)
+}
+
+async fn working_hour_and_working_day_limits_skip_holidays_and_so_do_extensions(ctx: Ctx) {
+    let app = ctx.app().await;
+    let admin = app.token("admin").await;
+    // Every day works round the clock but for three holidays around today, so
+    // a clock started now waits for the day after tomorrow, whenever "now" is.
+    let today = Utc::now().date_naive();
+    let dates = |from: i64, to: i64| -> Vec<String> {
+        (from..=to).map(|d| (today + Duration::days(d)).format("%Y-%m-%d").to_string()).collect()
+    };
+    let all_day = json!([["00:00", "23:59"]]);
+    let calendar = json!({
+        "time_zone": "UTC",
+        "weekdays": {"mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day,
+                     "sat": all_day, "sun": all_day},
+        "holidays": dates(-1, 1),
+        "workdays": []
+    });
+    assert_eq!(put_calendar(&app, &admin, &calendar).await.status(), 200);
+    let limits = json!({"time_limits": [
+        {"priority": "normal", "amount": 2, "unit": "working_hours"},
+        {"priority": "urgent", "amount": 1, "unit": "working_days"}
+    ]});
+    let res = app.send_as(&admin, Method::PATCH, "/api/v1/categories/neighbour_dispute", &limits).await;
+    assert_eq!(res.status(), 200);
+
+    let worker = app.token("worker1").await;
+    let dispatcher = app.token("dispatcher_community").await;
+    let staff = app.token("staff_urban").await;
+    let urban = app.department_id(&admin, "DEMO-URBAN").await;
+    let day_after_tomorrow = (today + Duration::days(2)).and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let dispatched = |priority: &'static str| {
+        let (app, worker, dispatcher, urban) = (&app, &worker, &dispatcher, &urban);
+        async move {
+            let report = json!({
+                "category_code": "neighbour_dispute", "description": "楼上噪音 noise upstairs", "priority": priority,
+                "location": {"lat": 39.902, "lon": 116.402}, "address": "和平路 5 号"
+            });
+            let case: Value = app.send_as(worker, Method::POST, "/api/v1/cases", &report).await.json().await.unwrap();
+            let id = case["id"].as_str().unwrap().to_owned();
+            let accept = app.send_as(dispatcher, Method::POST, &format!("/api/v1/cases/{id}/accept"), &json!({})).await;
+            assert_eq!(accept.status(), 200);
+            let body = json!({"lead_department_id": urban});
+            let res = app.send_as(dispatcher, Method::POST, &format!("/api/v1/cases/{id}/dispatch"), &body).await;
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+
+    // Two working hours: from the end of the holidays, not from now.
+    let normal = dispatched("normal").await;
+    assert_eq!(at(&normal["due_at"]), day_after_tomorrow + Duration::hours(2));
+    assert_eq!(at(&normal["warn_at"]), day_after_tomorrow + Duration::minutes(96), "80% of the working time");
+    // One working day: the close of the first working day after today.
+    let urgent = dispatched("urgent").await;
+    assert_eq!(at(&urgent["due_at"]), day_after_tomorrow + Duration::minutes(23 * 60 + 59));
+
+    // An extension of a working-hour limit adds working hours.
+    let id = normal["id"].as_str().unwrap();
+    let asked = app
+        .send_as(
+            &staff,
+            Method::POST,
+            &format!("/api/v1/cases/{id}/extension-requests"),
+            &json!({"hours": 3, "reason": "等待配件"}),
+        )
+        .await;
+    assert_eq!(asked.status(), 201);
+    let rid = asked.json::<Value>().await.unwrap()["pending_extension"]["id"].as_str().unwrap().to_owned();
+    let decided = app
+        .send_as(
+            &dispatcher,
+            Method::POST,
+            &format!("/api/v1/cases/{id}/extension-requests/{rid}/decision"),
+            &json!({"approved": true}),
+        )
+        .await;
+    assert_eq!(decided.status(), 200);
+    let granted: Value = decided.json().await.unwrap();
+    assert_eq!(at(&granted["due_at"]), day_after_tomorrow + Duration::hours(5));
+}
