@@ -155,7 +155,15 @@ pub(crate) async fn commit(
     guard: Option<&Guard>,
 ) -> Result<HttpResponse, ApiError> {
     let calendar = state.calendar();
-    let ctx = cases::WorkflowContext { principal: p, now: now(), category, route, calendar: &calendar };
+    let stage_limits = state.stage_limits();
+    let ctx = cases::WorkflowContext {
+        principal: p,
+        now: now(),
+        category,
+        route,
+        calendar: &calendar,
+        stage_limits: &stage_limits,
+    };
     let outcome = cases::apply(case, command, &ctx)?;
     let body = serialise(&outcome.case, p)?;
     let record = WriteRecord {

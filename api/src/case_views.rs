@@ -58,6 +58,7 @@ pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
             phone: r.phone.as_deref().map(|ph| if full_phone { ph.to_owned() } else { mask_phone(ph) }),
         }),
         resolved_on_site: c.resolved_on_site,
+        stage: c.stage().into(),
         due_at: c.due_at,
         warn_at: c.warn_at,
         time_limit_status: c.time_limit_status(now).into(),

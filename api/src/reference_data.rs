@@ -9,11 +9,12 @@ use std::{collections::HashMap, sync::Arc};
 
 use gridline_domain::{
     calendar::WorkCalendar,
-    cases::Category,
+    cases::{Category, StageLimits},
     org::{Department, DepartmentKind, OrgUnit},
     ports::{Store, UnitFilter},
     RepoError,
 };
+use gridline_openapi::calendar::{Calendar, StageTimeLimits};
 use uuid::Uuid;
 
 #[derive(Debug, Default)]
@@ -22,18 +23,25 @@ pub(crate) struct ReferenceData {
     units: HashMap<Uuid, OrgUnit>,
     departments: Vec<Department>,
     calendar: Arc<WorkCalendar>,
+    stage_limits: StageLimits,
 }
 
-/// The name the working calendar is stored under.
+/// The names the clocks' settings are stored under.
 pub(crate) const CALENDAR: &str = "calendar";
+pub(crate) const TIME_LIMITS: &str = "time_limits";
 
 impl ReferenceData {
     pub(crate) async fn load(store: &dyn Store) -> Result<Self, RepoError> {
         let categories = store.categories().await?.into_iter().map(|c| (c.code.clone(), c)).collect();
         let units = store.units(&UnitFilter::default()).await?.into_iter().map(|u| (u.id, u)).collect();
         let departments = store.departments(None).await?;
-        let calendar = Arc::new(load_calendar(store).await?);
-        Ok(Self { categories, units, departments, calendar })
+        let calendar = Arc::new(load_setting::<Calendar, _>(store, CALENDAR).await?);
+        let stage_limits = load_setting::<StageTimeLimits, _>(store, TIME_LIMITS).await?;
+        Ok(Self { categories, units, departments, calendar, stage_limits })
+    }
+
+    pub(crate) fn stage_limits(&self) -> StageLimits {
+        self.stage_limits
     }
 
     pub(crate) fn calendar(&self) -> Arc<WorkCalendar> {
@@ -57,16 +65,20 @@ impl ReferenceData {
     }
 }
 
-/// The stored calendar, or the default before an admin saved one. A stored
+/// A stored setting, or its default before an admin saved one. A stored
 /// document the server cannot read (written by a later version, say) is
 /// reported and the default used, rather than refusing every write.
-async fn load_calendar(store: &dyn Store) -> Result<WorkCalendar, RepoError> {
-    let Some(text) = store.setting(CALENDAR).await? else { return Ok(WorkCalendar::default()) };
-    let parsed = serde_json::from_str::<gridline_openapi::calendar::Calendar>(&text)
+async fn load_setting<W, D>(store: &dyn Store, name: &str) -> Result<D, RepoError>
+where
+    W: serde::de::DeserializeOwned,
+    D: Default + for<'w> TryFrom<&'w W, Error = Vec<gridline_openapi::FieldError>>,
+{
+    let Some(text) = store.setting(name).await? else { return Ok(D::default()) };
+    let parsed = serde_json::from_str::<W>(&text)
         .map_err(|e| e.to_string())
-        .and_then(|c| WorkCalendar::try_from(&c).map_err(|e| format!("{e:?}")));
+        .and_then(|w| D::try_from(&w).map_err(|e| format!("{e:?}")));
     Ok(parsed.unwrap_or_else(|error| {
-        tracing::warn!(%error, "the stored working calendar is unreadable; using the default");
-        WorkCalendar::default()
+        tracing::warn!(%error, setting = name, "a stored setting is unreadable; using the default");
+        D::default()
     }))
 }

@@ -96,6 +96,11 @@ impl AppState {
         self.reference().calendar()
     }
 
+    /// The clocks of accepting, dispatching and verifying.
+    pub(crate) fn stage_limits(&self) -> gridline_domain::cases::StageLimits {
+        self.reference().stage_limits()
+    }
+
     /// After this node changed categories or departments: the next request must see them.
     pub(crate) async fn reference_changed(&self) {
         if let Err(e) = self.reload_reference().await {

@@ -1,14 +1,18 @@
-//! The working calendar (工作日历) on the wire: `GET`/`PUT /api/v1/calendar`.
-//! The same document is what the server stores.
+//! The clocks' settings on the wire: the working calendar (工作日历) of
+//! `/api/v1/calendar` and the stage limits of `/api/v1/time-limits`. The same
+//! documents are what the server stores.
 
 use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveTime};
-use gridline_domain::calendar::{WorkCalendar, WorkPeriod, WEEKDAYS};
+use gridline_domain::{
+    calendar::{WorkCalendar, WorkPeriod, WEEKDAYS},
+    cases::{StageLimit, StageLimits},
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::FieldError;
+use crate::{values::TimeUnit, FieldError};
 
 /// `HH:MM`, 24-hour.
 const CLOCK_TIME: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
@@ -136,5 +140,70 @@ impl TryFrom<&Calendar> for WorkCalendar {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// The limits of the stages around handling: 立案 (`accept`: from the report
+/// to acceptance), 派遣 (`dispatch`: from acceptance to dispatch) and 核查
+/// (`verify`: from resolution to verification). Handling (处置) is per
+/// category and priority. A change applies to clocks started after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::stage_time_limits)]
+pub struct StageTimeLimits {
+    pub accept: StageLimitView,
+    pub dispatch: StageLimitView,
+    pub verify: StageLimitView,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageLimitView {
+    /// Hours, or for `working_days` days (at most 365).
+    #[schema(minimum = 1, maximum = 8760)]
+    pub amount: u32,
+    pub unit: TimeUnit,
+}
+
+impl From<&StageLimits> for StageTimeLimits {
+    fn from(l: &StageLimits) -> Self {
+        let view = |s: StageLimit| StageLimitView { amount: s.amount, unit: s.unit.into() };
+        Self { accept: view(l.accept), dispatch: view(l.dispatch), verify: view(l.verify) }
+    }
+}
+
+impl TryFrom<&StageTimeLimits> for StageLimits {
+    type Error = Vec<FieldError>;
+
+    fn try_from(l: &StageTimeLimits) -> Result<Self, Self::Error> {
+        let mut errors = Vec::new();
+        let mut limit = |name: &str, v: StageLimitView| {
+            let unit: gridline_domain::cases::TimeUnit = v.unit.into();
+            if let Some(fault) = limit_fault(v.amount, unit) {
+                errors.push(FieldError::pointer(format!("/{name}/amount"), fault));
+            }
+            StageLimit { amount: v.amount, unit }
+        };
+        let limits = StageLimits {
+            accept: limit("accept", l.accept),
+            dispatch: limit("dispatch", l.dispatch),
+            verify: limit("verify", l.verify),
+        };
+        if errors.is_empty() {
+            Ok(limits)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// What is wrong with a limit's amount, if anything: hours 1 to 8760, days 1 to 365.
+pub fn limit_fault(amount: u32, unit: gridline_domain::cases::TimeUnit) -> Option<&'static str> {
+    match unit {
+        gridline_domain::cases::TimeUnit::WorkingDays if !(1..=365).contains(&amount) => {
+            Some("must be between 1 and 365 days")
+        }
+        _ if !(1..=8760).contains(&amount) => Some("must be between 1 and 8760"),
+        _ => None,
     }
 }

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::values::{
-    ActorKind, CaseAction, CaseStatus, DepartmentKind, EventType, Priority, Source, TimeLimitStatus, TimeUnit,
+    ActorKind, CaseAction, CaseStatus, DepartmentKind, EventType, Priority, Source, Stage, TimeLimitStatus, TimeUnit,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -182,6 +182,8 @@ pub struct CaseView {
     pub source: Source,
     pub resident: Option<ResidentView>,
     pub resolved_on_site: bool,
+    /// The stage whose clock `due_at`, `warn_at` and `time_limit_status` describe.
+    pub stage: Stage,
     /// When the running time limit runs out; counted in working time for a
     /// category whose limits are in working hours or days.
     pub due_at: Option<DateTime<Utc>>,

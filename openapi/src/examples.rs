@@ -200,3 +200,11 @@ pub fn calendar() -> Value {
         "workdays": ["2026-09-27", "2026-10-10"]
     })
 }
+
+pub fn stage_time_limits() -> Value {
+    json!({
+        "accept": {"amount": 1, "unit": "working_hours"},
+        "dispatch": {"amount": 1, "unit": "working_hours"},
+        "verify": {"amount": 1, "unit": "working_days"}
+    })
+}

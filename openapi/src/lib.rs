@@ -46,7 +46,7 @@ never do this).",
         (name = "admin", description = "API keys and the audit log (admins)"),
         (name = "categories", description = "The category catalog (事项类别) and its time limits"),
         (name = "cases", description = "Report, route, dispatch, handle, verify and close cases"),
-        (name = "clocks", description = "The working calendar (工作日历) that time limits count by"),
+        (name = "clocks", description = "The working calendar (工作日历) and the stage time limits that clocks count by"),
     )
 )]
 pub struct ApiDoc;

@@ -64,6 +64,12 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// The stage whose clock runs: `accept` (立案), `dispatch` (派遣),
+    /// `handle` (处置), `verify` (核查), or `none` once the case is final.
+    Stage = cases::Stage { Accept, Dispatch, Handle, Verify, None }
+}
+
+wire_enum! {
     /// How a time limit is counted.
     TimeUnit = cases::TimeUnit { NaturalHours, WorkingHours, WorkingDays }
 }

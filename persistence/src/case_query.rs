@@ -64,12 +64,12 @@ pub(crate) fn list_where(scope: &CaseScope, filter: &CaseFilter, now: DateTime<U
         clauses.push(format!("c.status = {p}"));
     }
     if let Some(tls) = filter.time_limit_status {
-        let running = "c.status NOT IN ('rejected', 'cancelled') AND c.due_at IS NOT NULL";
+        // The running stage's clock; final cases have none (their lateness is on the timeline).
+        let running = "c.status NOT IN ('closed', 'rejected', 'cancelled') AND c.due_at IS NOT NULL";
         let clause = match tls {
-            TimeLimitStatus::None => "(c.status IN ('rejected', 'cancelled') OR c.due_at IS NULL)".to_owned(),
+            TimeLimitStatus::None => "(c.status IN ('closed', 'rejected', 'cancelled') OR c.due_at IS NULL)".to_owned(),
             other => {
-                let at = b.push(Arg::from(Ts(now)));
-                let t = format!("COALESCE(c.resolved_at, {at})");
+                let t = b.push(Arg::from(Ts(now)));
                 match other {
                     TimeLimitStatus::Overdue => format!("{running} AND {t} >= c.due_at"),
                     TimeLimitStatus::Warning => format!("{running} AND {t} >= c.warn_at AND {t} < c.due_at"),

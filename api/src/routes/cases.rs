@@ -224,6 +224,7 @@ async fn report_once(
         resolved_on_site: checked.on_site,
     };
     let calendar = state.calendar();
+    let stage_limits = state.stage_limits();
     let ctx = ReportContext {
         principal: p,
         now: at,
@@ -233,6 +234,7 @@ async fn report_once(
         route,
         number,
         calendar: &calendar,
+        stage_limits: &stage_limits,
     };
     let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
     let outcome = cases::report(new, &ctx, pointer)?;

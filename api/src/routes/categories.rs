@@ -26,8 +26,8 @@ fn time_limits(limits: &[TimeLimitView], errors: &mut Vec<FieldError>) -> Vec<Ti
     let mut out: Vec<TimeLimit> = Vec::new();
     for (i, l) in limits.iter().enumerate() {
         let priority = l.priority.into();
-        if !(1..=8760).contains(&l.amount) {
-            errors.push(FieldError::pointer(format!("/time_limits/{i}/amount"), "must be between 1 and 8760"));
+        if let Some(fault) = gridline_openapi::calendar::limit_fault(l.amount, l.unit.into()) {
+            errors.push(FieldError::pointer(format!("/time_limits/{i}/amount"), fault));
         }
         if out.iter().any(|o| o.priority == priority) {
             errors.push(FieldError::pointer(format!("/time_limits/{i}/priority"), "appears twice"));

@@ -4,11 +4,11 @@
 mod api_keys;
 mod audit;
 mod auth;
-mod calendar;
 mod case_steps;
 mod cases;
 mod categories;
 mod changes;
+mod clocks;
 mod department_staff;
 mod departments;
 pub(crate) mod docs;
@@ -66,8 +66,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(categories::create_category)
         .service(categories::get_category)
         .service(categories::update_category)
-        .service(calendar::get_calendar)
-        .service(calendar::replace_calendar)
+        .service(clocks::get_calendar)
+        .service(clocks::replace_calendar)
+        .service(clocks::get_time_limits)
+        .service(clocks::replace_time_limits)
         .service(cases::report)
         .service(cases::list)
         .service(cases::get)

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::{calendar::WorkCalendar, org::DepartmentKind};
 
@@ -68,12 +68,7 @@ pub struct TimeLimit {
 impl TimeLimit {
     /// When a limit started at `from` runs out.
     pub fn due(&self, from: DateTime<Utc>, calendar: &WorkCalendar) -> DateTime<Utc> {
-        let hours = Duration::hours(i64::from(self.amount));
-        match self.unit {
-            TimeUnit::NaturalHours => from + hours,
-            TimeUnit::WorkingHours => calendar.add_working(from, hours),
-            TimeUnit::WorkingDays => calendar.end_of_working_days(from, self.amount),
-        }
+        super::deadline(self.amount, self.unit, from, calendar)
     }
 }
 

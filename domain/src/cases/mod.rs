@@ -6,6 +6,7 @@ mod catalog;
 mod category;
 mod model;
 mod routing;
+mod stage;
 mod time_limit;
 mod transitions;
 mod visibility;
@@ -18,6 +19,7 @@ pub use model::{
     Visibility,
 };
 pub use routing::nearest_department;
+pub use stage::{deadline, Stage, StageLimit, StageLimits};
 pub use time_limit::{TimeLimitStatus, WARNING_SHARE};
 pub use transitions::{next_status, Step};
 pub use visibility::{can_see, department_serves, mask_phone, sees_resident_phone, CaseScope};

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use super::{Case, CaseStatus};
+use super::{Case, Stage};
 use crate::calendar::WorkCalendar;
 
 /// Past this share of the time limit a case is flagged (预警).
@@ -8,7 +8,7 @@ pub const WARNING_SHARE: f64 = 0.8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeLimitStatus {
-    /// No limit runs: not dispatched yet, or rejected or cancelled.
+    /// No clock runs: closed, rejected or cancelled, or a stage without a limit.
     None,
     Ok,
     /// Past 80% of the time.
@@ -33,17 +33,21 @@ impl TimeLimitStatus {
 }
 
 impl Case {
-    /// Computed at read time: a resolved or closed case is judged at the
-    /// moment it was resolved, so closing late does not make it overdue.
+    /// The stage whose clock runs now.
+    pub fn stage(&self) -> Stage {
+        Stage::of(self.status)
+    }
+
+    /// Of the running stage's clock, computed at read time. Whether an
+    /// earlier stage ended late is kept on the timeline, not here.
     pub fn time_limit_status(&self, now: DateTime<Utc>) -> TimeLimitStatus {
-        if matches!(self.status, CaseStatus::Rejected | CaseStatus::Cancelled) {
+        if self.stage() == Stage::None {
             return TimeLimitStatus::None;
         }
         let (Some(due), Some(warn)) = (self.due_at, self.warn_at) else { return TimeLimitStatus::None };
-        let at = self.resolved_at.unwrap_or(now);
-        if at >= due {
+        if now >= due {
             TimeLimitStatus::Overdue
-        } else if at >= warn {
+        } else if now >= warn {
             TimeLimitStatus::Warning
         } else {
             TimeLimitStatus::Ok
@@ -79,7 +83,7 @@ mod tests {
 
     use super::*;
     use crate::{
-        cases::{Priority, Source, TimeLimit, TimeUnit},
+        cases::{CaseStatus, Priority, Source, TimeLimit, TimeUnit},
         geo::Position,
     };
 
@@ -134,13 +138,12 @@ mod tests {
     }
 
     #[test]
-    fn a_case_resolved_in_time_stays_on_time() {
+    fn a_final_case_has_no_running_clock() {
         let start = Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0).unwrap();
         let mut case = dispatched_at(start, 10);
-        case.status = CaseStatus::Closed;
-        case.resolved_at = Some(start + Duration::hours(2));
-        assert_eq!(case.time_limit_status(start + Duration::days(3)), TimeLimitStatus::Ok);
-        case.status = CaseStatus::Cancelled;
-        assert_eq!(case.time_limit_status(start), TimeLimitStatus::None);
+        for status in [CaseStatus::Closed, CaseStatus::Cancelled, CaseStatus::Rejected] {
+            case.status = status;
+            assert_eq!(case.time_limit_status(start + Duration::days(3)), TimeLimitStatus::None);
+        }
     }
 }

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
+    deadline,
     model::{CaseEvent, EventActor, EventType},
     next_status,
     time_limit::{extend, warn_at},
-    Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Source, Step,
+    Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Source, Stage, StageLimits, Step,
 };
 use crate::{
     calendar::WorkCalendar,
@@ -131,6 +132,8 @@ pub struct WorkflowContext<'a> {
     pub route: Option<Uuid>,
     /// For limits counted in working time.
     pub calendar: &'a WorkCalendar,
+    /// The clocks of accepting, dispatching and verifying.
+    pub stage_limits: &'a StageLimits,
 }
 
 /// The changed case, the events to append, and an extension request to save.
@@ -286,24 +289,47 @@ fn opt(id: Option<Uuid>) -> String {
     id.map(|i| i.to_string()).unwrap_or_default()
 }
 
-fn start_limit(case: &mut Case, category: &Category, calendar: &WorkCalendar, now: DateTime<Utc>) {
-    let limit = category.limit_for(case.priority);
-    let working = limit.filter(|l| l.unit.is_working_time()).map(|_| calendar);
-    case.limit_started_at = Some(now);
-    case.due_at = limit.map(|l| l.due(now, calendar));
+/// Starts the clock of the stage the case is in now, or stops it.
+fn start_clock(case: &mut Case, ctx: &WorkflowContext<'_>) {
+    let limits = ctx.stage_limits;
+    let limit = match Stage::of(case.status) {
+        Stage::Accept => Some((limits.accept.amount, limits.accept.unit)),
+        Stage::Dispatch => Some((limits.dispatch.amount, limits.dispatch.unit)),
+        Stage::Handle => ctx.category.limit_for(case.priority).map(|l| (l.amount, l.unit)),
+        Stage::Verify => Some((limits.verify.amount, limits.verify.unit)),
+        Stage::None => None,
+    };
+    let working = limit.filter(|(_, unit)| unit.is_working_time()).map(|_| ctx.calendar);
+    let now = ctx.now;
+    case.limit_started_at = limit.map(|_| now);
+    case.due_at = limit.map(|(amount, unit)| deadline(amount, unit, now, ctx.calendar));
     case.warn_at = case.due_at.map(|due| warn_at(now, due, working));
-    case.resolved_at = None;
-    case.resolved_by = None;
 }
 
-fn dispatch_to(
-    case: &mut Case,
-    lead: Uuid,
-    assisting: Vec<Uuid>,
-    handler: Option<Uuid>,
+/// Starts the new stage's clock and writes on the step's last event which
+/// stage ended, whether on time (by the deadline in force, extensions
+/// counted), and which began with its deadline: the timeline keeps every
+/// lateness, whatever happens later.
+fn enter_stage(
+    next: &mut Case,
+    ended: Option<(Stage, Option<DateTime<Utc>>)>,
     ctx: &WorkflowContext<'_>,
-    now: DateTime<Utc>,
+    events: &mut [CaseEvent],
 ) {
+    start_clock(next, ctx);
+    let Some(last) = events.last_mut() else { return };
+    if let Some((stage, due)) = ended {
+        last.changes.insert("ended_stage".into(), stage.as_str().into());
+        if let Some(due) = due {
+            let outcome = if ctx.now > due { "late" } else { "on_time" };
+            last.changes.insert("ended_stage_outcome".into(), outcome.into());
+        }
+    }
+    last.changes.insert("stage".into(), Stage::of(next.status).as_str().into());
+    last.changes.insert("stage_due_at".into(), next.due_at.map(|d| d.to_rfc3339()).unwrap_or_default());
+}
+
+fn dispatch_to(case: &mut Case, lead: Uuid, assisting: Vec<Uuid>, handler: Option<Uuid>) {
     case.status = CaseStatus::Dispatched;
     case.lead_department_id = Some(lead);
     for d in std::iter::once(lead).chain(assisting.iter().copied()) {
@@ -313,7 +339,6 @@ fn dispatch_to(
     }
     case.assisting_department_ids = assisting;
     case.handler_user_id = handler;
-    start_limit(case, ctx.category, ctx.calendar, now);
 }
 
 fn dispatch_changes(case: &Case) -> Vec<(&'static str, String)> {
@@ -324,7 +349,6 @@ fn dispatch_changes(case: &Case) -> Vec<(&'static str, String)> {
             case.assisting_department_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","),
         ),
         ("handler_user_id", opt(case.handler_user_id)),
-        ("due_at", case.due_at.map(|d| d.to_rfc3339()).unwrap_or_default()),
     ]
 }
 
@@ -339,7 +363,7 @@ fn accept(case: &mut Case, p: Option<&Principal>, ctx: &WorkflowContext<'_>, eve
         &[("suggested_department_id", opt(ctx.route))],
     ));
     if let (true, Some(route)) = (ctx.category.auto_dispatch, ctx.route) {
-        dispatch_to(case, route, Vec::new(), None, ctx, ctx.now);
+        dispatch_to(case, route, Vec::new(), None);
         events.push(with(
             event(case, None, EventType::Dispatched, CaseStatus::Accepted, ctx.now),
             Some("网上推送: dispatched by routing".into()),
@@ -417,7 +441,7 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
             if assisting.contains(&lead) {
                 return Err(invalid("/assisting_department_ids", "the lead department cannot also assist"));
             }
-            dispatch_to(&mut next, lead, assisting, handler, ctx, now);
+            dispatch_to(&mut next, lead, assisting, handler);
             let changes = dispatch_changes(&next);
             events.push(with(event(&next, Some(p), EventType::Dispatched, from, now), note, &changes));
         }
@@ -425,9 +449,6 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
             next.lead_department_id = None;
             next.assisting_department_ids.clear();
             next.handler_user_id = None;
-            next.limit_started_at = None;
-            next.due_at = None;
-            next.warn_at = None;
             next.pending_extension = None;
             events.push(with(event(&next, Some(p), EventType::Returned, from, now), Some(reason), &[]));
         }
@@ -456,13 +477,11 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
         }
         Command::Verify { passed: false, note } => {
             next.rework_count += 1;
-            start_limit(&mut next, ctx.category, ctx.calendar, now);
+            next.resolved_at = None;
+            next.resolved_by = None;
             if next.lead_department_id.is_none() {
                 // Resolved on site: nobody was dispatched, so rework goes back to the dispatcher.
                 next.status = CaseStatus::Accepted;
-                next.due_at = None;
-                next.warn_at = None;
-                next.limit_started_at = None;
             }
             events.push(with(
                 event(&next, Some(p), EventType::Reworked, from, now),
@@ -567,6 +586,9 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
             events.push(with(event(&next, Some(p), EventType::Corrected, from, now), None, &changes));
         }
     }
+    if Stage::of(case.status) != Stage::of(next.status) {
+        enter_stage(&mut next, Some((Stage::of(case.status), case.due_at)), ctx, &mut events);
+    }
     next.updated_at = now;
     next.version += 1;
     stamp_visibility(Some(case), &next, &mut events);
@@ -584,6 +606,7 @@ pub struct ReportContext<'a> {
     pub route: Option<Uuid>,
     pub number: String,
     pub calendar: &'a WorkCalendar,
+    pub stage_limits: &'a StageLimits,
 }
 
 /// Whether `p` may report in `grid`, and whether as its grid worker.
@@ -681,7 +704,14 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
     let mut reported = event(&case, Some(p), EventType::Reported, CaseStatus::Reported, now);
     reported.from_status = None;
     events.push(reported);
-    let wf = WorkflowContext { principal: p, now, category: ctx.category, route: ctx.route, calendar: ctx.calendar };
+    let wf = WorkflowContext {
+        principal: p,
+        now,
+        category: ctx.category,
+        route: ctx.route,
+        calendar: ctx.calendar,
+        stage_limits: ctx.stage_limits,
+    };
     if let Some(note) = new.resolved_on_site {
         case.status = CaseStatus::Resolved;
         case.resolved_at = Some(now);
@@ -694,6 +724,7 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
     } else if as_worker && ctx.category.auto_accept {
         accept(&mut case, None, &wf, &mut events);
     }
+    enter_stage(&mut case, None, &wf, &mut events);
     stamp_visibility(None, &case, &mut events);
     Ok(Outcome { case, events, extension: None })
 }

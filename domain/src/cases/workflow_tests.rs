@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::*;
 use crate::{
     calendar::WorkCalendar,
+    cases::StageLimits,
     cases::{CaseStatus, Source},
     geo::Position,
     identity::{Actor, Grant, Principal, Role, Scope},
@@ -157,6 +158,7 @@ fn the_resolver_is_recorded_and_rework_forgets_him() {
         category: &category,
         route: None,
         calendar: &calendar,
+        stage_limits: &StageLimits::default(),
     };
     let resolved = apply(&started, Command::Resolve { note: "done".into() }, &ctx).unwrap().case;
     assert_eq!(resolved.resolved_by, Some(Uuid::from_u128(1006)));
@@ -199,6 +201,7 @@ fn a_working_hours_limit_follows_the_calendar_and_so_does_its_extension() {
         category: &category,
         route: None,
         calendar: &calendar,
+        stage_limits: &StageLimits::default(),
     };
     let command = Command::Dispatch { lead: Uuid::from_u128(LEAD), assisting: Vec::new(), handler: None, note: None };
     let dispatched = apply(&accepted, command, &ctx).unwrap().case;
@@ -214,4 +217,65 @@ fn a_working_hours_limit_follows_the_calendar_and_so_does_its_extension() {
     let granted = apply(&asked.case, decide, &ctx).unwrap().case;
     // Three more working hours from Monday 10:00 pass the lunch break.
     assert_eq!(granted.due_at, Some(beijing(30, 15, 0)));
+}
+
+#[test]
+fn every_stage_has_a_clock_and_the_timeline_keeps_each_outcome() {
+    use crate::cases::{Stage, StageLimit, TimeLimitStatus, TimeUnit};
+    use chrono::Duration;
+    let at = |h: i64| Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap() + Duration::hours(h);
+    let mut reported = case(CaseStatus::Reported);
+    reported.lead_department_id = None;
+    let natural = |amount| StageLimit { amount, unit: TimeUnit::NaturalHours };
+    let limits = StageLimits { accept: natural(1), dispatch: natural(2), verify: natural(3) };
+    let category = crate::cases::default_catalog(at(0)).into_iter().find(|c| c.code == "neighbour_dispute").unwrap();
+    let calendar = WorkCalendar::default();
+    let dispatcher = person(1003, &[(Role::Dispatcher, COMMUNITY)]);
+    let ctx = |p, h| WorkflowContext {
+        principal: p,
+        now: at(h),
+        category: &category,
+        route: None,
+        calendar: &calendar,
+        stage_limits: &limits,
+    };
+    let mut started = reported.clone();
+    started.limit_started_at = Some(at(0));
+    started.due_at = Some(at(1));
+    started.warn_at = Some(at(0) + Duration::minutes(48));
+    assert_eq!(started.stage(), Stage::Accept);
+
+    // Accepted two hours after the report: the accept stage ended late.
+    let accepted = apply(&started, Command::Accept, &ctx(&dispatcher, 2)).unwrap();
+    let changes = &accepted.events.last().unwrap().changes;
+    assert_eq!(changes["ended_stage"], "accept");
+    assert_eq!(changes["ended_stage_outcome"], "late");
+    assert_eq!(changes["stage"], "dispatch");
+    let accepted = accepted.case;
+    assert_eq!((accepted.stage(), accepted.due_at), (Stage::Dispatch, Some(at(4))));
+
+    let dispatch = Command::Dispatch { lead: Uuid::from_u128(LEAD), assisting: Vec::new(), handler: None, note: None };
+    let dispatched = apply(&accepted, dispatch, &ctx(&dispatcher, 3)).unwrap();
+    assert_eq!(dispatched.events.last().unwrap().changes["ended_stage_outcome"], "on_time");
+    let dispatched = dispatched.case;
+    // Handling runs by the category: 72 hours for a normal neighbour dispute.
+    assert_eq!((dispatched.stage(), dispatched.due_at), (Stage::Handle, Some(at(75))));
+
+    let staff = person(1006, &[(Role::DepartmentStaff, LEAD)]);
+    let started = apply(&dispatched, Command::Start, &ctx(&staff, 4)).unwrap();
+    assert!(!started.events[0].changes.contains_key("stage"), "starting stays in the handling stage");
+    let resolved = apply(&started.case, Command::Resolve { note: "done".into() }, &ctx(&staff, 10)).unwrap().case;
+    assert_eq!((resolved.stage(), resolved.due_at), (Stage::Verify, Some(at(13))));
+    let worker = person(1001, &[(Role::GridWorker, GRID)]);
+    let closed = apply(&resolved, Command::Verify { passed: true, note: None }, &ctx(&worker, 11)).unwrap();
+    assert_eq!(closed.events.last().unwrap().changes["ended_stage"], "verify");
+    let closed = closed.case;
+    assert_eq!(
+        (closed.stage(), closed.due_at, closed.time_limit_status(at(99))),
+        (Stage::None, None, TimeLimitStatus::None)
+    );
+
+    // A failed verification starts handling again with the category's whole limit.
+    let reworked = apply(&resolved, Command::Verify { passed: false, note: None }, &ctx(&worker, 12)).unwrap().case;
+    assert_eq!((reworked.stage(), reworked.due_at), (Stage::Handle, Some(at(84))));
 }

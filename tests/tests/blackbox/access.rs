@@ -69,6 +69,8 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("PATCH",  "/api/v1/categories/{code}",        [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/v1/calendar",                 [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("PUT",    "/api/v1/calendar",                 [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/time-limits",              [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v1/time-limits",              [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     // Cases: each call gets a fresh case in the state its step starts from,
     // reported by worker1 in his grid, dispatched to the urban management bureau.
     //                                              anon api  w1   w2   w3   dc   ds   dd   su   sp   spr  ldr  adm
@@ -266,6 +268,10 @@ impl Fixture {
                 ]
             })),
             ("PATCH", "/api/v1/categories/{code}") => Some(json!({"name_en": "Sanitation"})),
+            ("PUT", "/api/v1/time-limits") => Some(json!({
+                "accept": {"amount": 2, "unit": "working_hours"}, "dispatch": {"amount": 2, "unit": "working_hours"},
+                "verify": {"amount": 1, "unit": "working_days"}
+            })),
             ("PUT", "/api/v1/calendar") => Some(json!({
                 "time_zone": "Asia/Shanghai",
                 "weekdays": {"mon": [["09:00", "17:00"]], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []},

@@ -102,7 +102,7 @@ async fn a_case_travels_the_happy_path_by_the_people_the_table_names(ctx: Ctx) {
     let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
     assert_eq!(case["status"], "reported");
     assert!(case["number"].as_str().unwrap().len() == 11, "number like 2026-000001: {}", case["number"]);
-    assert_eq!(case["time_limit_status"], "none");
+    assert_eq!((case["stage"].as_str(), case["time_limit_status"].as_str()), (Some("accept"), Some("ok")));
     let case = step(&app, &p.dc, &case, "accept", json!({})).await;
     assert_eq!(case["status"], "accepted");
     assert_eq!(case["allowed_actions"], json!(["escalate", "dispatch", "comments", "update"]));
@@ -210,7 +210,8 @@ async fn a_department_returns_a_case_that_is_not_its_business(ctx: Ctx) {
         step(&app, &p.police_staff, &case, "return", json!({"reason": "不属于公安职责 not a police matter"})).await;
     assert_eq!(case["status"], "accepted");
     assert!(case["lead_department_id"].is_null());
-    assert!(case["due_at"].is_null());
+    assert_eq!(case["stage"], "dispatch", "the dispatching clock runs again");
+    assert!(case["due_at"].is_string());
     let seen: Value = app.json_as(&p.police_staff, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     assert_eq!(seen["allowed_actions"], json!(["comments"]), "a department sent the case once keeps seeing it");
     let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
@@ -479,11 +480,11 @@ async fn lists_show_each_caller_his_slice_and_filter_by_time_limit(ctx: Ctx) {
     assert_eq!(count(&app.json_as(&p.police_staff, "/api/v1/cases").await), 0);
     let worker3 = app.token("worker3").await;
     assert_eq!(count(&app.json_as(&worker3, "/api/v1/cases").await), 0);
-    let ok = app.json_as(&p.dc, "/api/v1/cases?time_limit_status=ok").await;
-    assert_eq!(ok["items"][0]["id"], dispatched["id"]);
-    assert_eq!(count(&ok), 1);
-    assert_eq!(count(&app.json_as(&p.dc, "/api/v1/cases?time_limit_status=none").await), 2);
+    // Every open case has a running clock: accepting for the reports, handling for the dispatched one.
+    assert_eq!(count(&app.json_as(&p.dc, "/api/v1/cases?time_limit_status=ok").await), 3);
+    assert_eq!(count(&app.json_as(&p.dc, "/api/v1/cases?time_limit_status=none").await), 0);
     assert_eq!(count(&app.json_as(&p.dc, "/api/v1/cases?time_limit_status=overdue").await), 0);
+    assert_eq!(dispatched["stage"], "handle");
     let reported = app.json_as(&p.dc, "/api/v1/cases?status=reported").await;
     assert_eq!(count(&reported), 2);
     let page = app.json_as(&p.dc, "/api/v1/cases?limit=2").await;
@@ -495,6 +496,12 @@ async fn lists_show_each_caller_his_slice_and_filter_by_time_limit(ctx: Ctx) {
     let all: Vec<&Value> = page["items"].as_array().unwrap().iter().chain(rest["items"].as_array().unwrap()).collect();
     assert!(all.iter().any(|c| c["id"] == mine["id"]));
     problem(app.get_as(&p.dc, "/api/v1/cases?time_limit_status=late").await, 400).await;
+    // A withdrawn report has no clock.
+    let cancelled = step(&app, &p.worker1, &mine, "cancel", json!({"reason": "已自行解决 settled"})).await;
+    assert_eq!(cancelled["time_limit_status"], "none");
+    let none = app.json_as(&p.dc, "/api/v1/cases?time_limit_status=none").await;
+    assert_eq!((count(&none), &none["items"][0]["id"]), (1, &mine["id"]));
+    assert_eq!(count(&app.json_as(&p.dc, "/api/v1/cases?time_limit_status=ok").await), 2);
 }
 
 async fn corrections_before_dispatch_are_events(ctx: Ctx) {

@@ -13,6 +13,8 @@ gridline_tests::tests![
     everyone_reads_the_calendar_and_admins_replace_it,
     a_faulty_calendar_is_refused_with_every_fault_named,
     working_hour_and_working_day_limits_skip_holidays_and_so_do_extensions,
+    every_stage_has_a_clock_and_the_timeline_keeps_each_deadline_and_outcome,
+    stage_limits_are_read_by_everyone_and_replaced_by_admins,
 ];
 
 async fn put_calendar(app: &TestApp, token: &str, calendar: &Value) -> reqwest::Response {
@@ -162,4 +164,107 @@ async fn working_hour_and_working_day_limits_skip_holidays_and_so_do_extensions(
     assert_eq!(decided.status(), 200);
     let granted: Value = decided.json().await.unwrap();
     assert_eq!(at(&granted["due_at"]), day_after_tomorrow + Duration::hours(5));
+}
+
+async fn stage_limits_are_read_by_everyone_and_replaced_by_admins(ctx: Ctx) {
+    let app = ctx.app().await;
+    let worker = app.token("worker1").await;
+    let default = app.json_as(&worker, "/api/v1/time-limits").await;
+    assert_eq!(default["accept"], json!({"amount": 1, "unit": "working_hours"}));
+    assert_eq!(default["verify"], json!({"amount": 4, "unit": "working_hours"}));
+    let limits = json!({
+        "accept": {"amount": 2, "unit": "working_hours"},
+        "dispatch": {"amount": 30, "unit": "natural_hours"},
+        "verify": {"amount": 1, "unit": "working_days"}
+    });
+    let dispatcher = app.token("dispatcher_community").await;
+    problem(app.send_as(&dispatcher, Method::PUT, "/api/v1/time-limits", &limits).await, 403).await;
+    let admin = app.token("admin").await;
+    let res = app.send_as(&admin, Method::PUT, "/api/v1/time-limits", &limits).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.json_as(&worker, "/api/v1/time-limits").await, limits);
+    let mut faulty = limits.clone();
+    faulty["verify"] = json!({"amount": 400, "unit": "working_days"});
+    let body = problem(app.send_as(&admin, Method::PUT, "/api/v1/time-limits", &faulty).await, 422).await;
+    assert_eq!(fields_at_fault(&body), ["/verify/amount"]);
+}
+
+async fn every_stage_has_a_clock_and_the_timeline_keeps_each_deadline_and_outcome(ctx: Ctx) {
+    let app = ctx.app().await;
+    let admin = app.token("admin").await;
+    let limits = json!({
+        "accept": {"amount": 1, "unit": "natural_hours"},
+        "dispatch": {"amount": 2, "unit": "natural_hours"},
+        "verify": {"amount": 3, "unit": "natural_hours"}
+    });
+    assert_eq!(app.send_as(&admin, Method::PUT, "/api/v1/time-limits", &limits).await.status(), 200);
+    let worker = app.token("worker1").await;
+    let dispatcher = app.token("dispatcher_community").await;
+    let staff = app.token("staff_urban").await;
+    let urban = app.department_id(&admin, "DEMO-URBAN").await;
+    let report = json!({
+        "category_code": "neighbour_dispute", "description": "楼上噪音 noise upstairs", "priority": "normal",
+        "location": {"lat": 39.902, "lon": 116.402}, "address": "和平路 5 号"
+    });
+    let case: Value = app.send_as(&worker, Method::POST, "/api/v1/cases", &report).await.json().await.unwrap();
+    let id = case["id"].as_str().unwrap().to_owned();
+    let clock = |case: &Value, stage: &str, hours: i64| {
+        assert_eq!(case["stage"], stage, "{case}");
+        let started = at(&case["updated_at"]);
+        assert_eq!(at(&case["due_at"]), started + Duration::hours(hours), "{stage} runs {hours} hours");
+        assert_eq!(case["time_limit_status"], "ok");
+    };
+    clock(&case, "accept", 1);
+    let step = |token: &str, step: &str, body: Value| {
+        let (app, id) = (&app, &id);
+        let token = token.to_owned();
+        let step = step.to_owned();
+        async move {
+            let res = app.send_as(&token, Method::POST, &format!("/api/v1/cases/{id}/{step}"), &body).await;
+            assert!(res.status().is_success(), "{step}");
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    clock(&step(&dispatcher, "accept", json!({})).await, "dispatch", 2);
+    clock(&step(&dispatcher, "dispatch", json!({"lead_department_id": urban})).await, "handle", 72);
+    let started = step(&staff, "start", json!({})).await;
+    assert_eq!(started["due_at"], step_due(&app, &dispatcher, &id, "dispatched").await, "starting keeps the clock");
+    clock(&step(&staff, "resolve", json!({"note": "已调解"})).await, "verify", 3);
+    let closed = step(&worker, "verify", json!({"passed": true})).await;
+    assert_eq!((closed["stage"].as_str(), closed["time_limit_status"].as_str()), (Some("none"), Some("none")));
+    assert!(closed["due_at"].is_null());
+
+    let events = app.json_as(&dispatcher, &format!("/api/v1/cases/{id}/events")).await;
+    let stages: Vec<(String, String, String)> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["changes"]["stage"].is_string())
+        .map(|e| {
+            let text = |k: &str| e["changes"][k].as_str().unwrap_or_default().to_owned();
+            (text("ended_stage"), text("ended_stage_outcome"), text("stage"))
+        })
+        .collect();
+    let expected = [
+        ("", "", "accept"),
+        ("accept", "on_time", "dispatch"),
+        ("dispatch", "on_time", "handle"),
+        ("handle", "on_time", "verify"),
+        ("verify", "on_time", "none"),
+    ];
+    let expected: Vec<(String, String, String)> =
+        expected.iter().map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned())).collect();
+    assert_eq!(stages, expected, "each stage's end and start is on the timeline");
+    assert!(events.as_array().unwrap().iter().filter(|e| e["changes"]["stage"].is_string()).all(|e| {
+        let due = &e["changes"]["stage_due_at"];
+        e["changes"]["stage"] == "none" || DateTime::parse_from_rfc3339(due.as_str().unwrap()).is_ok()
+    }));
+}
+
+/// The deadline the timeline recorded when the case entered `status`.
+async fn step_due(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
+    let events = app.json_as(token, &format!("/api/v1/cases/{id}/events")).await;
+    let entered = events.as_array().unwrap().iter().rev().find(|e| e["to_status"] == status).unwrap();
+    let due = at(&entered["changes"]["stage_due_at"]);
+    json!(due.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
