@@ -61,6 +61,9 @@ pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
         stage: c.stage().into(),
         due_at: c.due_at,
         warn_at: c.warn_at,
+        suspended_until: c
+            .suspended_at
+            .map(|_| c.suspended_until.map_or_else(|| "indefinite".to_owned(), |d| d.to_string())),
         time_limit_status: c.time_limit_status(now).into(),
         rework_count: c.rework_count,
         pending_extension: c.pending_extension.as_ref().map(|e| ExtensionView {

@@ -133,7 +133,8 @@ impl WorkCalendar {
         Utc.from_utc_datetime(&local)
     }
 
-    fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+    /// The date of an instant in the calendar's time zone.
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.time_zone).date_naive()
     }
 

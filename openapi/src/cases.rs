@@ -189,6 +189,10 @@ pub struct CaseView {
     pub due_at: Option<DateTime<Utc>>,
     /// When the running time limit enters its last 20% (预警).
     pub warn_at: Option<DateTime<Utc>>,
+    /// 挂账: `null` when not suspended; else the date it resumes by itself,
+    /// or `indefinite` until resumed by hand. Its clock stands still.
+    #[schema(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2}|indefinite)$")]
+    pub suspended_until: Option<String>,
     pub time_limit_status: TimeLimitStatus,
     pub rework_count: i32,
     pub pending_extension: Option<ExtensionView>,
@@ -267,6 +271,28 @@ pub struct Dispatch {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+}
+
+/// 挂账: why the case cannot be handled now, and when it resumes by itself.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::suspension)]
+pub struct Suspension {
+    #[schema(max_length = 2000)]
+    pub reason: String,
+    /// A date after today (the calendar's time zone) on which the case
+    /// resumes by itself; absent or `null`: until resumed by hand.
+    #[serde(default)]
+    pub resume_on: Option<chrono::NaiveDate>,
+}
+
+/// 督办: what the leader or the higher unit presses for.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::urging)]
+pub struct Urging {
+    #[schema(max_length = 2000)]
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -26,7 +26,7 @@ const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 pub const ENTITY_TAGS_PATTERN: &str = r#"^([ \t]*|\*|(W/)?"[!#-+\--~]*"([ \t]*,[ \t]*(W/)?"[!#-+\--~]*")*)$"#;
 
 /// What a case answer leads to: reading it, its timeline, and its steps.
-const CASE_LINKS: [&str; 15] = [
+const CASE_LINKS: [&str; 18] = [
     "get_case",
     "list_case_events",
     "update_case",
@@ -42,6 +42,9 @@ const CASE_LINKS: [&str; 15] = [
     "request_extension",
     "decide_extension",
     "add_comment",
+    "suspend_case",
+    "resume_case",
+    "urge_case",
 ];
 
 /// Links from every answer that carries a case (a report, a step, a read) to

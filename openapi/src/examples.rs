@@ -208,3 +208,11 @@ pub fn stage_time_limits() -> Value {
         "verify": {"amount": 1, "unit": "working_days"}
     })
 }
+
+pub fn suspension() -> Value {
+    json!({"reason": "待拆迁，暂无法处置 awaiting demolition; cannot be handled now", "resume_on": null})
+}
+
+pub fn urging() -> Value {
+    json!({"note": "群众反映强烈，请三日内办结 residents are pressing; close within three days"})
+}

@@ -78,7 +78,7 @@ wire_enum! {
     /// What happened to a case, in its timeline.
     EventType = cases::EventType {
         Reported, Accepted, Rejected, Escalated, Dispatched, Returned, Started, Resolved, Verified, Reworked,
-        Cancelled, Corrected, ExtensionRequested, ExtensionDecided, Commented,
+        Cancelled, Corrected, ExtensionRequested, ExtensionDecided, Commented, Suspended, Resumed, Urged,
     }
 }
 
@@ -126,6 +126,9 @@ pub enum CaseAction {
     ExtensionDecision,
     Comments,
     Update,
+    Suspend,
+    Resume,
+    Urge,
 }
 
 impl From<cases::Step> for CaseAction {
@@ -145,6 +148,9 @@ impl From<cases::Step> for CaseAction {
             S::DecideExtension => Self::ExtensionDecision,
             S::Comment => Self::Comments,
             S::Correct => Self::Update,
+            S::Suspend => Self::Suspend,
+            S::Resume => Self::Resume,
+            S::Urge => Self::Urge,
         }
     }
 }

@@ -69,7 +69,9 @@ pub(crate) fn list_where(scope: &CaseScope, filter: &CaseFilter, now: DateTime<U
         let clause = match tls {
             TimeLimitStatus::None => "(c.status IN ('closed', 'rejected', 'cancelled') OR c.due_at IS NULL)".to_owned(),
             other => {
-                let t = b.push(Arg::from(Ts(now)));
+                // A suspended clock stands still where it stopped.
+                let at = b.push(Arg::from(Ts(now)));
+                let t = format!("COALESCE(c.suspended_at, {at})");
                 match other {
                     TimeLimitStatus::Overdue => format!("{running} AND {t} >= c.due_at"),
                     TimeLimitStatus::Warning => format!("{running} AND {t} >= c.warn_at AND {t} < c.due_at"),

@@ -93,7 +93,7 @@ pub(crate) const CASE_COLUMNS: &str = "c.id, c.number, c.status, c.category_code
      c.lead_department_id, c.handler_user_id, c.reporter_user_id, \
      c.reporter_api_key_id, c.reported_by_grid_worker, c.source, c.resident_name, c.resident_phone, \
      c.resolved_on_site, c.limit_started_at, c.due_at, c.warn_at, c.resolved_at, c.resolved_by, c.rework_count, c.version, \
-     c.created_at, c.updated_at";
+     c.created_at, c.updated_at, c.suspended_at, c.suspended_until";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CaseRow {
@@ -129,6 +129,8 @@ pub(crate) struct CaseRow {
     version: i64,
     created_at: Ts,
     updated_at: Ts,
+    suspended_at: Option<Ts>,
+    suspended_until: Option<String>,
 }
 
 /// A case's rows in `case_departments` (every department it was dispatched to
@@ -195,6 +197,11 @@ impl CaseRow {
             resolved_at: self.resolved_at.map(|t| t.0),
             resolved_by: self.resolved_by,
             rework_count: self.rework_count,
+            suspended_at: self.suspended_at.map(|t| t.0),
+            suspended_until: match self.suspended_until {
+                Some(date) => Some(date.parse().map_err(|_| corrupt("suspended_until", &date))?),
+                None => None,
+            },
             pending_extension,
             version: self.version,
             created_at: self.created_at.0,

@@ -10,7 +10,7 @@ use gridline_domain::{
 use gridline_openapi::{
     cases::{
         CaseView, CommentBody, Dispatch, ExtensionDecision, ExtensionRequestBody, Reason, Rejection, Resolution,
-        Verification,
+        Suspension, Urging, Verification,
     },
     Problem,
 };
@@ -339,6 +339,55 @@ step! {
         run(auth, state, req, body.digest().to_vec(), Step::Comment, |_| async move {
             let body = body.parse()?;
             Ok(Command::Comment { text: text(&body.text, "/text")?, internal: body.internal })
+        })
+        .await
+    }
+}
+
+step! {
+    "suspend_case",
+    request_body = Suspension,
+    /// Suspend a case (挂账)
+    ///
+    /// The owning unit's dispatcher suspends an open case that cannot be handled now (awaiting demolition, a court
+    /// ruling, the season). Its clock stands still, and starting and resolving wait (409) until it resumes: by
+    /// `resume_case`, or by itself on `resume_on`. The deadline then moves by the time it stood still. 409 if it
+    /// is suspended already.
+    #[post("/api/v1/cases/{id}/suspend")]
+    pub(crate) async fn suspend(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Suspension>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, body.digest().to_vec(), Step::Suspend, |_| async move {
+            let body = body.parse()?;
+            let reason = text(&body.reason, "/reason")?;
+            Ok(Command::Suspend { reason, until: body.resume_on })
+        })
+        .await
+    }
+}
+
+step! {
+    "resume_case",
+    /// Resume a suspended case
+    ///
+    /// The owning unit's dispatcher ends a suspension before its date. The running clock's deadline and warning
+    /// move by the time it stood still (working time for a working-time limit). 409 if it is not suspended.
+    #[post("/api/v1/cases/{id}/resume")]
+    pub(crate) async fn resume(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, canonical_digest(b""), Step::Resume, |_| async { Ok(Command::Resume) }).await
+    }
+}
+
+step! {
+    "urge_case",
+    request_body = Urging,
+    /// Urge action on a case (督办)
+    ///
+    /// A leader whose area holds the case, or a dispatcher of a unit above the one that owns it, presses for
+    /// action on an open case. The note is on the timeline as an `urged` event; the case is otherwise unchanged.
+    #[post("/api/v1/cases/{id}/urge")]
+    pub(crate) async fn urge(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Urging>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, body.digest().to_vec(), Step::Urge, |_| async move {
+            let note = text(&body.parse()?.note, "/note")?;
+            Ok(Command::Urge { note })
         })
         .await
     }

@@ -87,6 +87,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_steps::request_extension)
         .service(case_steps::decide_extension)
         .service(case_steps::comment)
+        .service(case_steps::suspend)
+        .service(case_steps::resume)
+        .service(case_steps::urge)
         .service(changes::changes);
 }
 

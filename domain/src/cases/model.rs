@@ -126,6 +126,10 @@ pub struct Case {
     /// Who resolved it (a user's or an API key's id): he may not verify it.
     pub resolved_by: Option<Uuid>,
     pub rework_count: i32,
+    /// 挂账: when the case was suspended, while it is; its clock stands still.
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// The date it resumes by itself; `None` while suspended: until resumed by hand.
+    pub suspended_until: Option<chrono::NaiveDate>,
     pub pending_extension: Option<ExtensionRequest>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -199,10 +203,15 @@ pub enum EventType {
     ExtensionRequested,
     ExtensionDecided,
     Commented,
+    /// 挂账: the clock stops until the case resumes.
+    Suspended,
+    Resumed,
+    /// 督办: a leader or a higher unit presses for action.
+    Urged,
 }
 
 impl EventType {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 18] = [
         Self::Reported,
         Self::Accepted,
         Self::Rejected,
@@ -218,6 +227,9 @@ impl EventType {
         Self::ExtensionRequested,
         Self::ExtensionDecided,
         Self::Commented,
+        Self::Suspended,
+        Self::Resumed,
+        Self::Urged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -237,6 +249,9 @@ impl EventType {
             Self::ExtensionRequested => "extension_requested",
             Self::ExtensionDecided => "extension_decided",
             Self::Commented => "commented",
+            Self::Suspended => "suspended",
+            Self::Resumed => "resumed",
+            Self::Urged => "urged",
         }
     }
 

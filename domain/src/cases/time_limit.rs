@@ -45,6 +45,8 @@ impl Case {
             return TimeLimitStatus::None;
         }
         let (Some(due), Some(warn)) = (self.due_at, self.warn_at) else { return TimeLimitStatus::None };
+        // A suspended clock stands still where it stopped.
+        let now = self.suspended_at.unwrap_or(now);
         if now >= due {
             TimeLimitStatus::Overdue
         } else if now >= warn {
@@ -120,6 +122,8 @@ mod tests {
             resolved_at: None,
             resolved_by: None,
             rework_count: 0,
+            suspended_at: None,
+            suspended_until: None,
             pending_extension: None,
             version: 1,
             created_at: start,

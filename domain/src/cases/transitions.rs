@@ -22,10 +22,15 @@ pub enum Step {
     Comment,
     /// A correction of category, priority, grid, location or description.
     Correct,
+    /// 挂账: stop the clock of a case that cannot be handled now.
+    Suspend,
+    Resume,
+    /// 督办: press for action from above.
+    Urge,
 }
 
 impl Step {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 17] = [
         Self::Accept,
         Self::Reject,
         Self::Escalate,
@@ -40,6 +45,9 @@ impl Step {
         Self::DecideExtension,
         Self::Comment,
         Self::Correct,
+        Self::Suspend,
+        Self::Resume,
+        Self::Urge,
     ];
 
     /// The name clients see in `allowed_actions`: the endpoint's last segment.
@@ -58,6 +66,9 @@ impl Step {
             Self::DecideExtension => "extension-decision",
             Self::Comment => "comments",
             Self::Correct => "update",
+            Self::Suspend => "suspend",
+            Self::Resume => "resume",
+            Self::Urge => "urge",
         }
     }
 }
@@ -79,7 +90,7 @@ pub fn next_status(from: CaseStatus, step: Step) -> Option<CaseStatus> {
         (Step::VerifyFailed, Resolved) => Some(Dispatched),
         (Step::Cancel, Reported) => Some(Cancelled),
         (Step::RequestExtension | Step::DecideExtension, Dispatched | InProgress) => Some(from),
-        (Step::Comment, s) if !s.is_final() => Some(s),
+        (Step::Comment | Step::Suspend | Step::Resume | Step::Urge, s) if !s.is_final() => Some(s),
         _ => None,
     }
 }
@@ -114,6 +125,21 @@ mod tests {
         (Step::Comment, Dispatched, Dispatched),
         (Step::Comment, InProgress, InProgress),
         (Step::Comment, Resolved, Resolved),
+        (Step::Suspend, Reported, Reported),
+        (Step::Suspend, Accepted, Accepted),
+        (Step::Suspend, Dispatched, Dispatched),
+        (Step::Suspend, InProgress, InProgress),
+        (Step::Suspend, Resolved, Resolved),
+        (Step::Resume, Reported, Reported),
+        (Step::Resume, Accepted, Accepted),
+        (Step::Resume, Dispatched, Dispatched),
+        (Step::Resume, InProgress, InProgress),
+        (Step::Resume, Resolved, Resolved),
+        (Step::Urge, Reported, Reported),
+        (Step::Urge, Accepted, Accepted),
+        (Step::Urge, Dispatched, Dispatched),
+        (Step::Urge, InProgress, InProgress),
+        (Step::Urge, Resolved, Resolved),
     ];
 
     #[test]
@@ -126,7 +152,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 14 * 8);
+        assert_eq!(checked, 17 * 8);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
@@ -12,6 +12,7 @@ use super::{
     next_status,
     time_limit::{extend, warn_at},
     Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Source, Stage, StageLimits, Step,
+    TimeUnit,
 };
 use crate::{
     calendar::WorkCalendar,
@@ -99,6 +100,15 @@ pub enum Command {
         location: Option<Position>,
         description: Option<String>,
     },
+    /// `until`: the date it resumes by itself, in the calendar's time zone.
+    Suspend {
+        reason: String,
+        until: Option<NaiveDate>,
+    },
+    Resume,
+    Urge {
+        note: String,
+    },
 }
 
 impl Command {
@@ -118,6 +128,9 @@ impl Command {
             Self::DecideExtension { .. } => Step::DecideExtension,
             Self::Comment { .. } => Step::Comment,
             Self::Correct { .. } => Step::Correct,
+            Self::Suspend { .. } => Step::Suspend,
+            Self::Resume => Step::Resume,
+            Self::Urge { .. } => Step::Urge,
         }
     }
 }
@@ -199,16 +212,28 @@ fn extension_requester(p: &Principal, case: &Case) -> bool {
 }
 
 /// Who comments: the reporter, the handler, and those whose grant covers the
-/// case (its grid's workers, dispatchers above it, the staff of departments
-/// it was sent to). A grant elsewhere gives no voice here.
+/// case (its grid's workers, dispatchers and leaders above it, the staff of
+/// departments it was sent to). A grant elsewhere gives no voice here.
 fn commenter(p: &Principal, case: &Case) -> bool {
     reporter(p, case)
         || handler(p, case)
         || grid_worker_of_grid(p, case)
         || p.has_unit_grant_covering(Role::Dispatcher, &case.grid_path)
+        || p.has_unit_grant_covering(Role::Leader, &case.grid_path)
         || p.grants.iter().any(|g| {
             g.role == Role::DepartmentStaff
                 && matches!(&g.scope, Scope::Department { id, .. } if case.department_history.contains(id))
+        })
+}
+
+/// Who urges (督办): leaders whose area holds the case, and dispatchers of
+/// units above the one that owns it.
+fn urger(p: &Principal, case: &Case) -> bool {
+    p.has_unit_grant_covering(Role::Leader, &case.grid_path)
+        || p.grants.iter().any(|g| {
+            g.role == Role::Dispatcher
+                && matches!(&g.scope, Scope::Unit { path, .. }
+                    if case.owner_path.starts_with(path.as_str()) && case.owner_path != *path)
         })
 }
 
@@ -219,14 +244,21 @@ fn owner_is_district(case: &Case) -> bool {
 /// Whether `p` is someone who may take `step` on this case at all.
 fn may_take(p: &Principal, case: &Case, step: Step) -> bool {
     match step {
-        Step::Accept | Step::Reject | Step::Escalate | Step::Dispatch | Step::Correct => owning_dispatcher(p, case),
+        Step::Accept
+        | Step::Reject
+        | Step::Escalate
+        | Step::Dispatch
+        | Step::Correct
+        | Step::Suspend
+        | Step::Resume => owning_dispatcher(p, case),
         Step::DecideExtension => owning_dispatcher(p, case) && !extension_requester(p, case),
         Step::Return => lead_staff(p, case),
         Step::Start | Step::Resolve | Step::RequestExtension => lead_staff(p, case) || handler(p, case),
         Step::VerifyPassed | Step::VerifyFailed => verifier(p, case),
         Step::Cancel => reporter(p, case),
-        // Leaders and admins read; they act on no case, comments included.
+        // Leaders urge and comment within their area; admins act on no case.
         Step::Comment => super::can_see(p, case) && commenter(p, case),
+        Step::Urge => super::can_see(p, case) && urger(p, case),
     }
 }
 
@@ -236,6 +268,9 @@ fn open_now(case: &Case, step: Step) -> bool {
         Step::Escalate => !owner_is_district(case),
         Step::RequestExtension => case.pending_extension.is_none(),
         Step::DecideExtension => case.pending_extension.is_some(),
+        // Handling waits while the case is suspended.
+        Step::Suspend | Step::Start | Step::Resolve => case.suspended_at.is_none(),
+        Step::Resume => case.suspended_at.is_some(),
         _ => true,
     }
 }
@@ -289,18 +324,51 @@ fn opt(id: Option<Uuid>) -> String {
     id.map(|i| i.to_string()).unwrap_or_default()
 }
 
-/// Starts the clock of the stage the case is in now, or stops it.
-fn start_clock(case: &mut Case, ctx: &WorkflowContext<'_>) {
+/// The limit of the stage the case is in: the district's for accepting,
+/// dispatching and verifying, the category's for handling.
+fn stage_limit(case: &Case, ctx: &WorkflowContext<'_>) -> Option<(u32, TimeUnit)> {
     let limits = ctx.stage_limits;
-    let limit = match Stage::of(case.status) {
+    match Stage::of(case.status) {
         Stage::Accept => Some((limits.accept.amount, limits.accept.unit)),
         Stage::Dispatch => Some((limits.dispatch.amount, limits.dispatch.unit)),
         Stage::Handle => ctx.category.limit_for(case.priority).map(|l| (l.amount, l.unit)),
         Stage::Verify => Some((limits.verify.amount, limits.verify.unit)),
         Stage::None => None,
+    }
+}
+
+/// Ends a suspension: the running clock's deadline and warning move by the
+/// time it stood still, counted as the clock counts (working time for a
+/// working-time limit). Answers the event's changes.
+fn resume_clock(case: &mut Case, ctx: &WorkflowContext<'_>) -> Vec<(&'static str, String)> {
+    let Some(since) = case.suspended_at.take() else { return Vec::new() };
+    case.suspended_until = None;
+    let working = stage_limit(case, ctx).filter(|(_, unit)| unit.is_working_time()).map(|_| ctx.calendar);
+    let stood = match working {
+        Some(calendar) => calendar.working_between(since, ctx.now),
+        None => ctx.now - since,
     };
+    let shift = |t: DateTime<Utc>| match working {
+        Some(calendar) => calendar.add_working(t, stood),
+        None => t + stood,
+    };
+    case.due_at = case.due_at.map(shift);
+    case.warn_at = case.warn_at.map(shift);
+    vec![
+        ("suspended_minutes", stood.num_minutes().to_string()),
+        ("due_at", case.due_at.map(|d| d.to_rfc3339()).unwrap_or_default()),
+    ]
+}
+
+/// Starts the clock of the stage the case is in now, or stops it.
+fn start_clock(case: &mut Case, ctx: &WorkflowContext<'_>) {
+    let limit = stage_limit(case, ctx);
     let working = limit.filter(|(_, unit)| unit.is_working_time()).map(|_| ctx.calendar);
     let now = ctx.now;
+    if case.suspended_at.is_some() {
+        // A new stage's clock starts standing still; a resume moves it by the time since now.
+        case.suspended_at = Some(now);
+    }
     case.limit_started_at = limit.map(|_| now);
     case.due_at = limit.map(|(amount, unit)| deadline(amount, unit, now, ctx.calendar));
     case.warn_at = case.due_at.map(|due| warn_at(now, due, working));
@@ -391,6 +459,11 @@ pub fn check(p: &Principal, case: &Case, step: Step) -> Result<CaseStatus, StepE
         return Err(match step {
             Step::Escalate => StepError::Conflict("the district owns the case; there is no level above".into()),
             Step::RequestExtension => StepError::Conflict("an extension request is pending already".into()),
+            Step::Suspend => StepError::Conflict("the case is suspended already".into()),
+            Step::Resume => StepError::Conflict("the case is not suspended".into()),
+            Step::Start | Step::Resolve => {
+                StepError::Conflict("the case is suspended (挂账); handling waits until it resumes".into())
+            }
             _ => StepError::Conflict("there is no pending extension request".into()),
         });
     }
@@ -585,6 +658,26 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
             }
             events.push(with(event(&next, Some(p), EventType::Corrected, from, now), None, &changes));
         }
+        Command::Suspend { reason, until } => {
+            if until.is_some_and(|date| date <= ctx.calendar.local_date(now)) {
+                return Err(invalid("/resume_on", "must be a date after today"));
+            }
+            next.suspended_at = Some(now);
+            next.suspended_until = until;
+            let resume_on = until.map_or_else(|| "indefinite".to_owned(), |d| d.to_string());
+            events.push(with(
+                event(&next, Some(p), EventType::Suspended, from, now),
+                Some(reason),
+                &[("resume_on", resume_on)],
+            ));
+        }
+        Command::Resume => {
+            let changes = resume_clock(&mut next, ctx);
+            events.push(with(event(&next, Some(p), EventType::Resumed, from, now), None, &changes));
+        }
+        Command::Urge { note } => {
+            events.push(with(event(&next, Some(p), EventType::Urged, from, now), Some(note), &[]));
+        }
     }
     if Stage::of(case.status) != Stage::of(next.status) {
         enter_stage(&mut next, Some((Stage::of(case.status), case.due_at)), ctx, &mut events);
@@ -695,6 +788,8 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
         resolved_at: None,
         resolved_by: None,
         rework_count: 0,
+        suspended_at: None,
+        suspended_until: None,
         pending_extension: None,
         version: 1,
         created_at: now,

@@ -6,8 +6,8 @@ use uuid::Uuid;
 use super::*;
 use crate::{
     calendar::WorkCalendar,
-    cases::StageLimits,
     cases::{CaseStatus, Source},
+    cases::{StageLimits, TimeLimitStatus},
     geo::Position,
     identity::{Actor, Grant, Principal, Role, Scope},
 };
@@ -55,6 +55,8 @@ fn case(status: CaseStatus) -> Case {
         resolved_at: None,
         resolved_by: None,
         rework_count: 0,
+        suspended_at: None,
+        suspended_until: None,
         pending_extension: None,
         version: 1,
         created_at: at,
@@ -116,7 +118,8 @@ fn comments_need_a_grant_that_covers_the_case() {
         ("a dispatcher above the grid",                person(1004, &[(Role::Dispatcher, DISTRICT)]), true),
         ("staff of the lead department",               person(1006, &[(Role::DepartmentStaff, LEAD)]), true),
         ("staff of a department never sent it",        person(1007, &[(Role::DepartmentStaff, OTHER_DEPT)]), false),
-        ("a leader who works another grid",            person(1008, &[(Role::Leader, DISTRICT), (Role::GridWorker, OTHER_GRID)]), false),
+        ("a leader whose area holds the case",         person(1008, &[(Role::Leader, DISTRICT), (Role::GridWorker, OTHER_GRID)]), true),
+        ("a leader of another area",                   person(1009, &[(Role::Leader, OTHER_GRID)]), false),
         ("the reporter",                               person(1000, &[]), true),
     ];
     for (who, p, allowed) in table {
@@ -278,4 +281,60 @@ fn every_stage_has_a_clock_and_the_timeline_keeps_each_outcome() {
     // A failed verification starts handling again with the category's whole limit.
     let reworked = apply(&resolved, Command::Verify { passed: false, note: None }, &ctx(&worker, 12)).unwrap().case;
     assert_eq!((reworked.stage(), reworked.due_at), (Stage::Handle, Some(at(84))));
+}
+
+#[test]
+fn leaders_and_higher_dispatchers_urge_and_the_owner_suspends() {
+    let open = case(CaseStatus::InProgress);
+    #[rustfmt::skip]
+    let table: &[(&str, Principal, bool, bool)] = &[
+        // who                                      urge   suspend
+        ("a leader whose area holds the case",      person(1008, &[(Role::Leader, DISTRICT)]), true, false),
+        ("a leader of another area",                person(1009, &[(Role::Leader, OTHER_GRID)]), false, false),
+        ("a dispatcher above the owner",            person(1004, &[(Role::Dispatcher, DISTRICT)]), true, false),
+        ("the owning unit's dispatcher",            person(1003, &[(Role::Dispatcher, COMMUNITY)]), false, true),
+        ("a grid worker of the grid",               person(1001, &[(Role::GridWorker, GRID)]), false, false),
+        ("staff of the lead department",            person(1006, &[(Role::DepartmentStaff, LEAD)]), false, false),
+    ];
+    for (who, p, urge, suspend) in table {
+        let steps = allowed_steps(p, &open);
+        assert_eq!(steps.contains(&Step::Urge), *urge, "urge: {who}");
+        assert_eq!(steps.contains(&Step::Suspend), *suspend, "suspend: {who}");
+    }
+}
+
+#[test]
+fn a_suspended_case_waits_and_its_clock_moves_by_the_time_it_stood() {
+    use chrono::Duration;
+    let at = |h: i64| Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap() + Duration::hours(h);
+    let mut dispatched = case(CaseStatus::Dispatched);
+    dispatched.limit_started_at = Some(at(0));
+    dispatched.due_at = Some(at(72));
+    dispatched.warn_at = Some(at(0) + Duration::minutes(72 * 48));
+    let category = crate::cases::default_catalog(at(0)).into_iter().find(|c| c.code == "neighbour_dispute").unwrap();
+    let calendar = WorkCalendar::default();
+    let limits = StageLimits::default();
+    let dispatcher = person(1003, &[(Role::Dispatcher, COMMUNITY)]);
+    let ctx = |p, h| WorkflowContext {
+        principal: p,
+        now: at(h),
+        category: &category,
+        route: None,
+        calendar: &calendar,
+        stage_limits: &limits,
+    };
+    let suspend = Command::Suspend { reason: "等待拆迁 waiting for demolition".into(), until: None };
+    let suspended = apply(&dispatched, suspend, &ctx(&dispatcher, 10)).unwrap().case;
+    assert_eq!(suspended.suspended_at, Some(at(10)));
+    assert_eq!(suspended.time_limit_status(at(100)), TimeLimitStatus::Ok, "the clock stands still");
+    let staff = person(1006, &[(Role::DepartmentStaff, LEAD)]);
+    assert!(matches!(check(&staff, &suspended, Step::Start), Err(StepError::Conflict(_))), "handling waits");
+    assert!(matches!(check(&dispatcher, &suspended, Step::Suspend), Err(StepError::Conflict(_))));
+    let resumed = apply(&suspended, Command::Resume, &ctx(&dispatcher, 40)).unwrap();
+    assert_eq!(resumed.events[0].changes["suspended_minutes"], "1800");
+    let resumed = resumed.case;
+    assert_eq!((resumed.suspended_at, resumed.due_at), (None, Some(at(102))), "30 hours later than before");
+    assert!(apply(&resumed, Command::Start, &ctx(&staff, 41)).is_ok());
+    let past = Command::Suspend { reason: "r".into(), until: Some(at(10).date_naive()) };
+    assert!(matches!(apply(&dispatched, past, &ctx(&dispatcher, 10)), Err(StepError::Invalid { .. })));
 }

@@ -84,9 +84,10 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
              grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
              handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, \
              resident_name, resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, \
-             rework_count, version, created_at, updated_at, reporter, report_hash, report_receipt, resolved_by) \
+             rework_count, version, created_at, updated_at, reporter, report_hash, report_receipt, resolved_by, \
+             suspended_at, suspended_until) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)",
+             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37)",
         )
         .bind(c.id)
         .bind(&c.number)
@@ -122,7 +123,9 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .bind(record.report.as_ref().map(|r| r.reporter.clone()))
         .bind(record.report.as_ref().map(|r| r.request_hash.clone()))
         .bind(record.report.as_ref().map(|r| r.receipt.0.clone()))
-        .bind(c.resolved_by);
+        .bind(c.resolved_by)
+        .bind(c.suspended_at.map(crate::types::Ts))
+        .bind(c.suspended_until.map(|d| d.to_string()));
         let events = Self::write_outcome(&mut tx, outcome, record, &seqs, Some(insert)).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
@@ -157,7 +160,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
              lon = $8, grid_id = $9, grid_path = $10, owner_unit_id = $11, owner_path = $12, \
              suggested_department_id = $13, lead_department_id = $14, handler_user_id = $15, \
              limit_started_at = $16, due_at = $17, warn_at = $18, resolved_at = $19, rework_count = $20, \
-             version = $21, updated_at = $22, resolved_by = $23 \
+             version = $21, updated_at = $22, resolved_by = $23, suspended_at = $24, suspended_until = $25 \
              WHERE id = $1 AND version = $2",
         )
         .bind(c.id)
@@ -183,6 +186,8 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .bind(c.version)
         .bind(crate::types::Ts(c.updated_at))
         .bind(c.resolved_by)
+        .bind(c.suspended_at.map(crate::types::Ts))
+        .bind(c.suspended_until.map(|d| d.to_string()))
         .execute(&mut tx)
         .await
         .map_err(map_sqlx)?

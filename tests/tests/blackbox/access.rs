@@ -90,7 +90,10 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/cases/{id}/cancel",        [401, 404, 200, 404, 404, 403, 403, 403, 404, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/extension-requests", [401, 404, 403, 404, 404, 403, 403, 403, 201, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/extension-requests/{rid}/decision", [401, 404, 403, 404, 404, 200, 403, 403, 403, 404, 404, 403, 403]),
-    ("POST",   "/api/v1/cases/{id}/comments",      [401, 404, 201, 404, 404, 201, 201, 201, 404, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/comments",      [401, 404, 201, 404, 404, 201, 201, 201, 404, 404, 404, 201, 403]),
+    ("POST",   "/api/v1/cases/{id}/suspend",       [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/resume",        [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/urge",          [401, 404, 403, 404, 404, 403, 200, 200, 404, 404, 404, 200, 403]),
     ("GET",    "/api/v1/changes",                  [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
 ];
 
@@ -103,6 +106,7 @@ fn case_state(method: &str, template: &str) -> Option<&'static str> {
         ("POST", "/extension-requests/{rid}/decision") => "extension_pending",
         ("POST", "/resolve") => "in_progress",
         ("POST", "/verify") => "resolved",
+        ("POST", "/resume") => "suspended",
         _ => "reported",
     })
 }
@@ -186,6 +190,7 @@ impl Fixture {
                 vec![accept, dispatch, ("su", "extension-requests", json!({"hours": 24, "reason": "materials"}))]
             }
             "in_progress" => vec![accept, dispatch, ("su", "start", json!({}))],
+            "suspended" => vec![("dc", "suspend", json!({"reason": "待拆迁"}))],
             "resolved" => {
                 vec![accept, dispatch, ("su", "start", json!({})), ("su", "resolve", json!({"note": "cleaned"}))]
             }
@@ -209,7 +214,8 @@ impl Fixture {
             let path = template.replace("{id}", &id).replace("{rid}", &rid);
             let body = match template.rsplit('/').next().unwrap_or_default() {
                 "{id}" if method == "PATCH" => Some(json!({"description": "corrected"})),
-                "reject" | "escalate" | "return" | "cancel" => Some(json!({"reason": "because"})),
+                "reject" | "escalate" | "return" | "cancel" | "suspend" => Some(json!({"reason": "because"})),
+                "urge" => Some(json!({"note": "请尽快"})),
                 "dispatch" => Some(json!({"lead_department_id": self.urban})),
                 "resolve" => Some(json!({"note": "done"})),
                 "verify" => Some(json!({"passed": true})),

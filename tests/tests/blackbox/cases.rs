@@ -105,7 +105,7 @@ async fn a_case_travels_the_happy_path_by_the_people_the_table_names(ctx: Ctx) {
     assert_eq!((case["stage"].as_str(), case["time_limit_status"].as_str()), (Some("accept"), Some("ok")));
     let case = step(&app, &p.dc, &case, "accept", json!({})).await;
     assert_eq!(case["status"], "accepted");
-    assert_eq!(case["allowed_actions"], json!(["escalate", "dispatch", "comments", "update"]));
+    assert_eq!(case["allowed_actions"], json!(["escalate", "dispatch", "comments", "update", "suspend"]));
     let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban, "note": "请尽快处理"})).await;
     assert_eq!(case["status"], "dispatched");
     assert_eq!(case["lead_department_id"], p.urban.as_str());
@@ -157,7 +157,7 @@ async fn refusals_are_403_for_the_wrong_person_and_404_for_the_unseen(ctx: Ctx) 
     let body409 = problem(try_step(&app, &p.dc, &case, "dispatch", body.clone()).await, 409).await;
     assert_eq!(body409["code"], "invalid_state");
     assert_eq!(body409["case_status"], "reported", "the problem names the case's state");
-    assert_eq!(body409["allowed_actions"], json!(["accept", "reject", "escalate", "comments", "update"]));
+    assert_eq!(body409["allowed_actions"], json!(["accept", "reject", "escalate", "comments", "update", "suspend"]));
     let case = step(&app, &p.dc, &case, "accept", json!({})).await;
     let res = try_step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": uuid::Uuid::new_v4()})).await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/lead_department_id"]);

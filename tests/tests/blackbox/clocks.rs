@@ -15,6 +15,7 @@ gridline_tests::tests![
     working_hour_and_working_day_limits_skip_holidays_and_so_do_extensions,
     every_stage_has_a_clock_and_the_timeline_keeps_each_deadline_and_outcome,
     stage_limits_are_read_by_everyone_and_replaced_by_admins,
+    a_suspended_case_waits_and_resumes_with_its_deadline_moved,
 ];
 
 async fn put_calendar(app: &TestApp, token: &str, calendar: &Value) -> reqwest::Response {
@@ -267,4 +268,58 @@ async fn step_due(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
     let entered = events.as_array().unwrap().iter().rev().find(|e| e["to_status"] == status).unwrap();
     let due = at(&entered["changes"]["stage_due_at"]);
     json!(due.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+async fn a_suspended_case_waits_and_resumes_with_its_deadline_moved(ctx: Ctx) {
+    let app = ctx.app().await;
+    let admin = app.token("admin").await;
+    let worker = app.token("worker1").await;
+    let dispatcher = app.token("dispatcher_community").await;
+    let staff = app.token("staff_urban").await;
+    let leader = app.token("leader").await;
+    let urban = app.department_id(&admin, "DEMO-URBAN").await;
+    let report = json!({
+        "category_code": "neighbour_dispute", "description": "违建纠纷 a dispute over a shed", "priority": "normal",
+        "location": {"lat": 39.902, "lon": 116.402}, "address": "和平路 7 号"
+    });
+    let case: Value = app.send_as(&worker, Method::POST, "/api/v1/cases", &report).await.json().await.unwrap();
+    let id = case["id"].as_str().unwrap().to_owned();
+    let post = |token: &str, step: &str, body: Value| {
+        let (app, id, token, step) = (&app, &id, token.to_owned(), step.to_owned());
+        async move { app.send_as(&token, Method::POST, &format!("/api/v1/cases/{id}/{step}"), &body).await }
+    };
+    assert_eq!(post(&dispatcher, "accept", json!({})).await.status(), 200);
+    let dispatched: Value =
+        post(&dispatcher, "dispatch", json!({"lead_department_id": urban})).await.json().await.unwrap();
+    let due = at(&dispatched["due_at"]);
+
+    let yesterday = (Utc::now() - Duration::days(1)).format("%Y-%m-%d").to_string();
+    let past = post(&dispatcher, "suspend", json!({"reason": "待拆迁", "resume_on": yesterday})).await;
+    assert_eq!(fields_at_fault(&problem(past, 422).await), ["/resume_on"]);
+    problem(post(&staff, "suspend", json!({"reason": "待拆迁"})).await, 403).await;
+    let resume_on = (Utc::now() + Duration::days(30)).format("%Y-%m-%d").to_string();
+    let res =
+        post(&dispatcher, "suspend", json!({"reason": "待拆迁 awaiting demolition", "resume_on": resume_on})).await;
+    assert_eq!(res.status(), 200);
+    let suspended: Value = res.json().await.unwrap();
+    assert_eq!(suspended["suspended_until"], resume_on.as_str());
+    assert_eq!(suspended["allowed_actions"], json!(["comments", "resume"]), "the dispatcher may resume it");
+    let waiting = problem(post(&staff, "start", json!({})).await, 409).await;
+    assert_eq!(waiting["code"], "conflict", "{waiting}");
+    problem(post(&dispatcher, "suspend", json!({"reason": "again"})).await, 409).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let resumed: Value = post(&dispatcher, "resume", json!({})).await.json().await.unwrap();
+    assert!(resumed["suspended_until"].is_null());
+    let moved = at(&resumed["due_at"]) - due;
+    assert!(moved >= Duration::seconds(1) && moved < Duration::seconds(30), "moved by the time it stood: {moved}");
+    assert_eq!(post(&staff, "start", json!({})).await.status(), 200, "handling goes on");
+
+    let urged = post(&leader, "urge", json!({"note": "请三日内办结"})).await;
+    assert_eq!(urged.status(), 200);
+    problem(post(&dispatcher, "urge", json!({"note": "x"})).await, 403).await;
+    let events = app.json_as(&dispatcher, &format!("/api/v1/cases/{id}/events")).await;
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds[3..], ["suspended", "resumed", "started", "urged"], "{kinds:?}");
+    assert_eq!(events[3]["changes"]["resume_on"], resume_on.as_str());
 }

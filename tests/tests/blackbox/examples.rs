@@ -101,6 +101,14 @@ async fn every_request_example_succeeds_as_sent_on_the_demo_data(ctx: Ctx) {
     s.send(&dispatcher, Method::POST, &format!("/api/v1/cases/{id}/accept"), "accept_case", 200).await;
     s.send(&dispatcher, Method::POST, &format!("/api/v1/cases/{id}/dispatch"), "dispatch_case", 200).await;
     s.send(&staff, Method::POST, &format!("/api/v1/cases/{id}/return"), "return_case", 200).await;
+    let sixth = s.send(&worker, Method::POST, "/api/v1/cases", "report_case", 201).await;
+    let id = sixth["id"].as_str().unwrap();
+    let suspended =
+        s.send(&dispatcher, Method::POST, &format!("/api/v1/cases/{id}/suspend"), "suspend_case", 200).await;
+    assert_eq!(suspended["suspended_until"], "indefinite");
+    s.send(&dispatcher, Method::POST, &format!("/api/v1/cases/{id}/resume"), "resume_case", 200).await;
+    let leader = app.token("leader").await;
+    s.send(&leader, Method::POST, &format!("/api/v1/cases/{id}/urge"), "urge_case", 200).await;
 
     // An admin's examples.
     let user = s.send(&admin, Method::POST, "/api/v1/users", "create_user", 201).await;

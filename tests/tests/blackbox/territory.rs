@@ -253,14 +253,19 @@ async fn a_second_grant_elsewhere_gives_no_voice_on_a_case(ctx: Ctx) {
     assert_eq!(res.status(), 201);
     let worker1 = app.token("worker1").await;
     let seen = app.json_as(&worker1, &format!("/api/v1/cases/{}", id(&xingfu_case))).await;
-    assert_eq!(seen["allowed_actions"], json!([]), "a leader reads, a grid worker of another grid has no say");
-    let p = problem(
-        send(&app, &worker1, &format!("/api/v1/cases/{}/comments", id(&xingfu_case)), json!({"text": "路过看到"}))
-            .await,
+    assert_eq!(
+        seen["allowed_actions"],
+        json!(["comments", "urge"]),
+        "a leader comments and urges (督办) in his area; as a grid worker of another grid he has no say"
+    );
+    let urged =
+        send(&app, &worker1, &format!("/api/v1/cases/{}/urge", id(&xingfu_case)), json!({"note": "请尽快"})).await;
+    assert_eq!(urged.status(), 200);
+    problem(
+        send(&app, &worker1, &format!("/api/v1/cases/{}/cancel", id(&xingfu_case)), json!({"reason": "x"})).await,
         403,
     )
     .await;
-    assert_eq!(p["code"], "forbidden");
     let own = ok(&app, &worker1, "/api/v1/cases", report_at(39.902, 116.402)).await;
     ok(&app, &worker1, &format!("/api/v1/cases/{}/comments", id(&own)), json!({"text": "补充"})).await;
 }
