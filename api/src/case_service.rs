@@ -8,7 +8,6 @@ use gridline_domain::{
     cases::{self, can_see, nearest_department, Case, Category, Command, Step, StepError},
     identity::Principal,
     ports::WriteRecord,
-    time::now,
 };
 use gridline_openapi::FieldError;
 use uuid::Uuid;
@@ -119,8 +118,9 @@ pub(crate) fn conditional_case_response(
     req: &HttpRequest,
     case: &Case,
     p: &Principal,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = serialise(case, p)?;
+    let body = serialise(case, p, at)?;
     let tag = entity_tag(case.version, &body);
     if not_modified(req, &tag)? {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
@@ -137,8 +137,8 @@ fn tagged(mut builder: actix_web::HttpResponseBuilder, case: &Case, body: String
     builder.content_type("application/json").insert_header((header::ETAG, entity_tag(case.version, &body))).body(body)
 }
 
-pub(crate) fn serialise(case: &Case, p: &Principal) -> Result<String, ApiError> {
-    serde_json::to_string(&case_views::case(case, p, now())).map_err(|e| ApiError::Internal(e.into()))
+pub(crate) fn serialise(case: &Case, p: &Principal, at: chrono::DateTime<chrono::Utc>) -> Result<String, ApiError> {
+    serde_json::to_string(&case_views::case(case, p, at)).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Applies a step and writes it, if nobody changed the case meanwhile; the
@@ -158,14 +158,14 @@ pub(crate) async fn commit(
     let stage_limits = state.stage_limits();
     let ctx = cases::WorkflowContext {
         principal: p,
-        now: now(),
+        now: state.now(),
         category,
         route,
         calendar: &calendar,
         stage_limits: &stage_limits,
     };
     let outcome = cases::apply(case, command, &ctx)?;
-    let body = serialise(&outcome.case, p)?;
+    let body = serialise(&outcome.case, p, state.now())?;
     let record = WriteRecord {
         key: guard.map(|g| (g.key.clone(), StoredAnswer { status: status.as_u16(), body: body.clone() }.receipt())),
         report: None,

@@ -40,6 +40,7 @@ const LOGIN_MAX_FAILURES_PER_ADDR: Key =
     Key { env: "GRIDLINE_LOGIN_MAX_FAILURES_PER_ADDR", toml: "login_max_failures_per_addr" };
 const LOGIN_LOCKOUT: Key = Key { env: "GRIDLINE_LOGIN_LOCKOUT_S", toml: "login_lockout_s" };
 const CACHE_POLL: Key = Key { env: "GRIDLINE_CACHE_POLL_MS", toml: "cache_poll_ms" };
+const SWEEP_INTERVAL: Key = Key { env: "GRIDLINE_SWEEP_INTERVAL_MS", toml: "sweep_interval_ms" };
 
 /// Every key, for the README's table and for spotting misspelt variables.
 const ALL: &[&Key] = &[
@@ -70,6 +71,7 @@ const ALL: &[&Key] = &[
     &LOGIN_MAX_FAILURES_PER_ADDR,
     &LOGIN_LOCKOUT,
     &CACHE_POLL,
+    &SWEEP_INTERVAL,
 ];
 
 /// A secret from configuration: never printed, not even by `Debug`.
@@ -149,6 +151,9 @@ pub struct Settings {
     /// How often a node checks whether shared cached data (grid boundaries,
     /// signing keys) changed through another node.
     pub cache_poll: Duration,
+    /// How often the sweeper looks for clocks that passed a threshold and
+    /// suspensions whose date has come.
+    pub sweep_interval: Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -168,6 +173,7 @@ impl fmt::Debug for Settings {
             .field("auth", &self.auth)
             .field("demo", &self.demo)
             .field("cache_poll", &self.cache_poll)
+            .field("sweep_interval", &self.sweep_interval)
             .finish()
     }
 }
@@ -313,6 +319,7 @@ impl Settings {
             demo_password: secret(&DEMO_PASSWORD, 8)?,
         };
         let cache_poll_ms = src.parse(&CACHE_POLL, 500, |v| positive(v, 60_000))?;
+        let sweep_ms = src.parse(&SWEEP_INTERVAL, 30_000, |v| positive(v, 3_600_000))?;
 
         Ok(Self {
             listen,
@@ -333,6 +340,7 @@ impl Settings {
             auth,
             demo: false,
             cache_poll: Duration::from_millis(cache_poll_ms as u64),
+            sweep_interval: Duration::from_millis(sweep_ms as u64),
         })
     }
 

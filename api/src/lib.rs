@@ -19,6 +19,7 @@ mod references;
 pub mod routes;
 pub mod startup;
 mod state;
+mod sweeper;
 pub mod telemetry;
 mod views;
 

@@ -9,6 +9,7 @@ use actix_web::{
     web, App, HttpServer,
 };
 use anyhow::Context;
+use gridline_domain::time::{Clock, SystemClock};
 use gridline_openapi::ApiDoc;
 use gridline_persistence::Database;
 use utoipa::OpenApi;
@@ -27,7 +28,11 @@ use crate::{
 
 /// Everything a node needs before serving: the signing keys, the first admin,
 /// the caches of shared data.
-async fn prepare_state(settings: &Settings, database: &Database) -> anyhow::Result<web::Data<AppState>> {
+async fn prepare_state(
+    settings: &Settings,
+    database: &Database,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<web::Data<AppState>> {
     let store = database.store();
     let keys = Arc::new(KeyRing::new(&bootstrap::installation_secret(settings)?));
     let passwords = Passwords::new(settings.auth.hash_memory_kib, settings.auth.hash_iterations)?
@@ -47,7 +52,8 @@ async fn prepare_state(settings: &Settings, database: &Database) -> anyhow::Resu
         };
         crate::demo::seed(&*store, &passwords, &password).await?;
     }
-    let state = web::Data::new(AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords));
+    let state =
+        web::Data::new(AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords, clock));
     state.reload_keys().await?;
     state.reload_grids().await?;
     state.reload_reference().await?;
@@ -61,6 +67,7 @@ pub struct Application {
     server: Server,
     database: Arc<Database>,
     cache_follower: tokio::task::JoinHandle<()>,
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -70,13 +77,22 @@ impl Application {
     /// When the data directory cannot be created, the database cannot be
     /// opened or migrated, or the address cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// [`build`](Self::build) with the case clocks reading `clock`: the
+    /// test suite sets the time this way. No setting of the server does.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
         let database = Database::connect(&settings.database_url, &settings.db)
             .await
             .with_context(|| format!("database {}", redact_url(&settings.database_url)))?;
         database.migrate().await?;
-        let state = prepare_state(&settings, &database).await?;
+        let state = prepare_state(&settings, &database, clock).await?;
         let listener =
             TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
         Self::serve(&settings, database, state, listener)
@@ -95,6 +111,7 @@ impl Application {
         let body_schemas = web::Data::new(crate::extract::BodySchemas::from_openapi(&doc));
         let doc = web::Data::new(routes::docs::Published(gridline_openapi::contract::published(&doc)));
         let cache_follower = tokio::spawn(crate::caches::follow(state.clone(), settings.cache_poll));
+        let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), settings.sweep_interval));
         let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
 
         let server = HttpServer::new(move || {
@@ -126,7 +143,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = ?database.backend(), "listening");
-        Ok(Self { port, server, database, cache_follower })
+        Ok(Self { port, server, database, cache_follower, sweeper })
     }
 
     pub fn port(&self) -> u16 {
@@ -146,6 +163,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.cache_follower.abort();
+        self.sweeper.abort();
         self.database.close().await;
         result
     }

@@ -9,6 +9,7 @@ use gridline_domain::{
     geo::GridIndex,
     org::{Department, DepartmentKind, OrgUnit},
     ports::Store,
+    time::Clock,
     RepoError,
 };
 use uuid::Uuid;
@@ -32,6 +33,8 @@ pub(crate) struct AppState {
     /// Case numbers this node took from the store and has not used yet.
     case_numbers: tokio::sync::Mutex<VecDeque<i64>>,
     last_key_reload: Mutex<Option<Instant>>,
+    /// The case clocks' time (the system's, but in tests).
+    clock: Arc<dyn Clock>,
 }
 
 /// Case numbers are taken from the store this many at a time: one statement
@@ -45,6 +48,7 @@ impl AppState {
         auth: AuthSettings,
         keys: Arc<KeyRing>,
         passwords: Passwords,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             store,
@@ -57,7 +61,13 @@ impl AppState {
             reference: RwLock::new(Arc::new(ReferenceData::default())),
             case_numbers: tokio::sync::Mutex::new(VecDeque::new()),
             last_key_reload: Mutex::new(None),
+            clock,
         }
+    }
+
+    /// Now, for case clocks: deadlines, time-limit statuses, the sweeper.
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     pub(crate) fn grid_index(&self) -> Arc<GridIndex> {

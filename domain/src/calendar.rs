@@ -133,6 +133,11 @@ impl WorkCalendar {
         Utc.from_utc_datetime(&local)
     }
 
+    /// The first instant of a date in the calendar's time zone.
+    pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.instant(date, NaiveTime::MIN)
+    }
+
     /// The date of an instant in the calendar's time zone.
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.time_zone).date_naive()

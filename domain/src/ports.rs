@@ -265,6 +265,21 @@ pub trait SettingsRepo: Send + Sync {
     ) -> Result<(), RepoError>;
 }
 
+/// What the sweeper reads and writes. Two sweepers at once do each job once:
+/// an alarm is recorded by a conditional update of its own marker, a
+/// resumption by the case's version.
+#[async_trait]
+pub trait SweepRepo: Send + Sync {
+    /// Open, unsuspended cases whose running clock passed a threshold not yet
+    /// recorded for the deadline in force, soonest due first.
+    async fn due_alarms(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<crate::cases::Alarm>, RepoError>;
+    /// Writes an alarm's events unless another sweeper has for this deadline;
+    /// answers whether this one did. The case's version stays.
+    async fn record_alarm(&self, alarm: &crate::cases::Alarm, events: &[CaseEvent]) -> Result<bool, RepoError>;
+    /// Suspended cases whose resume date is `today` or earlier.
+    async fn suspensions_ending(&self, today: chrono::NaiveDate, limit: u32) -> Result<Vec<Case>, RepoError>;
+}
+
 /// Filters for listing cases; the caller's visibility comes as a [`CaseScope`].
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -376,7 +391,16 @@ pub trait CaseRepo: Send + Sync {
 
 /// Everything the application needs from one store, behind one object.
 pub trait Store:
-    Readiness + OrgRepo + UserRepo + AuthRepo + AuditRepo + CacheVersions + CaseRepo + IdempotencyRepo + SettingsRepo
+    Readiness
+    + OrgRepo
+    + UserRepo
+    + AuthRepo
+    + AuditRepo
+    + CacheVersions
+    + CaseRepo
+    + IdempotencyRepo
+    + SettingsRepo
+    + SweepRepo
 {
 }
 
@@ -389,7 +413,8 @@ impl<
             + CacheVersions
             + CaseRepo
             + IdempotencyRepo
-            + SettingsRepo,
+            + SettingsRepo
+            + SweepRepo,
     > Store for T
 {
 }

@@ -79,6 +79,7 @@ wire_enum! {
     EventType = cases::EventType {
         Reported, Accepted, Rejected, Escalated, Dispatched, Returned, Started, Resolved, Verified, Reworked,
         Cancelled, Corrected, ExtensionRequested, ExtensionDecided, Commented, Suspended, Resumed, Urged,
+        Warning, Overdue,
     }
 }
 

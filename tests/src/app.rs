@@ -54,11 +54,20 @@ pub struct Session {
 
 impl TestApp {
     /// Starts a server on `database_url` with the demo district seeded.
-    pub(crate) async fn start(database_url: &str, data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Self {
+    pub(crate) async fn start(
+        database_url: &str,
+        data_dir: &std::path::Path,
+        extra: &[(&str, &str)],
+        clock: Option<std::sync::Arc<dyn gridline_domain::time::Clock>>,
+    ) -> Self {
         let mut settings =
             Settings::from_sources(test_env(database_url, data_dir, extra), None).expect("test settings are valid");
         settings.demo = true;
-        let app = Application::build(settings).await.expect("the server starts");
+        let app = match clock {
+            Some(clock) => Application::build_with_clock(settings, clock).await,
+            None => Application::build(settings).await,
+        }
+        .expect("the server starts");
         let port = app.port();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());

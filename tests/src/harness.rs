@@ -51,12 +51,25 @@ impl Ctx {
 
     /// A server on this test's database with extra `GRIDLINE_*` settings.
     pub async fn app_with(&self, extra: &[(&str, &str)]) -> TestApp {
+        self.start(extra, None).await
+    }
+
+    /// A server whose case clocks read `clock`, which the test sets.
+    pub async fn app_with_clock(
+        &self,
+        extra: &[(&str, &str)],
+        clock: Arc<gridline_domain::time::ManualClock>,
+    ) -> TestApp {
+        self.start(extra, Some(clock)).await
+    }
+
+    async fn start(&self, extra: &[(&str, &str)], clock: Option<Arc<dyn gridline_domain::time::Clock>>) -> TestApp {
         let url = extra
             .iter()
             .find(|(k, _)| *k == "GRIDLINE_DATABASE_URL")
             .map_or(self.database_url.as_str(), |(_, v)| *v)
             .to_owned();
-        let app = TestApp::start(&url, &self.data_dir, extra).await;
+        let app = TestApp::start(&url, &self.data_dir, extra, clock).await;
         self.servers.lock().expect("server list").push(app.handle.clone());
         app
     }

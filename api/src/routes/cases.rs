@@ -208,7 +208,7 @@ async fn report_once(
         None => None,
     }
     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("grid {} has no community", grid.id)))?;
-    let at = now();
+    let at = state.now();
     let route = route(state, &category, &grid.path).await?;
     let number = format!("{}-{:06}", at.year(), state.next_case_number().await?);
     let new = NewCase {
@@ -238,7 +238,7 @@ async fn report_once(
     };
     let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
     let outcome = cases::report(new, &ctx, pointer)?;
-    let answer = StoredAnswer { status: 201, body: serialise(&outcome.case, p)? };
+    let answer = StoredAnswer { status: 201, body: serialise(&outcome.case, p, at)? };
     let record = WriteRecord {
         key: guard.map(|g| (g.key.clone(), answer.receipt())),
         report: body.id.map(|_| FirstReport {
@@ -311,7 +311,7 @@ pub(crate) async fn list(
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
     }
-    let at = now();
+    let at = state.now();
     let filter = CaseFilter { status, time_limit_status, before, limit };
     let found = state.store.cases(&CaseScope::of(&auth.0), &filter, at).await?;
     let next_cursor = (found.len() == limit as usize).then(|| found.last().map(cursor_of)).flatten();
@@ -339,7 +339,7 @@ pub(crate) async fn list(
 pub(crate) async fn get(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let id = path_uuid(&req, "id")?;
     let case = visible_case(&state, &auth.0, id).await?;
-    conditional_case_response(&req, &case, &auth.0)
+    conditional_case_response(&req, &case, &auth.0, state.now())
 }
 
 /// Get a case's timeline

@@ -7,6 +7,7 @@ mod category;
 mod model;
 mod routing;
 mod stage;
+mod sweep;
 mod time_limit;
 mod transitions;
 mod visibility;
@@ -20,10 +21,11 @@ pub use model::{
 };
 pub use routing::nearest_department;
 pub use stage::{deadline, Stage, StageLimit, StageLimits};
+pub use sweep::{alarm_events, resume_on_date, Alarm};
 pub use time_limit::{TimeLimitStatus, WARNING_SHARE};
 pub use transitions::{next_status, Step};
 pub use visibility::{can_see, department_serves, mask_phone, sees_resident_phone, CaseScope};
 pub use workflow::{
-    allowed_steps, apply, check, default_source, may_report, report, Command, Decided, Outcome, ReportContext,
-    StepError, WorkflowContext,
+    allowed_steps, apply, check, default_source, may_report, report, ClockContext, Command, Decided, Outcome,
+    ReportContext, StepError, WorkflowContext,
 };

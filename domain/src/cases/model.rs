@@ -208,10 +208,14 @@ pub enum EventType {
     Resumed,
     /// 督办: a leader or a higher unit presses for action.
     Urged,
+    /// The running stage's clock passed 80% of its time (预警); written by the sweeper.
+    Warning,
+    /// The running stage's clock ran out (超时); written by the sweeper.
+    Overdue,
 }
 
 impl EventType {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 20] = [
         Self::Reported,
         Self::Accepted,
         Self::Rejected,
@@ -230,6 +234,8 @@ impl EventType {
         Self::Suspended,
         Self::Resumed,
         Self::Urged,
+        Self::Warning,
+        Self::Overdue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -252,6 +258,8 @@ impl EventType {
             Self::Suspended => "suspended",
             Self::Resumed => "resumed",
             Self::Urged => "urged",
+            Self::Warning => "warning",
+            Self::Overdue => "overdue",
         }
     }
 

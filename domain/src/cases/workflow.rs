@@ -149,6 +149,27 @@ pub struct WorkflowContext<'a> {
     pub stage_limits: &'a StageLimits,
 }
 
+impl WorkflowContext<'_> {
+    fn clocks(&self) -> ClockContext<'_> {
+        ClockContext {
+            category: self.category,
+            calendar: self.calendar,
+            stage_limits: self.stage_limits,
+            now: self.now,
+        }
+    }
+}
+
+/// What a case's clock needs: its category (for handling), the calendar, the
+/// stage limits, and the time.
+#[derive(Clone, Copy)]
+pub struct ClockContext<'a> {
+    pub category: &'a Category,
+    pub calendar: &'a WorkCalendar,
+    pub stage_limits: &'a StageLimits,
+    pub now: DateTime<Utc>,
+}
+
 /// The changed case, the events to append, and an extension request to save.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -286,7 +307,13 @@ pub fn allowed_steps(p: &Principal, case: &Case) -> Vec<Step> {
     steps
 }
 
-fn event(case: &Case, p: Option<&Principal>, kind: EventType, from: CaseStatus, at: DateTime<Utc>) -> CaseEvent {
+pub(crate) fn event(
+    case: &Case,
+    p: Option<&Principal>,
+    kind: EventType,
+    from: CaseStatus,
+    at: DateTime<Utc>,
+) -> CaseEvent {
     CaseEvent {
         seq: 0,
         id: Uuid::now_v7(),
@@ -305,7 +332,7 @@ fn event(case: &Case, p: Option<&Principal>, kind: EventType, from: CaseStatus, 
 }
 
 /// Stamps every event of an outcome with who could see the case before and after.
-fn stamp_visibility(before: Option<&Case>, after: &Case, events: &mut [CaseEvent]) {
+pub(crate) fn stamp_visibility(before: Option<&Case>, after: &Case, events: &mut [CaseEvent]) {
     let before = before.map(super::Visibility::of);
     let after = super::Visibility::of(after);
     for e in events {
@@ -314,7 +341,7 @@ fn stamp_visibility(before: Option<&Case>, after: &Case, events: &mut [CaseEvent
     }
 }
 
-fn with(mut e: CaseEvent, note: Option<String>, changes: &[(&str, String)]) -> CaseEvent {
+pub(crate) fn with(mut e: CaseEvent, note: Option<String>, changes: &[(&str, String)]) -> CaseEvent {
     e.note = note;
     e.changes = changes.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
     e
@@ -326,7 +353,7 @@ fn opt(id: Option<Uuid>) -> String {
 
 /// The limit of the stage the case is in: the district's for accepting,
 /// dispatching and verifying, the category's for handling.
-fn stage_limit(case: &Case, ctx: &WorkflowContext<'_>) -> Option<(u32, TimeUnit)> {
+fn stage_limit(case: &Case, ctx: &ClockContext<'_>) -> Option<(u32, TimeUnit)> {
     let limits = ctx.stage_limits;
     match Stage::of(case.status) {
         Stage::Accept => Some((limits.accept.amount, limits.accept.unit)),
@@ -340,7 +367,7 @@ fn stage_limit(case: &Case, ctx: &WorkflowContext<'_>) -> Option<(u32, TimeUnit)
 /// Ends a suspension: the running clock's deadline and warning move by the
 /// time it stood still, counted as the clock counts (working time for a
 /// working-time limit). Answers the event's changes.
-fn resume_clock(case: &mut Case, ctx: &WorkflowContext<'_>) -> Vec<(&'static str, String)> {
+pub(crate) fn resume_clock(case: &mut Case, ctx: &ClockContext<'_>) -> Vec<(&'static str, String)> {
     let Some(since) = case.suspended_at.take() else { return Vec::new() };
     case.suspended_until = None;
     let working = stage_limit(case, ctx).filter(|(_, unit)| unit.is_working_time()).map(|_| ctx.calendar);
@@ -361,7 +388,7 @@ fn resume_clock(case: &mut Case, ctx: &WorkflowContext<'_>) -> Vec<(&'static str
 }
 
 /// Starts the clock of the stage the case is in now, or stops it.
-fn start_clock(case: &mut Case, ctx: &WorkflowContext<'_>) {
+fn start_clock(case: &mut Case, ctx: &ClockContext<'_>) {
     let limit = stage_limit(case, ctx);
     let working = limit.filter(|(_, unit)| unit.is_working_time()).map(|_| ctx.calendar);
     let now = ctx.now;
@@ -384,7 +411,7 @@ fn enter_stage(
     ctx: &WorkflowContext<'_>,
     events: &mut [CaseEvent],
 ) {
-    start_clock(next, ctx);
+    start_clock(next, &ctx.clocks());
     let Some(last) = events.last_mut() else { return };
     if let Some((stage, due)) = ended {
         last.changes.insert("ended_stage".into(), stage.as_str().into());
@@ -672,7 +699,7 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
             ));
         }
         Command::Resume => {
-            let changes = resume_clock(&mut next, ctx);
+            let changes = resume_clock(&mut next, &ctx.clocks());
             events.push(with(event(&next, Some(p), EventType::Resumed, from, now), None, &changes));
         }
         Command::Urge { note } => {

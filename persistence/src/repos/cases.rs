@@ -357,7 +357,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// All of a step's events in one statement (a report accepted and
     /// dispatched at once has three), with the new case's own INSERT in front
     /// where the dialect can run both as one statement.
-    async fn insert_events(
+    pub(super) async fn insert_events(
         tx: &mut sqlx::Transaction<'_, DB>,
         events: &[gridline_domain::cases::CaseEvent],
         seqs: &[Option<i64>],
@@ -454,7 +454,7 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// Adds department history, assisting departments and pending extension requests to rows.
-    async fn complete(
+    pub(super) async fn complete(
         &self,
         rows: Vec<crate::case_rows::CaseRow>,
     ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {

@@ -10,6 +10,7 @@ mod idempotency;
 mod org;
 mod readiness;
 mod settings;
+mod sweep;
 mod users;
 
 use gridline_domain::{audit::NewAuditEntry, RepoError};

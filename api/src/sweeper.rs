@@ -1,0 +1,62 @@
+//! The sweeper, inside every node: it records a `warning` and an `overdue`
+//! event when a running clock passes 80% and 100% of its time, and resumes
+//! suspensions whose date has come. However many nodes run one, each job is
+//! done once: an alarm by a conditional update of its own marker, a
+//! resumption by the case's version. What it writes is dated when it
+//! happened, so a sweep after downtime catches up as if it had run on time.
+
+use std::time::Duration;
+
+use actix_web::web;
+use gridline_domain::{
+    cases::{alarm_events, resume_on_date, ClockContext},
+    ports::WriteRecord,
+    RepoError,
+};
+
+use crate::state::AppState;
+
+/// Cases a sweep takes at a time, and the most batches one sweep works through.
+const BATCH: u32 = 200;
+const MAX_BATCHES: usize = 50;
+
+/// Sweeps every `every` until the node stops.
+pub(crate) async fn run(state: web::Data<AppState>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sweep(&state).await {
+            tracing::warn!(error = %e, "the sweep failed; the next one retries");
+        }
+    }
+}
+
+/// One sweep at the clock's time: every alarm owed, every suspension due to end.
+pub(crate) async fn sweep(state: &AppState) -> Result<(), RepoError> {
+    let now = state.now();
+    for _ in 0..MAX_BATCHES {
+        let alarms = state.store.due_alarms(now, BATCH).await?;
+        for alarm in &alarms {
+            // False when another sweeper recorded it first: nothing to do.
+            state.store.record_alarm(alarm, &alarm_events(alarm)).await?;
+        }
+        if alarms.len() < BATCH as usize {
+            break;
+        }
+    }
+    let calendar = state.calendar();
+    let stage_limits = state.stage_limits();
+    let today = calendar.local_date(now);
+    for case in state.store.suspensions_ending(today, BATCH).await? {
+        let Some(category) = state.category(&case.category_code).await? else { continue };
+        let clocks = ClockContext { category: &category, calendar: &calendar, stage_limits: &stage_limits, now };
+        let Some(outcome) = resume_on_date(&case, &clocks) else { continue };
+        match state.store.update_case(&outcome, case.version, &WriteRecord::default()).await {
+            // Another sweeper, or a dispatcher's step, changed the case first.
+            Ok(_) | Err(RepoError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
