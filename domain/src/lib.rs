@@ -12,6 +12,7 @@ pub mod identity;
 pub mod org;
 pub mod policy;
 pub mod ports;
+pub mod stats;
 pub mod time;
 pub mod validation;
 

@@ -83,6 +83,29 @@ fn allow_if(allowed: bool) -> Decision {
     }
 }
 
+/// Whether `p` reads the figures of the unit at `unit_path`: admins all,
+/// leaders and dispatchers those of their area.
+pub fn reads_figures(p: &Principal, unit_path: &str) -> bool {
+    p.is_admin()
+        || p.has_unit_grant_covering(crate::identity::Role::Leader, unit_path)
+        || p.has_unit_grant_covering(crate::identity::Role::Dispatcher, unit_path)
+}
+
+/// The unit whose figures `p` sees by default: the highest his leader or
+/// dispatcher grants cover.
+pub fn figures_home(p: &Principal) -> Option<Uuid> {
+    use crate::identity::{Role, Scope};
+    p.grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::Leader | Role::Dispatcher))
+        .filter_map(|g| match &g.scope {
+            Scope::Unit { id, path, .. } => Some((path.len(), *id)),
+            _ => None,
+        })
+        .min()
+        .map(|(_, id)| id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

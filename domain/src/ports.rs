@@ -280,6 +280,19 @@ pub trait SweepRepo: Send + Sync {
     async fn suspensions_ending(&self, today: chrono::NaiveDate, limit: u32) -> Result<Vec<Case>, RepoError>;
 }
 
+/// What the figures are computed from.
+#[async_trait]
+pub trait StatsRepo: Send + Sync {
+    /// The cases reported in `[from, to)` whose grid lies under the unit at
+    /// `path`, each with its timeline in order.
+    async fn reported_between(
+        &self,
+        path: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(Case, Vec<CaseEvent>)>, RepoError>;
+}
+
 /// Filters for listing cases; the caller's visibility comes as a [`CaseScope`].
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -401,6 +414,7 @@ pub trait Store:
     + IdempotencyRepo
     + SettingsRepo
     + SweepRepo
+    + StatsRepo
 {
 }
 
@@ -414,7 +428,8 @@ impl<
             + CaseRepo
             + IdempotencyRepo
             + SettingsRepo
-            + SweepRepo,
+            + SweepRepo
+            + StatsRepo,
     > Store for T
 {
 }

@@ -14,6 +14,7 @@ pub mod geojson;
 pub mod health;
 pub mod org;
 pub mod problem;
+pub mod stats;
 pub mod users;
 pub mod values;
 
@@ -46,6 +47,7 @@ never do this).",
         (name = "admin", description = "API keys and the audit log (admins)"),
         (name = "categories", description = "The category catalog (事项类别) and its time limits"),
         (name = "cases", description = "Report, route, dispatch, handle, verify and close cases"),
+        (name = "figures", description = "The figures leaders are judged by (考核指标)"),
         (name = "clocks", description = "The working calendar (工作日历) and the stage time limits that clocks count by"),
     )
 )]

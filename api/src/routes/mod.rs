@@ -19,6 +19,7 @@ mod me;
 mod org_units;
 mod roles;
 pub(crate) mod scope;
+mod stats;
 mod users;
 
 use actix_web::{App, HttpRequest};
@@ -90,7 +91,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_steps::suspend)
         .service(case_steps::resume)
         .service(case_steps::urge)
-        .service(changes::changes);
+        .service(changes::changes)
+        .service(stats::stats);
 }
 
 /// The OpenAPI document of the API this build serves.

@@ -10,6 +10,7 @@ mod idempotency;
 mod org;
 mod readiness;
 mod settings;
+mod stats;
 mod sweep;
 mod users;
 

@@ -15,6 +15,7 @@ mod operations;
 mod org;
 mod secrets_in_logs;
 mod startup;
+mod stats;
 mod sweeper;
 mod territory;
 mod tokens;
@@ -37,6 +38,7 @@ fn main() {
     all.extend(trials("cases", cases::TESTS, BOTH));
     all.extend(trials("clocks", clocks::TESTS, BOTH));
     all.extend(trials("sweeper", sweeper::TESTS, BOTH));
+    all.extend(trials("stats", stats::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
     all.extend(trials("examples", examples::TESTS, BOTH));
     all.extend(trials("crash", crash::TESTS, BOTH));
