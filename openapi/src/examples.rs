@@ -216,3 +216,7 @@ pub fn suspension() -> Value {
 pub fn urging() -> Value {
     json!({"note": "群众反映强烈，请三日内办结 residents are pressing; close within three days"})
 }
+
+pub fn ranking_weights() -> Value {
+    json!({"on_time_closure_rate": 0.5, "closure_rate": 0.3, "rework_rate": -0.2, "timely_acceptance_rate": 0.0})
+}

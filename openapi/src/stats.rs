@@ -128,3 +128,97 @@ pub struct StatsView {
     pub totals: FiguresView,
     pub groups: Vec<GroupView>,
 }
+
+/// The level a ranking compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RankingLevel {
+    Grid,
+    Community,
+    Street,
+    Department,
+}
+
+impl From<RankingLevel> for GroupBy {
+    fn from(level: RankingLevel) -> Self {
+        match level {
+            RankingLevel::Grid => Self::Grid,
+            RankingLevel::Community => Self::Community,
+            RankingLevel::Street => Self::Street,
+            RankingLevel::Department => Self::Department,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RankingQuery {
+    /// As for `get_stats`.
+    pub unit_id: Option<Uuid>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// What is ranked; default `grid`.
+    pub level: Option<RankingLevel>,
+}
+
+/// How much each rate weighs in a ranking's score (考核权重); a negative
+/// weight counts against. Admins set them; by default on-time closure 50%,
+/// closure 30%, rework −20%.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::ranking_weights)]
+pub struct RankingWeights {
+    #[schema(minimum = -1, maximum = 1)]
+    pub on_time_closure_rate: f64,
+    #[schema(minimum = -1, maximum = 1)]
+    pub closure_rate: f64,
+    #[schema(minimum = -1, maximum = 1)]
+    pub rework_rate: f64,
+    #[schema(minimum = -1, maximum = 1)]
+    pub timely_acceptance_rate: f64,
+}
+
+impl Default for RankingWeights {
+    fn default() -> Self {
+        Self { on_time_closure_rate: 0.5, closure_rate: 0.3, rework_rate: -0.2, timely_acceptance_rate: 0.0 }
+    }
+}
+
+impl RankingWeights {
+    /// The score of a group: the weighted sum of its rates (a `null` rate
+    /// counts 0), out of 100; `null` for a group with nothing due to close.
+    pub fn score(&self, f: &FiguresView) -> Option<f64> {
+        if f.due_to_close == 0 {
+            return None;
+        }
+        let r = |rate: Option<f64>| rate.unwrap_or(0.0);
+        let sum = self.on_time_closure_rate * r(f.on_time_closure_rate)
+            + self.closure_rate * r(f.closure_rate)
+            + self.rework_rate * r(f.rework_rate)
+            + self.timely_acceptance_rate * r(f.timely_acceptance_rate);
+        Some((sum * 100.0 * 100.0).round() / 100.0)
+    }
+}
+
+/// One ranked group: its place (1 is best), score, and figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RankedGroup {
+    pub rank: u32,
+    pub key: Option<String>,
+    pub label: String,
+    pub score: Option<f64>,
+    #[serde(flatten)]
+    pub figures: FiguresView,
+}
+
+/// The groups of a level ordered by score, best first; groups without a
+/// score come last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RankingView {
+    pub unit_id: Uuid,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub level: RankingLevel,
+    pub weights: RankingWeights,
+    pub ranking: Vec<RankedGroup>,
+}

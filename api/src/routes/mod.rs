@@ -92,7 +92,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_steps::resume)
         .service(case_steps::urge)
         .service(changes::changes)
-        .service(stats::stats);
+        .service(stats::stats)
+        .service(stats::ranking)
+        .service(stats::get_ranking_weights)
+        .service(stats::replace_ranking_weights);
 }
 
 /// The OpenAPI document of the API this build serves.

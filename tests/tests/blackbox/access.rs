@@ -96,6 +96,9 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/cases/{id}/urge",          [401, 404, 403, 404, 404, 403, 200, 200, 404, 404, 404, 200, 403]),
     ("GET",    "/api/v1/changes",                  [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/v1/stats",                    [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/stats/ranking",            [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/stats/ranking-weights",    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v1/stats/ranking-weights",    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
 ];
 
 /// The state a case must be in for the step a row calls.
@@ -275,6 +278,9 @@ impl Fixture {
                 ]
             })),
             ("PATCH", "/api/v1/categories/{code}") => Some(json!({"name_en": "Sanitation"})),
+            ("PUT", "/api/v1/stats/ranking-weights") => Some(json!({
+                "on_time_closure_rate": 0.6, "closure_rate": 0.3, "rework_rate": -0.1, "timely_acceptance_rate": 0.0
+            })),
             ("PUT", "/api/v1/time-limits") => Some(json!({
                 "accept": {"amount": 2, "unit": "working_hours"}, "dispatch": {"amount": 2, "unit": "working_hours"},
                 "verify": {"amount": 1, "unit": "working_days"}

@@ -129,6 +129,7 @@ async fn every_request_example_succeeds_as_sent_on_the_demo_data(ctx: Ctx) {
     }
     s.send(&admin, Method::PUT, "/api/v1/calendar", "replace_calendar", 200).await;
     s.send(&admin, Method::PUT, "/api/v1/time-limits", "replace_time_limits", 200).await;
+    s.send(&admin, Method::PUT, "/api/v1/stats/ranking-weights", "replace_ranking_weights", 200).await;
 
     // Last, since it ends worker1's other sessions.
     s.send(&worker, Method::POST, "/api/v1/me/password", "change_password", 204).await;

@@ -178,6 +178,25 @@ async fn a_leaders_figures_match_a_hand_count(ctx: Ctx) {
     assert_eq!(weekly["groups"][0]["key"], "2026-W45");
     let other_day = app.json_as(&s.leader, "/api/v1/stats?from=2026-11-03&to=2026-11-03").await;
     assert_eq!(other_day["totals"]["reported"], 0, "counted by the day reported");
+
+    // The ranking: the urban bureau's score by the default weights, by hand:
+    // 100 × (0.5 × 1/4 on time + 0.3 × 3/5 closed − 0.2 × 0.3333 reworked) = 23.83.
+    let ranked = app.json_as(&s.leader, "/api/v1/stats/ranking?from=2026-11-02&to=2026-11-02&level=department").await;
+    let ranking = ranked["ranking"].as_array().unwrap();
+    assert_eq!(ranking.len(), 1, "cases never dispatched are no contestant: {ranking:?}");
+    assert_eq!((ranking[0]["rank"].as_i64(), ranking[0]["score"].as_f64()), (Some(1), Some(23.83)));
+    assert_eq!(ranking[0]["key"], s.urban.as_str());
+    let only_on_time =
+        json!({"on_time_closure_rate": 1.0, "closure_rate": 0.0, "rework_rate": 0.0, "timely_acceptance_rate": 0.0});
+    problem(app.send_as(dc, Method::PUT, "/api/v1/stats/ranking-weights", &only_on_time).await, 403).await;
+    let res = app.send_as(&admin, Method::PUT, "/api/v1/stats/ranking-weights", &only_on_time).await;
+    assert_eq!(res.status(), 200);
+    let ranked = app.json_as(&s.leader, "/api/v1/stats/ranking?from=2026-11-02&to=2026-11-02&level=department").await;
+    assert_eq!(ranked["ranking"][0]["score"], json!(25.0), "100 × 1/4");
+    assert_eq!(ranked["weights"], only_on_time);
+    let zero =
+        json!({"on_time_closure_rate": 0.0, "closure_rate": 0.0, "rework_rate": 0.0, "timely_acceptance_rate": 0.0});
+    problem(app.send_as(&admin, Method::PUT, "/api/v1/stats/ranking-weights", &zero).await, 422).await;
 }
 
 async fn figures_are_read_only_within_ones_area(ctx: Ctx) {
