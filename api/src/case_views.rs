@@ -26,6 +26,7 @@ pub fn category(c: &Category) -> CategoryView {
             .collect(),
         auto_accept: c.auto_accept,
         auto_dispatch: c.auto_dispatch,
+        auto_escalate_after_hours: c.auto_escalate_after_hours,
         active: c.active,
         created_at: c.created_at,
         updated_at: c.updated_at,

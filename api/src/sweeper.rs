@@ -1,15 +1,17 @@
 //! The sweeper, inside every node: it records a `warning` and an `overdue`
-//! event when a running clock passes 80% and 100% of its time, and resumes
-//! suspensions whose date has come. However many nodes run one, each job is
-//! done once: an alarm by a conditional update of its own marker, a
-//! resumption by the case's version. What it writes is dated when it
-//! happened, so a sweep after downtime catches up as if it had run on time.
+//! event when a running clock passes 80% and 100% of its time, resumes
+//! suspensions whose date has come, and escalates or urges cases past their
+//! deadline by their category's `auto_escalate_after_hours`. However many
+//! nodes run one, each job is done once: an alarm by a conditional update of
+//! its own marker, a resumption or an escalation by the case's version. What
+//! it writes is dated when it happened, so a sweep after downtime catches up
+//! as if it had run on time.
 
 use std::time::Duration;
 
 use actix_web::web;
 use gridline_domain::{
-    cases::{alarm_events, resume_on_date, ClockContext},
+    cases::{alarm_events, auto_escalate, resume_on_date, ClockContext},
     ports::WriteRecord,
     RepoError,
 };
@@ -52,11 +54,26 @@ pub(crate) async fn sweep(state: &AppState) -> Result<(), RepoError> {
         let Some(category) = state.category(&case.category_code).await? else { continue };
         let clocks = ClockContext { category: &category, calendar: &calendar, stage_limits: &stage_limits, now };
         let Some(outcome) = resume_on_date(&case, &clocks) else { continue };
-        match state.store.update_case(&outcome, case.version, &WriteRecord::default()).await {
-            // Another sweeper, or a dispatcher's step, changed the case first.
-            Ok(_) | Err(RepoError::Conflict) => {}
-            Err(e) => return Err(e),
-        }
+        write(state, &outcome, case.version).await?;
+    }
+    for (case, events) in state.store.escalation_candidates(now, BATCH).await? {
+        let Some(category) = state.category(&case.category_code).await? else { continue };
+        let parent = match state.unit(case.owner_unit_id).await?.and_then(|o| o.parent_id) {
+            Some(id) => state.unit(id).await?.map(|u| (u.id, u.path)),
+            None => None,
+        };
+        let clocks = ClockContext { category: &category, calendar: &calendar, stage_limits: &stage_limits, now };
+        let Some(outcome) = auto_escalate(&case, &events, parent, &clocks) else { continue };
+        write(state, &outcome, case.version).await?;
     }
     Ok(())
+}
+
+/// Writes what the sweeper decided, unless the case changed meanwhile.
+async fn write(state: &AppState, outcome: &gridline_domain::cases::Outcome, version: i64) -> Result<(), RepoError> {
+    match state.store.update_case(outcome, version, &WriteRecord::default()).await {
+        // Another sweeper, or someone's step, changed the case first; the next sweep looks again.
+        Ok(_) | Err(RepoError::Conflict) => Ok(()),
+        Err(e) => Err(e),
+    }
 }

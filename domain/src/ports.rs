@@ -276,6 +276,13 @@ pub trait SweepRepo: Send + Sync {
     /// Writes an alarm's events unless another sweeper has for this deadline;
     /// answers whether this one did. The case's version stays.
     async fn record_alarm(&self, alarm: &crate::cases::Alarm, events: &[CaseEvent]) -> Result<bool, RepoError>;
+    /// Open, unsuspended cases past their deadline whose category escalates
+    /// automatically, each with its timeline, soonest due first.
+    async fn escalation_candidates(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(Case, Vec<CaseEvent>)>, RepoError>;
     /// Suspended cases whose resume date is `today` or earlier.
     async fn suspensions_ending(&self, today: chrono::NaiveDate, limit: u32) -> Result<Vec<Case>, RepoError>;
 }

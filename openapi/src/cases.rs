@@ -34,6 +34,10 @@ pub struct CategoryView {
     pub auto_accept: bool,
     /// An accepted case is dispatched at once to the routed department (网上推送).
     pub auto_dispatch: bool,
+    /// Working hours past a deadline after which the sweeper escalates a case not
+    /// yet dispatched one level up (上报上级), or urges one in handling (督办);
+    /// `null`: never.
+    pub auto_escalate_after_hours: Option<u32>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -59,6 +63,10 @@ pub struct CreateCategory {
     pub auto_accept: bool,
     #[serde(default)]
     pub auto_dispatch: bool,
+    /// 1 to 8760; absent or `null`: never.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 8760)]
+    pub auto_escalate_after_hours: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -74,6 +82,10 @@ pub struct UpdateCategory {
     pub time_limits: Option<Vec<TimeLimitView>>,
     pub auto_accept: Option<bool>,
     pub auto_dispatch: Option<bool>,
+    /// 1 to 8760; `null` turns automatic escalation off.
+    #[serde(default, with = "crate::double_option")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 8760)]
+    pub auto_escalate_after_hours: Option<Option<u32>>,
     /// `false` retires the category: no new reports, existing cases keep it.
     pub active: Option<bool>,
 }

@@ -21,7 +21,7 @@ fn corrupt(what: &str, value: &str) -> RepoError {
 }
 
 pub(crate) const CATEGORY_COLUMNS: &str = "code, parent_code, name_zh, name_en, department_kind, time_limits, \
-     auto_accept, auto_dispatch, active, created_at, updated_at";
+     auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CategoryRow {
@@ -36,6 +36,7 @@ pub(crate) struct CategoryRow {
     active: bool,
     created_at: Ts,
     updated_at: Ts,
+    auto_escalate_after_hours: Option<i64>,
 }
 
 pub(crate) fn encode_limits(limits: &[TimeLimit]) -> String {
@@ -81,6 +82,10 @@ impl TryFrom<CategoryRow> for Category {
             name_en: r.name_en,
             auto_accept: r.auto_accept,
             auto_dispatch: r.auto_dispatch,
+            auto_escalate_after_hours: match r.auto_escalate_after_hours {
+                Some(h) => Some(u32::try_from(h).map_err(|_| corrupt("auto_escalate_after_hours", &h.to_string()))?),
+                None => None,
+            },
             active: r.active,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,

@@ -140,6 +140,7 @@ pub(crate) async fn create_category(
         time_limits: limits,
         auto_accept: body.auto_accept,
         auto_dispatch: body.auto_dispatch,
+        auto_escalate_after_hours: body.auto_escalate_after_hours,
         active: true,
         created_at: at,
         updated_at: at,
@@ -210,6 +211,9 @@ pub(crate) async fn update_category(
     }
     category.auto_accept = body.auto_accept.unwrap_or(category.auto_accept);
     category.auto_dispatch = body.auto_dispatch.unwrap_or(category.auto_dispatch);
+    if let Some(hours) = body.auto_escalate_after_hours {
+        category.auto_escalate_after_hours = hours;
+    }
     category.active = body.active.unwrap_or(category.active);
     let at = now();
     category.updated_at = at;

@@ -48,6 +48,7 @@ pub fn default_catalog(at: DateTime<Utc>) -> Vec<Category> {
             time_limits: limits(normal, urgent),
             auto_accept,
             auto_dispatch,
+            auto_escalate_after_hours: None,
             active: true,
             created_at: at,
             updated_at: at,

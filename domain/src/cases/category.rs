@@ -87,6 +87,9 @@ pub struct Category {
     pub auto_accept: bool,
     /// An accepted case is dispatched at once to the suggested department.
     pub auto_dispatch: bool,
+    /// Working hours past a deadline after which the sweeper escalates a case
+    /// not yet dispatched one level up, or urges one in handling; `None`: never.
+    pub auto_escalate_after_hours: Option<u32>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

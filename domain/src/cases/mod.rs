@@ -21,7 +21,7 @@ pub use model::{
 };
 pub use routing::nearest_department;
 pub use stage::{deadline, Stage, StageLimit, StageLimits};
-pub use sweep::{alarm_events, resume_on_date, Alarm};
+pub use sweep::{alarm_events, auto_escalate, resume_on_date, Alarm};
 pub use time_limit::{TimeLimitStatus, WARNING_SHARE};
 pub use transitions::{next_status, Step};
 pub use visibility::{can_see, department_serves, mask_phone, sees_resident_phone, CaseScope};

@@ -5,7 +5,7 @@
 
 use super::{
     workflow::{event, resume_clock, stamp_visibility, with, ClockContext},
-    Case, CaseEvent, EventType, Outcome,
+    Case, CaseEvent, CaseStatus, EventType, Outcome,
 };
 
 /// The alarms a case's running clock owes, as the store found them: each
@@ -52,6 +52,63 @@ pub fn resume_on_date(case: &Case, clocks: &ClockContext<'_>) -> Option<Outcome>
         Some("到期自动恢复 resumed on its date".into()),
         &changes,
     )];
+    next.updated_at = clocks.now;
+    next.version += 1;
+    stamp_visibility(Some(case), &next, &mut events);
+    Some(Outcome { case: next, events, extension: None })
+}
+
+/// Past its deadline by the category's `auto_escalate_after_hours` working
+/// hours, a case not yet dispatched is escalated one level up by the system
+/// (`parent`: the owner's parent, `None` at the district, where nothing
+/// happens), and a case in handling is urged by the system. Once per
+/// deadline: the event names the deadline it was for. Dated when the
+/// threshold passed.
+pub fn auto_escalate(
+    case: &Case,
+    events: &[CaseEvent],
+    parent: Option<(uuid::Uuid, String)>,
+    clocks: &ClockContext<'_>,
+) -> Option<Outcome> {
+    let hours = clocks.category.auto_escalate_after_hours?;
+    let due = case.due_at?;
+    if case.suspended_at.is_some() {
+        return None;
+    }
+    let at = clocks.calendar.add_working(due, chrono::Duration::hours(i64::from(hours)));
+    if at > clocks.now {
+        return None;
+    }
+    let for_due = due.to_rfc3339();
+    let done = events.iter().any(|e| {
+        matches!(e.actor, super::EventActor::System)
+            && matches!(e.event_type, EventType::Escalated | EventType::Urged)
+            && e.changes.get("for_due_at") == Some(&for_due)
+    });
+    if done {
+        return None;
+    }
+    let mut next = case.clone();
+    let event = match case.status {
+        CaseStatus::Reported | CaseStatus::Accepted => {
+            let (id, path) = parent?;
+            next.owner_unit_id = id;
+            next.owner_path = path;
+            let changes = [("owner_unit_id", id.to_string()), ("for_due_at", for_due)];
+            with(
+                event(&next, None, EventType::Escalated, case.status, at),
+                Some("超时自动上报 escalated past its deadline".into()),
+                &changes,
+            )
+        }
+        CaseStatus::Dispatched | CaseStatus::InProgress => with(
+            event(&next, None, EventType::Urged, case.status, at),
+            Some("超时自动督办 urged past its deadline".into()),
+            &[("for_due_at", for_due)],
+        ),
+        _ => return None,
+    };
+    let mut events = vec![event];
     next.updated_at = clocks.now;
     next.version += 1;
     stamp_visibility(Some(case), &next, &mut events);
@@ -140,5 +197,27 @@ mod tests {
         assert_eq!(resumed.events[0].at, start + Duration::days(3));
         assert_eq!(resumed.case.due_at, Some(start + Duration::hours(10 + 71)));
         assert_eq!((resumed.case.suspended_at, resumed.case.version), (None, 4));
+    }
+
+    #[test]
+    fn past_its_deadline_by_the_category_s_hours_a_case_is_escalated_or_urged_once() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap();
+        let mut case = handling(start);
+        let mut category = default_catalog(start).into_iter().find(|c| c.code == "neighbour_dispute").unwrap();
+        category.auto_escalate_after_hours = Some(2);
+        let calendar = WorkCalendar { time_zone: chrono_tz::UTC, ..WorkCalendar::default() };
+        let limits = StageLimits::default();
+        let clocks = |now| ClockContext { category: &category, calendar: &calendar, stage_limits: &limits, now };
+        // Due Monday 10:00 UTC; two working hours past it is noon, the morning's close.
+        assert!(auto_escalate(&case, &[], None, &clocks(start + Duration::hours(11))).is_none());
+        let urged = auto_escalate(&case, &[], None, &clocks(start + Duration::hours(15))).unwrap();
+        assert_eq!(urged.events[0].event_type, EventType::Urged);
+        assert_eq!(urged.events[0].at, start + Duration::hours(12), "dated when the threshold passed");
+        assert!(auto_escalate(&case, &urged.events, None, &clocks(start + Duration::hours(16))).is_none(), "once");
+        case.status = super::super::CaseStatus::Accepted;
+        let parent = (uuid::Uuid::from_u128(9), "/9/".to_owned());
+        let escalated = auto_escalate(&case, &[], Some(parent), &clocks(start + Duration::hours(15))).unwrap();
+        assert_eq!((escalated.case.owner_unit_id, escalated.case.version), (uuid::Uuid::from_u128(9), 4));
+        assert!(auto_escalate(&case, &[], None, &clocks(start + Duration::hours(15))).is_none(), "the district");
     }
 }

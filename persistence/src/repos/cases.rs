@@ -278,12 +278,12 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<(), gridline_domain::RepoError> {
         let sql = if create {
             "INSERT INTO categories (code, parent_code, name_zh, name_en, department_kind, time_limits, \
-             auto_accept, auto_dispatch, active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+             auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         } else {
             "UPDATE categories SET parent_code = $2, name_zh = $3, name_en = $4, department_kind = $5, \
-             time_limits = $6, auto_accept = $7, auto_dispatch = $8, active = $9, updated_at = $11 \
-             WHERE code = $1 AND created_at = $10"
+             time_limits = $6, auto_accept = $7, auto_dispatch = $8, active = $9, updated_at = $11, \
+             auto_escalate_after_hours = $12 WHERE code = $1 AND created_at = $10"
         };
         query(sql)
             .bind(&c.code)
@@ -297,6 +297,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .bind(c.active)
             .bind(crate::types::Ts(c.created_at))
             .bind(crate::types::Ts(c.updated_at))
+            .bind(c.auto_escalate_after_hours.map(i64::from))
             .execute(&mut *tx)
             .await
             .map_err(crate::errors::map_sqlx)?;

@@ -38,6 +38,13 @@ impl<DB: Dialect> StatsRepo for SqlStore<DB> {
             .await
             .map_err(map_sqlx)?;
         let cases = self.complete(rows).await?;
+        self.with_timelines(cases).await
+    }
+}
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// Each case with its events, in order.
+    pub(super) async fn with_timelines(&self, cases: Vec<Case>) -> Result<Vec<(Case, Vec<CaseEvent>)>, RepoError> {
         let mut events: HashMap<Uuid, Vec<CaseEvent>> = HashMap::new();
         for chunk in cases.chunks(CHUNK) {
             let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");

@@ -97,6 +97,27 @@ impl<DB: Dialect> SweepRepo for SqlStore<DB> {
         Ok(true)
     }
 
+    async fn escalation_candidates(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(Case, Vec<CaseEvent>)>, RepoError> {
+        let sql = format!(
+            "SELECT c.id FROM cases c JOIN categories k ON k.code = c.category_code \
+             WHERE {RUNNING} AND k.auto_escalate_after_hours IS NOT NULL AND c.due_at <= $1 \
+             AND c.status IN ('reported', 'accepted', 'dispatched', 'in_progress') ORDER BY c.due_at LIMIT $2"
+        );
+        let rows = query_as::<(Uuid,)>(&sql)
+            .bind(Ts(now))
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await
+            .map_err(map_sqlx)?;
+        let ids: Vec<Uuid> = rows.into_iter().map(|(id,)| id).collect();
+        let cases = self.cases_by_id(&ids).await?;
+        self.with_timelines(cases).await
+    }
+
     async fn suspensions_ending(&self, today: NaiveDate, limit: u32) -> Result<Vec<Case>, RepoError> {
         let rows = query_as::<(Uuid,)>(
             "SELECT c.id FROM cases c WHERE c.suspended_at IS NOT NULL AND c.suspended_until IS NOT NULL \

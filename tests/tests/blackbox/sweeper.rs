@@ -14,6 +14,7 @@ gridline_tests::tests![
     a_clock_passing_its_thresholds_is_warned_then_overdue_once_and_the_version_stays,
     two_sweepers_record_each_alarm_once,
     a_sweep_after_downtime_dates_what_it_writes_when_it_happened,
+    past_its_deadline_a_case_is_escalated_or_urged_by_the_system_once,
 ];
 
 /// Sweeps every 50 ms.
@@ -172,4 +173,58 @@ async fn a_sweep_after_downtime_dates_what_it_writes_when_it_happened(ctx: Ctx) 
     let stood = resumed_at - at(&suspended["updated_at"]);
     let moved = at(&read["due_at"]) - at(&suspended["due_at"]);
     assert!((moved - stood).num_seconds().abs() <= 1, "the deadline moved by the time it stood: {moved} vs {stood}");
+}
+
+async fn past_its_deadline_a_case_is_escalated_or_urged_by_the_system_once(ctx: Ctx) {
+    // Monday 2 November 2026, 08:00 UTC, on a calendar that works round the clock in UTC.
+    let start = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(start));
+    let app = ctx.app_with_clock(FAST, clock.clone()).await;
+    let admin = app.token("admin").await;
+    natural_limits(&app).await;
+    let all_day = json!([["00:00", "23:59"]]);
+    let calendar = json!({
+        "time_zone": "UTC",
+        "weekdays": {"mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day,
+                     "sat": all_day, "sun": all_day},
+        "holidays": [], "workdays": []
+    });
+    assert_eq!(app.send_as(&admin, Method::PUT, "/api/v1/calendar", &calendar).await.status(), 200);
+    let category = json!({
+        "time_limits": [
+            {"priority": "normal", "amount": 1, "unit": "natural_hours"},
+            {"priority": "urgent", "amount": 1, "unit": "natural_hours"}
+        ],
+        "auto_escalate_after_hours": 2
+    });
+    let res = app.send_as(&admin, Method::PATCH, "/api/v1/categories/neighbour_dispute", &category).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["auto_escalate_after_hours"], 2);
+
+    let waiting = report(&app).await;
+    let handled = report(&app).await;
+    let dispatcher = app.token("dispatcher_community").await;
+    let hid = handled["id"].as_str().unwrap();
+    let urban = app.department_id(&admin, "DEMO-URBAN").await;
+    for (step, body) in [("accept", json!({})), ("dispatch", json!({"lead_department_id": urban}))] {
+        let res = app.send_as(&dispatcher, Method::POST, &format!("/api/v1/cases/{hid}/{step}"), &body).await;
+        assert_eq!(res.status(), 200);
+    }
+    // Both are due at 09:00; two working hours later, 11:00, the system acts.
+    clock.set(start + Duration::minutes(170));
+    tokio::time::sleep(Wait::from_millis(300)).await;
+    let wid = waiting["id"].as_str().unwrap();
+    assert!(events_of(&app, &dispatcher, wid, "escalated").await.is_empty(), "not before 11:00");
+    clock.set(start + Duration::minutes(185));
+    let escalated = wait_for(&app, &dispatcher, wid, "escalated").await;
+    assert_eq!(escalated[0]["actor"]["kind"], "system");
+    assert_eq!(at(&escalated[0]["at"]), start + Duration::hours(3), "dated when the threshold passed");
+    let street = app.token("dispatcher_street").await;
+    let owned = app.json_as(&street, &format!("/api/v1/cases/{wid}")).await;
+    assert_eq!(owned["owner_unit_id"], app.unit_id(&admin, "DEMO-E").await, "the street owns it now");
+    let urged = wait_for(&app, &dispatcher, hid, "urged").await;
+    assert_eq!(urged[0]["actor"]["kind"], "system");
+    tokio::time::sleep(Wait::from_millis(400)).await;
+    assert_eq!(events_of(&app, &dispatcher, wid, "escalated").await.len(), 1, "once per deadline");
+    assert_eq!(events_of(&app, &dispatcher, hid, "urged").await.len(), 1, "once per deadline");
 }
