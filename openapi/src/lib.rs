@@ -14,6 +14,7 @@ pub mod geojson;
 pub mod health;
 pub mod org;
 pub mod problem;
+pub mod reports;
 pub mod stats;
 pub mod users;
 pub mod values;
@@ -36,7 +37,7 @@ Every error is an RFC 9457 `application/problem+json` body with a stable `code`.
 never do this).",
         license(name = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, reports::ReportFormat)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness, readiness and this document"),

@@ -28,6 +28,8 @@ struct Loaded {
 pub struct KeyRing {
     cipher: LessSafeKey,
     keys: RwLock<Vec<Loaded>>,
+    /// Signs links that open a page without a bearer header (the weekly review's).
+    links: ring::hmac::Key,
 }
 
 impl KeyRing {
@@ -35,7 +37,22 @@ impl KeyRing {
     pub fn new(secret: &[u8]) -> Self {
         let key = ring::digest::digest(&ring::digest::SHA256, secret);
         let unbound = UnboundKey::new(&CHACHA20_POLY1305, key.as_ref()).expect("a SHA-256 digest is a valid key");
-        Self { cipher: LessSafeKey::new(unbound), keys: RwLock::new(Vec::new()) }
+        let link_secret =
+            ring::digest::digest(&ring::digest::SHA256, &[b"gridline-links/".as_slice(), secret].concat());
+        let links = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, link_secret.as_ref());
+        Self { cipher: LessSafeKey::new(unbound), keys: RwLock::new(Vec::new()), links }
+    }
+
+    /// A link signature over `message`, base64url.
+    pub fn sign_link(&self, message: &str) -> String {
+        super::secrets::base64url(ring::hmac::sign(&self.links, message.as_bytes()).as_ref())
+    }
+
+    /// Whether `signature` is this installation's over `message` (in constant time).
+    pub fn verify_link(&self, message: &str, signature: &str) -> bool {
+        use base64::Engine;
+        let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature) else { return false };
+        ring::hmac::verify(&self.links, message.as_bytes(), &tag).is_ok()
     }
 
     /// A fresh key, private part sealed, ready to store.

@@ -17,6 +17,7 @@ mod health;
 pub(crate) mod import;
 mod me;
 mod org_units;
+mod reports;
 mod roles;
 pub(crate) mod scope;
 mod stats;
@@ -95,7 +96,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stats::stats)
         .service(stats::ranking)
         .service(stats::get_ranking_weights)
-        .service(stats::replace_ranking_weights);
+        .service(stats::replace_ranking_weights)
+        .service(reports::weekly_link)
+        .service(reports::weekly_view)
+        .service(reports::weekly);
 }
 
 /// The OpenAPI document of the API this build serves.
@@ -150,6 +154,31 @@ mod tests {
                     assert!(doc["components"]["schemas"][name]["example"].is_object(), "{id}'s body {name}");
                 }
             }
+        }
+    }
+
+    /// Every `$ref` names a schema the document holds (a query enum is not
+    /// collected by itself; a fuzzer skips what it cannot resolve).
+    #[test]
+    fn every_reference_resolves() {
+        fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                        out.push(r);
+                    }
+                    map.values().for_each(|v| refs(v, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let doc: serde_json::Value = serde_json::from_str(&super::openapi_text()).unwrap();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        for r in found {
+            let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{r}"));
+            assert!(doc["components"]["schemas"][name].is_object(), "{r} resolves");
         }
     }
 }

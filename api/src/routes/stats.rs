@@ -107,6 +107,20 @@ pub(crate) async fn count(
     if !policy::reads_figures(p, &unit.path) {
         return Err(ApiError::Forbidden("you may not read this area's figures".into()));
     }
+    count_in(state, &unit, from, to, group_by).await
+}
+
+/// Counts the cases reported from `from` to `to` under `unit`, whoever asks.
+pub(crate) async fn count_in(
+    state: &AppState,
+    unit: &gridline_domain::org::OrgUnit,
+    from: NaiveDate,
+    to: NaiveDate,
+    group_by: Option<GroupBy>,
+) -> Result<Counted, ApiError> {
+    let now = state.now();
+    let calendar = state.calendar();
+    let unit_id = unit.id;
     let cases = state
         .store
         .reported_between(&unit.path, calendar.start_of(from), calendar.start_of(to + Duration::days(1)))
@@ -134,7 +148,7 @@ pub(crate) async fn count(
 }
 
 /// The area a caller's figures default to: an admin's is the district.
-async fn home_unit(state: &AppState, p: &Principal) -> Result<Option<Uuid>, ApiError> {
+pub(crate) async fn home_unit(state: &AppState, p: &Principal) -> Result<Option<Uuid>, ApiError> {
     if let Some(id) = policy::figures_home(p) {
         return Ok(Some(id));
     }

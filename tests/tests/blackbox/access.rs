@@ -97,6 +97,10 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("GET",    "/api/v1/changes",                  [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/v1/stats",                    [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
     ("GET",    "/api/v1/stats/ranking",            [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/reports/weekly",           [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/reports/weekly/link",      [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
+    // A link nobody signed opens nothing, whoever holds it.
+    ("GET",    "/api/v1/reports/weekly/view",      [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
     ("GET",    "/api/v1/stats/ranking-weights",    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("PUT",    "/api/v1/stats/ranking-weights",    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
 ];
@@ -293,7 +297,13 @@ impl Fixture {
             ("POST", "/api/v1/cases") => Some(report_body()),
             _ => None,
         };
-        let path = if template == "/api/v1/grids/locate" { format!("{path}?lat=39.902&lon=116.402") } else { path };
+        let path = match template {
+            "/api/v1/grids/locate" => format!("{path}?lat=39.902&lon=116.402"),
+            "/api/v1/reports/weekly/view" => {
+                format!("{path}?unit_id={}&week=2026-W45&expires=4102444800&sig={}", self.district, "A".repeat(43))
+            }
+            _ => path,
+        };
         (path, body)
     }
 }

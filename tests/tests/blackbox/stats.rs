@@ -9,7 +9,11 @@ use gridline_tests::{app::problem, Ctx, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-gridline_tests::tests![a_leaders_figures_match_a_hand_count, figures_are_read_only_within_ones_area];
+gridline_tests::tests![
+    a_leaders_figures_match_a_hand_count,
+    figures_are_read_only_within_ones_area,
+    the_weekly_review_compares_weeks_as_json_csv_and_a_page_behind_a_signed_link,
+];
 
 struct Script<'a> {
     app: &'a TestApp,
@@ -214,4 +218,73 @@ async fn figures_are_read_only_within_ones_area(ctx: Ctx) {
     let body = problem(app.get_as(&admin, "/api/v1/stats?from=2026-11-05&to=2026-11-01").await, 400).await;
     assert_eq!(body["errors"][0]["parameter"], "from");
     problem(app.get_as(&admin, "/api/v1/stats?group_by=planet").await, 400).await;
+}
+
+async fn the_weekly_review_compares_weeks_as_json_csv_and_a_page_behind_a_signed_link(ctx: Ctx) {
+    // Monday 2 November 2026 (2026-W45), 09:00 in Beijing.
+    let start = chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap().with_timezone(&Utc);
+    let clock = Arc::new(ManualClock::new(start - Duration::days(7)));
+    let app = ctx.app_with_clock(&[], clock.clone()).await;
+    let admin = app.token("admin").await;
+    let s = Script {
+        app: &app,
+        clock: &clock,
+        worker: app.token("worker1").await,
+        dispatcher: app.token("dispatcher_community").await,
+        staff: app.token("staff_urban").await,
+        leader: app.token("leader").await,
+        urban: app.department_id(&admin, "DEMO-URBAN").await,
+    };
+    // One report the week before, three this week, all in 东华街道's 和平社区.
+    s.report(false).await;
+    clock.set(start);
+    for _ in 0..3 {
+        s.report(false).await;
+    }
+    let json = app.json_as(&s.leader, "/api/v1/reports/weekly?week=2026-W45").await;
+    assert_eq!((json["week"].as_str(), json["previous_week"].as_str()), (Some("2026-W45"), Some("2026-W44")));
+    assert_eq!((json["from"].as_str(), json["to"].as_str()), (Some("2026-11-02"), Some("2026-11-08")));
+    assert_eq!(json["totals"]["this_week"]["reported"], 3);
+    assert_eq!(json["totals"]["last_week"]["reported"], 1);
+    let east = json["rows"].as_array().unwrap().iter().find(|r| r["label"] == "东华街道 Donghua Street").unwrap();
+    assert_eq!((east["this_week"]["reported"].as_i64(), east["last_week"]["reported"].as_i64()), (Some(3), Some(1)));
+
+    let csv = app.get_as(&s.leader, "/api/v1/reports/weekly?week=2026-W45&format=csv").await;
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = csv.text().await.unwrap();
+    assert!(csv.lines().next().unwrap().starts_with("unit,reported_this_week,reported_last_week"));
+    assert!(csv.lines().any(|l| l.starts_with("东华街道 Donghua Street,3,1,")), "{csv}");
+
+    let page = app.get_as(&s.leader, "/api/v1/reports/weekly?week=2026-W45&format=html").await;
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = page.text().await.unwrap();
+    check_page(&page);
+
+    // The link opens the page without a bearer header, for ten minutes, and not once altered.
+    let link = app.json_as(&s.leader, "/api/v1/reports/weekly/link?week=2026-W45").await;
+    let url = link["url"].as_str().unwrap();
+    let opened = app.get(url).await;
+    assert_eq!(opened.status(), 200);
+    assert!(opened.text().await.unwrap().contains("东华街道 Donghua Street"));
+    let altered = url.replace("week=2026-W45", "week=2026-W44");
+    problem(app.get(&altered).await, 403).await;
+    clock.advance(Duration::minutes(11));
+    problem(app.get(url).await, 403).await;
+    problem(app.get_as(&s.worker, "/api/v1/reports/weekly/link").await, 403).await;
+    problem(app.get_as(&s.leader, "/api/v1/reports/weekly?week=2026-W99").await, 400).await;
+}
+
+/// The weekly page parses cleanly, is self-contained, and draws two charts
+/// whose labels are text the viewer's fonts render.
+fn check_page(page: &str) {
+    let doc = scraper::Html::parse_document(page);
+    assert!(doc.errors.is_empty(), "the page parses cleanly: {:?}", doc.errors);
+    let svg = scraper::Selector::parse("svg").unwrap();
+    assert_eq!(doc.select(&svg).count(), 2, "two charts, drawn on the server");
+    let text = scraper::Selector::parse("svg text").unwrap();
+    let labels: Vec<String> = doc.select(&text).map(|t| t.text().collect()).collect();
+    assert!(labels.iter().any(|l| l == "东华街道 Donghua Street"), "chart text stays text: {labels:?}");
+    assert!(page.contains("周研判") && page.contains("按期结案率"));
+    let external = scraper::Selector::parse("script[src], link[href], img[src]").unwrap();
+    assert_eq!(doc.select(&external).count(), 0, "self-contained");
 }
