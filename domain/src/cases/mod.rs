@@ -4,6 +4,8 @@
 
 mod catalog;
 mod category;
+#[cfg(test)]
+mod fixture;
 mod model;
 mod routing;
 mod stage;

@@ -122,48 +122,18 @@ mod tests {
     use super::*;
     use crate::{
         calendar::WorkCalendar,
-        cases::{default_catalog, Priority, Source, StageLimits},
-        geo::Position,
+        cases::{default_catalog, fixture::case_at, StageLimits},
     };
 
     fn handling(at: chrono::DateTime<Utc>) -> Case {
-        Case {
-            id: uuid::Uuid::from_u128(1),
-            number: "2026-000001".into(),
-            status: super::super::CaseStatus::Dispatched,
-            category_code: "neighbour_dispute".into(),
-            priority: Priority::Normal,
-            description: String::new(),
-            location: Position { lon: 116.4, lat: 39.9 },
-            address: String::new(),
-            grid_id: uuid::Uuid::nil(),
-            grid_path: "/".into(),
-            owner_unit_id: uuid::Uuid::nil(),
-            owner_path: "/".into(),
-            suggested_department_id: None,
-            lead_department_id: None,
-            assisting_department_ids: Vec::new(),
-            department_history: Vec::new(),
-            handler_user_id: None,
-            reporter_user_id: None,
-            reporter_api_key_id: None,
-            reported_by_grid_worker: true,
-            source: Source::GridWorker,
-            resident: None,
-            resolved_on_site: false,
-            limit_started_at: Some(at),
-            due_at: Some(at + Duration::hours(10)),
-            warn_at: Some(at + Duration::hours(8)),
-            resolved_at: None,
-            resolved_by: None,
-            rework_count: 0,
-            suspended_at: None,
-            suspended_until: None,
-            pending_extension: None,
-            version: 3,
-            created_at: at,
-            updated_at: at,
-        }
+        let mut case = case_at(CaseStatus::Dispatched, at);
+        case.id = uuid::Uuid::from_u128(1);
+        case.category_code = "neighbour_dispute".into();
+        case.limit_started_at = Some(at);
+        case.due_at = Some(at + Duration::hours(10));
+        case.warn_at = Some(at + Duration::hours(8));
+        case.version = 3;
+        case
     }
 
     #[test]

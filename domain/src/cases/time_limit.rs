@@ -81,54 +81,18 @@ pub(crate) fn extend(due: DateTime<Utc>, hours: u32, working: Option<&WorkCalend
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, TimeZone, Utc};
-    use uuid::Uuid;
 
     use super::*;
-    use crate::{
-        cases::{CaseStatus, Priority, Source, TimeLimit, TimeUnit},
-        geo::Position,
-    };
+    use crate::cases::{fixture::case_at, CaseStatus, Priority, TimeLimit, TimeUnit};
 
     fn dispatched_at(start: DateTime<Utc>, hours: u32) -> Case {
         let due = TimeLimit { priority: Priority::Normal, amount: hours, unit: TimeUnit::NaturalHours }
             .due(start, &WorkCalendar::default());
-        Case {
-            id: Uuid::nil(),
-            number: "2026-000001".into(),
-            status: CaseStatus::Dispatched,
-            category_code: "sanitation".into(),
-            priority: Priority::Normal,
-            description: String::new(),
-            location: Position { lon: 116.4, lat: 39.9 },
-            address: String::new(),
-            grid_id: Uuid::nil(),
-            grid_path: "/".into(),
-            owner_unit_id: Uuid::nil(),
-            owner_path: "/".into(),
-            suggested_department_id: None,
-            lead_department_id: None,
-            assisting_department_ids: Vec::new(),
-            department_history: Vec::new(),
-            handler_user_id: None,
-            reporter_user_id: None,
-            reporter_api_key_id: None,
-            reported_by_grid_worker: true,
-            source: Source::GridWorker,
-            resident: None,
-            resolved_on_site: false,
-            limit_started_at: Some(start),
-            due_at: Some(due),
-            warn_at: Some(warn_at(start, due, None)),
-            resolved_at: None,
-            resolved_by: None,
-            rework_count: 0,
-            suspended_at: None,
-            suspended_until: None,
-            pending_extension: None,
-            version: 1,
-            created_at: start,
-            updated_at: start,
-        }
+        let mut case = case_at(CaseStatus::Dispatched, start);
+        case.limit_started_at = Some(start);
+        case.due_at = Some(due);
+        case.warn_at = Some(warn_at(start, due, None));
+        case
     }
 
     #[test]

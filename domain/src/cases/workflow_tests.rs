@@ -24,44 +24,19 @@ fn path(ids: &[u128]) -> String {
 }
 
 fn case(status: CaseStatus) -> Case {
-    let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
-    Case {
-        id: Uuid::from_u128(100),
-        number: "2026-000001".into(),
-        status,
-        category_code: "sanitation".into(),
-        priority: Priority::Normal,
-        description: "d".into(),
-        location: Position { lon: 116.402, lat: 39.902 },
-        address: "a".into(),
-        grid_id: Uuid::from_u128(GRID),
-        grid_path: path(&[DISTRICT, 2, COMMUNITY, GRID]),
-        owner_unit_id: Uuid::from_u128(COMMUNITY),
-        owner_path: path(&[DISTRICT, 2, COMMUNITY]),
-        suggested_department_id: None,
-        lead_department_id: Some(Uuid::from_u128(LEAD)),
-        assisting_department_ids: Vec::new(),
-        department_history: vec![Uuid::from_u128(LEAD)],
-        handler_user_id: None,
-        reporter_user_id: Some(Uuid::from_u128(1000)),
-        reporter_api_key_id: None,
-        reported_by_grid_worker: true,
-        source: Source::GridWorker,
-        resident: None,
-        resolved_on_site: false,
-        limit_started_at: None,
-        due_at: None,
-        warn_at: None,
-        resolved_at: None,
-        resolved_by: None,
-        rework_count: 0,
-        suspended_at: None,
-        suspended_until: None,
-        pending_extension: None,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-    }
+    let mut case = crate::cases::fixture::case_at(status, Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
+    case.id = Uuid::from_u128(100);
+    case.description = "d".into();
+    case.location = Position { lon: 116.402, lat: 39.902 };
+    case.address = "a".into();
+    case.grid_id = Uuid::from_u128(GRID);
+    case.grid_path = path(&[DISTRICT, 2, COMMUNITY, GRID]);
+    case.owner_unit_id = Uuid::from_u128(COMMUNITY);
+    case.owner_path = path(&[DISTRICT, 2, COMMUNITY]);
+    case.lead_department_id = Some(Uuid::from_u128(LEAD));
+    case.department_history = vec![Uuid::from_u128(LEAD)];
+    case.reporter_user_id = Some(Uuid::from_u128(1000));
+    case
 }
 
 fn person(id: u128, grants: &[(Role, u128)]) -> Principal {

@@ -25,7 +25,19 @@ struct Script<'a> {
     urban: String,
 }
 
-impl Script<'_> {
+impl<'a> Script<'a> {
+    async fn new(app: &'a TestApp, clock: &'a ManualClock, admin: &str) -> Self {
+        Script {
+            app,
+            clock,
+            worker: app.token("worker1").await,
+            dispatcher: app.token("dispatcher_community").await,
+            staff: app.token("staff_urban").await,
+            leader: app.token("leader").await,
+            urban: app.department_id(admin, "DEMO-URBAN").await,
+        }
+    }
+
     /// Sets the clock to a Beijing time on 2 November 2026 plus `days`.
     fn at(&self, days: i64, h: u32, m: u32) {
         let beijing = chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 2, h, m, 0).unwrap();
@@ -62,15 +74,7 @@ async fn a_leaders_figures_match_a_hand_count(ctx: Ctx) {
     let app = ctx.app_with_clock(&[], clock.clone()).await;
     let admin = app.token("admin").await;
     natural_limits(&app, &admin).await;
-    let s = Script {
-        app: &app,
-        clock: &clock,
-        worker: app.token("worker1").await,
-        dispatcher: app.token("dispatcher_community").await,
-        staff: app.token("staff_urban").await,
-        leader: app.token("leader").await,
-        urban: app.department_id(&admin, "DEMO-URBAN").await,
-    };
+    let s = Script::new(&app, &clock, &admin).await;
     let (w, dc, su) = (&s.worker.clone(), &s.dispatcher.clone(), &s.staff.clone());
     let dispatch = json!({"lead_department_id": s.urban});
 
@@ -226,15 +230,7 @@ async fn the_weekly_review_compares_weeks_as_json_csv_and_a_page_behind_a_signed
     let clock = Arc::new(ManualClock::new(start - Duration::days(7)));
     let app = ctx.app_with_clock(&[], clock.clone()).await;
     let admin = app.token("admin").await;
-    let s = Script {
-        app: &app,
-        clock: &clock,
-        worker: app.token("worker1").await,
-        dispatcher: app.token("dispatcher_community").await,
-        staff: app.token("staff_urban").await,
-        leader: app.token("leader").await,
-        urban: app.department_id(&admin, "DEMO-URBAN").await,
-    };
+    let s = Script::new(&app, &clock, &admin).await;
     // One report the week before, three this week, all in 东华街道's 和平社区.
     s.report(false).await;
     clock.set(start);
