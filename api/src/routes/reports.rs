@@ -267,7 +267,9 @@ fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
-/// A horizontal bar chart as SVG: per row, last week's bar (grey) above this week's (blue).
+/// A horizontal bar chart as SVG: per row, last week's bar (grey) above this
+/// week's (blue). A value that does not exist (NaN: a rate with nothing to
+/// count) has no bar and reads "—", never 0.
 fn bars(title: &str, rows: &[(String, f64, f64)], format: impl Fn(f64) -> String) -> String {
     let (label_w, bar_w, row_h) = (220.0, 520.0, 44.0);
     let height = 40.0 + row_h * rows.len().max(1) as f64;
@@ -281,7 +283,7 @@ fn bars(title: &str, rows: &[(String, f64, f64)], format: impl Fn(f64) -> String
     );
     for (i, (label, this, last)) in rows.iter().enumerate() {
         let y = 36.0 + row_h * i as f64;
-        let width = |v: f64| (v / max * bar_w).max(0.0);
+        let width = |v: f64| if v.is_nan() { 0.0 } else { (v / max * bar_w).max(0.0) };
         svg.push_str(&format!(
             "<text x=\"0\" y=\"{ty}\" font-size=\"13\">{label}</text>\
              <rect x=\"{label_w}\" y=\"{y}\" width=\"{lw:.1}\" height=\"16\" fill=\"#b0b7c3\"/>\
@@ -315,7 +317,7 @@ fn html(report: &WeeklyReport) -> String {
         .rows
         .iter()
         .map(|r| {
-            let v = |f: &FiguresView| f.on_time_closure_rate.unwrap_or(0.0) * 100.0;
+            let v = |f: &FiguresView| f.on_time_closure_rate.map_or(f64::NAN, |r| r * 100.0);
             (r.label.clone(), v(&r.this_week), v(&r.last_week))
         })
         .collect();
@@ -359,6 +361,12 @@ fn html(report: &WeeklyReport) -> String {
         to = report.to,
         prev = esc(&report.previous_week),
         chart1 = bars("上报数 Cases reported", &reported, |v| format!("{v:.0}")),
-        chart2 = bars("按期结案率 On-time closure rate", &on_time, |v| format!("{v:.1}%")),
+        chart2 = bars("按期结案率 On-time closure rate", &on_time, |v| {
+            if v.is_nan() {
+                "—".to_owned()
+            } else {
+                format!("{v:.1}%")
+            }
+        }),
     )
 }

@@ -281,6 +281,7 @@ fn check_page(page: &str) {
     let labels: Vec<String> = doc.select(&text).map(|t| t.text().collect()).collect();
     assert!(labels.iter().any(|l| l == "东华街道 Donghua Street"), "chart text stays text: {labels:?}");
     assert!(page.contains("周研判") && page.contains("按期结案率"));
+    assert!(!labels.iter().any(|l| l == "0.0%"), "nothing closed yet: no rate, not 0%: {labels:?}");
     let external = scraper::Selector::parse("script[src], link[href], img[src]").unwrap();
     assert_eq!(doc.select(&external).count(), 0, "self-contained");
 }
