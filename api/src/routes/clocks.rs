@@ -78,7 +78,7 @@ pub(crate) async fn replace_calendar(
 }
 
 /// Stores a setting as its document, audited, and makes every node reload it.
-async fn save<T: serde::Serialize>(
+pub(crate) async fn save<T: serde::Serialize>(
     state: &AppState,
     p: &Principal,
     req: &HttpRequest,

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::{get, put, web, HttpRequest};
 use chrono::{Datelike, Duration, NaiveDate};
 use gridline_domain::{
-    audit::{AuditAction, NewAuditEntry},
     cases::{Case, CaseEvent},
     identity::Principal,
     org::OrgKind,
@@ -322,12 +321,6 @@ pub(crate) async fn replace_ranking_weights(
     if all.iter().all(|x| *x == 0.0) {
         return Err(ApiError::Validation(vec![FieldError::pointer("", "at least one weight must not be zero")]));
     }
-    let text = serde_json::to_string(&w).map_err(|e| ApiError::Internal(e.into()))?;
-    let at = state.now();
-    let audit = NewAuditEntry::new(AuditAction::SettingsChanged, at)
-        .by(&auth.0)
-        .target("setting", RANKING_WEIGHTS)
-        .from_addr(super::client_addr(&req));
-    state.store.save_setting(RANKING_WEIGHTS, &text, at, audit).await?;
+    super::clocks::save(&state, &auth.0, &req, RANKING_WEIGHTS, &w).await?;
     Ok(web::Json(w))
 }

@@ -23,7 +23,12 @@ const OVERDUE_OWED: &str = "c.due_at <= $1 AND (c.overdue_sent_for IS NULL OR c.
 impl<DB: Dialect> SqlStore<DB> {
     async fn owed(&self, owed: &str, now: DateTime<Utc>, limit: u32) -> Result<Vec<Uuid>, RepoError> {
         let sql = format!("SELECT c.id FROM cases c WHERE {RUNNING} AND {owed} ORDER BY c.due_at LIMIT $2");
-        let rows = query_as::<(Uuid,)>(&sql)
+        self.ids_at(&sql, now, limit).await
+    }
+
+    /// The ids a statement over `$1` (now) and `$2` (a limit) selects.
+    async fn ids_at(&self, sql: &str, now: DateTime<Utc>, limit: u32) -> Result<Vec<Uuid>, RepoError> {
+        let rows = query_as::<(Uuid,)>(sql)
             .bind(Ts(now))
             .bind(i64::from(limit))
             .fetch_all(self.reader())
@@ -107,13 +112,7 @@ impl<DB: Dialect> SweepRepo for SqlStore<DB> {
              WHERE {RUNNING} AND k.auto_escalate_after_hours IS NOT NULL AND c.due_at <= $1 \
              AND c.status IN ('reported', 'accepted', 'dispatched', 'in_progress') ORDER BY c.due_at LIMIT $2"
         );
-        let rows = query_as::<(Uuid,)>(&sql)
-            .bind(Ts(now))
-            .bind(i64::from(limit))
-            .fetch_all(self.reader())
-            .await
-            .map_err(map_sqlx)?;
-        let ids: Vec<Uuid> = rows.into_iter().map(|(id,)| id).collect();
+        let ids = self.ids_at(&sql, now, limit).await?;
         let cases = self.cases_by_id(&ids).await?;
         self.with_timelines(cases).await
     }
