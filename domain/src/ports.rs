@@ -290,14 +290,14 @@ pub trait SweepRepo: Send + Sync {
 /// What the figures are computed from.
 #[async_trait]
 pub trait StatsRepo: Send + Sync {
-    /// The cases reported in `[from, to)` whose grid lies under the unit at
-    /// `path`, each with its timeline in order.
+    /// What the figures read of each case reported in `[from, to)` whose
+    /// grid lies under the unit at `path`.
     async fn reported_between(
         &self,
         path: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(Case, Vec<CaseEvent>)>, RepoError>;
+    ) -> Result<Vec<crate::stats::CaseTally>, RepoError>;
 }
 
 /// Filters for listing cases; the caller's visibility comes as a [`CaseScope`].

@@ -9,6 +9,7 @@ use gridline_domain::{
     },
     geo::Position,
     org::DepartmentKind,
+    stats::{CaseTally, Trail},
     RepoError,
 };
 use serde_json::{json, Value};
@@ -99,6 +100,56 @@ pub(crate) const CASE_COLUMNS: &str = "c.id, c.number, c.status, c.category_code
      c.reporter_api_key_id, c.reported_by_grid_worker, c.source, c.resident_name, c.resident_phone, \
      c.resolved_on_site, c.limit_started_at, c.due_at, c.warn_at, c.resolved_at, c.resolved_by, c.rework_count, c.version, \
      c.created_at, c.updated_at, c.suspended_at, c.suspended_until";
+
+/// What the figures read of a case (see [`CaseTally`]).
+pub(crate) const TALLY_COLUMNS: &str = "c.grid_id, c.grid_path, c.lead_department_id, c.category_code, \
+     c.reporter_user_id, c.reported_by_grid_worker, c.created_at, c.status, c.resolved_on_site, c.due_at, \
+     c.warn_at, c.suspended_at, c.trail, c.first_dispatched_at, c.last_resolved_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TallyRow {
+    grid_id: Uuid,
+    grid_path: String,
+    lead_department_id: Option<Uuid>,
+    category_code: String,
+    reporter_user_id: Option<Uuid>,
+    reported_by_grid_worker: bool,
+    created_at: Ts,
+    status: String,
+    resolved_on_site: bool,
+    due_at: Option<Ts>,
+    warn_at: Option<Ts>,
+    suspended_at: Option<Ts>,
+    trail: i32,
+    first_dispatched_at: Option<Ts>,
+    last_resolved_at: Option<Ts>,
+}
+
+impl TryFrom<TallyRow> for CaseTally {
+    type Error = RepoError;
+
+    fn try_from(r: TallyRow) -> Result<Self, RepoError> {
+        Ok(Self {
+            grid_id: r.grid_id,
+            grid_path: r.grid_path,
+            lead_department_id: r.lead_department_id,
+            category_code: r.category_code,
+            reporter_user_id: r.reporter_user_id,
+            reported_by_grid_worker: r.reported_by_grid_worker,
+            created_at: r.created_at.0,
+            status: CaseStatus::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+            resolved_on_site: r.resolved_on_site,
+            due_at: r.due_at.map(|t| t.0),
+            warn_at: r.warn_at.map(|t| t.0),
+            suspended_at: r.suspended_at.map(|t| t.0),
+            trail: Trail {
+                marks: u32::try_from(r.trail).map_err(|_| corrupt("trail", &r.trail.to_string()))?,
+                first_dispatched_at: r.first_dispatched_at.map(|t| t.0),
+                last_resolved_at: r.last_resolved_at.map(|t| t.0),
+            },
+        })
+    }
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CaseRow {

@@ -190,6 +190,7 @@ pub(crate) trait Rows:
     + Reads<case_rows::CaseRow>
     + Reads<case_rows::EventRow>
     + Reads<case_rows::ExtensionRow>
+    + Reads<case_rows::TallyRow>
     + Reads<(i64,)>
     + Reads<(Uuid,)>
     + Reads<(String,)>
@@ -218,6 +219,7 @@ impl<DB> Rows for DB where
         + Reads<case_rows::CaseRow>
         + Reads<case_rows::EventRow>
         + Reads<case_rows::ExtensionRow>
+        + Reads<case_rows::TallyRow>
         + Reads<(i64,)>
         + Reads<(Uuid,)>
         + Reads<(String,)>

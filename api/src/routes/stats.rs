@@ -6,13 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::{get, put, web, HttpRequest};
 use chrono::{Datelike, Duration, NaiveDate};
 use gridline_domain::{
-    cases::{Case, CaseEvent},
     identity::Principal,
     org::OrgKind,
     policy,
     policy::Action,
     ports::UnitFilter,
-    stats::{handling_hours, CaseFacts, Figures},
+    stats::{handling_hours, CaseFacts, CaseTally, Figures},
 };
 use gridline_openapi::{
     stats::{
@@ -124,18 +123,18 @@ pub(crate) async fn count_in(
         .store
         .reported_between(&unit.path, calendar.start_of(from), calendar.start_of(to + Duration::days(1)))
         .await?;
-    let figures = |members: &[&(Case, Vec<CaseEvent>)]| {
-        let facts: Vec<CaseFacts> = members.iter().map(|(c, e)| CaseFacts::of(c, e, now)).collect();
-        let hours = members.iter().filter_map(|(c, e)| handling_hours(c, e, &calendar)).collect();
+    let figures = |members: &[&CaseTally]| {
+        let facts: Vec<CaseFacts> = members.iter().map(|c| CaseFacts::of(c, now)).collect();
+        let hours = members.iter().filter_map(|c| handling_hours(c, &calendar)).collect();
         FiguresView::from(&Figures::of(&facts, hours))
     };
-    let all: Vec<&(Case, Vec<CaseEvent>)> = cases.iter().collect();
+    let all: Vec<&CaseTally> = cases.iter().collect();
     let totals = figures(&all);
     let mut groups = Vec::new();
     if let Some(by) = group_by {
-        let mut members: BTreeMap<Option<String>, Vec<&(Case, Vec<CaseEvent>)>> = BTreeMap::new();
-        for entry in &cases {
-            members.entry(key_of(by, &entry.0, &calendar)).or_default().push(entry);
+        let mut members: BTreeMap<Option<String>, Vec<&CaseTally>> = BTreeMap::new();
+        for case in &cases {
+            members.entry(key_of(by, case, &calendar)).or_default().push(case);
         }
         let labels = labels(state, by, members.keys()).await?;
         for (key, cases) in &members {
@@ -159,11 +158,11 @@ pub(crate) async fn home_unit(state: &AppState, p: &Principal) -> Result<Option<
 }
 
 /// The unit at `depth` on a grid's path: 1 the street, 2 the community, 3 the grid.
-fn ancestor(case: &Case, depth: usize) -> Option<String> {
+fn ancestor(case: &CaseTally, depth: usize) -> Option<String> {
     case.grid_path.split('/').filter(|s| !s.is_empty()).nth(depth).map(str::to_owned)
 }
 
-fn key_of(by: GroupBy, case: &Case, calendar: &gridline_domain::calendar::WorkCalendar) -> Option<String> {
+fn key_of(by: GroupBy, case: &CaseTally, calendar: &gridline_domain::calendar::WorkCalendar) -> Option<String> {
     let day = calendar.local_date(case.created_at);
     match by {
         GroupBy::Grid => Some(case.grid_id.to_string()),

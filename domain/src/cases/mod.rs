@@ -5,7 +5,7 @@
 mod catalog;
 mod category;
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 mod model;
 mod routing;
 mod stage;
@@ -24,7 +24,7 @@ pub use model::{
 pub use routing::nearest_department;
 pub use stage::{deadline, Stage, StageLimit, StageLimits};
 pub use sweep::{alarm_events, auto_escalate, resume_on_date, Alarm};
-pub use time_limit::{TimeLimitStatus, WARNING_SHARE};
+pub use time_limit::{clock_status, TimeLimitStatus, WARNING_SHARE};
 pub use transitions::{next_status, Step};
 pub use visibility::{can_see, department_serves, mask_phone, sees_resident_phone, CaseScope};
 pub use workflow::{

@@ -41,19 +41,30 @@ impl Case {
     /// Of the running stage's clock, computed at read time. Whether an
     /// earlier stage ended late is kept on the timeline, not here.
     pub fn time_limit_status(&self, now: DateTime<Utc>) -> TimeLimitStatus {
-        if self.stage() == Stage::None {
-            return TimeLimitStatus::None;
-        }
-        let (Some(due), Some(warn)) = (self.due_at, self.warn_at) else { return TimeLimitStatus::None };
-        // A suspended clock stands still where it stopped.
-        let now = self.suspended_at.unwrap_or(now);
-        if now >= due {
-            TimeLimitStatus::Overdue
-        } else if now >= warn {
-            TimeLimitStatus::Warning
-        } else {
-            TimeLimitStatus::Ok
-        }
+        clock_status(self.stage(), self.due_at, self.warn_at, self.suspended_at, now)
+    }
+}
+
+/// A stage's clock at `now`: the stage, its deadline and warning moment, and
+/// when it was suspended (a suspended clock stands still where it stopped).
+pub fn clock_status(
+    stage: Stage,
+    due_at: Option<DateTime<Utc>>,
+    warn_at: Option<DateTime<Utc>>,
+    suspended_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> TimeLimitStatus {
+    if stage == Stage::None {
+        return TimeLimitStatus::None;
+    }
+    let (Some(due), Some(warn)) = (due_at, warn_at) else { return TimeLimitStatus::None };
+    let now = suspended_at.unwrap_or(now);
+    if now >= due {
+        TimeLimitStatus::Overdue
+    } else if now >= warn {
+        TimeLimitStatus::Warning
+    } else {
+        TimeLimitStatus::Ok
     }
 }
 

@@ -77,6 +77,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         let c = &outcome.case;
+        let trail = gridline_domain::stats::Trail::of(&outcome.events);
         let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
         let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
         let insert = query(
@@ -85,9 +86,9 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
              handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, \
              resident_name, resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, \
              rework_count, version, created_at, updated_at, reporter, report_hash, report_receipt, resolved_by, \
-             suspended_at, suspended_until) \
+             suspended_at, suspended_until, trail, first_dispatched_at, last_resolved_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37)",
+             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40)",
         )
         .bind(c.id)
         .bind(&c.number)
@@ -125,7 +126,10 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .bind(record.report.as_ref().map(|r| r.receipt.0.clone()))
         .bind(c.resolved_by)
         .bind(c.suspended_at.map(crate::types::Ts))
-        .bind(c.suspended_until.map(|d| d.to_string()));
+        .bind(c.suspended_until.map(|d| d.to_string()))
+        .bind(trail_bits(&trail))
+        .bind(trail.first_dispatched_at.map(crate::types::Ts))
+        .bind(trail.last_resolved_at.map(crate::types::Ts));
         let events = Self::write_outcome(&mut tx, outcome, record, &seqs, Some(insert)).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
@@ -153,6 +157,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         let c = &outcome.case;
+        let trail = gridline_domain::stats::Trail::of(&outcome.events);
         let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
         let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
         let updated = query(
@@ -160,7 +165,9 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
              lon = $8, grid_id = $9, grid_path = $10, owner_unit_id = $11, owner_path = $12, \
              suggested_department_id = $13, lead_department_id = $14, handler_user_id = $15, \
              limit_started_at = $16, due_at = $17, warn_at = $18, resolved_at = $19, rework_count = $20, \
-             version = $21, updated_at = $22, resolved_by = $23, suspended_at = $24, suspended_until = $25 \
+             version = $21, updated_at = $22, resolved_by = $23, suspended_at = $24, suspended_until = $25, \
+             trail = trail | $26, first_dispatched_at = COALESCE(first_dispatched_at, $27), \
+             last_resolved_at = COALESCE($28, last_resolved_at) \
              WHERE id = $1 AND version = $2",
         )
         .bind(c.id)
@@ -188,6 +195,9 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .bind(c.resolved_by)
         .bind(c.suspended_at.map(crate::types::Ts))
         .bind(c.suspended_until.map(|d| d.to_string()))
+        .bind(trail_bits(&trail))
+        .bind(trail.first_dispatched_at.map(crate::types::Ts))
+        .bind(trail.last_resolved_at.map(crate::types::Ts))
         .execute(&mut tx)
         .await
         .map_err(map_sqlx)?
@@ -493,4 +503,9 @@ impl<DB: Dialect> SqlStore<DB> {
             })
             .collect()
     }
+}
+
+/// The trail's marks as the `trail` column holds them (an `integer`).
+pub(crate) fn trail_bits(trail: &gridline_domain::stats::Trail) -> i32 {
+    i32::try_from(trail.marks).unwrap_or(i32::MAX)
 }

@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use gridline_domain::{
     cases::{Case, CaseEvent},
     ports::StatsRepo,
+    stats::CaseTally,
     RepoError,
 };
 use uuid::Uuid;
 
 use crate::{
-    case_rows::{CaseRow, EventRow, CASE_COLUMNS, EVENT_COLUMNS},
+    case_rows::{EventRow, TallyRow, EVENT_COLUMNS, TALLY_COLUMNS},
     errors::map_sqlx,
     sql::{query_as, Dialect, SqlStore},
     types::Ts,
@@ -25,20 +26,20 @@ impl<DB: Dialect> StatsRepo for SqlStore<DB> {
         path: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(Case, Vec<CaseEvent>)>, RepoError> {
+    ) -> Result<Vec<CaseTally>, RepoError> {
         let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c WHERE c.grid_path LIKE $1 AND c.created_at >= $2 AND c.created_at < $3 \
-             ORDER BY c.created_at, c.id"
+            "SELECT {TALLY_COLUMNS} FROM cases c WHERE c.created_at >= $2 AND c.created_at < $3 AND c.grid_path LIKE $1"
         );
-        let rows = query_as::<CaseRow>(&sql)
+        query_as::<TallyRow>(&sql)
             .bind(format!("{path}%"))
             .bind(Ts(from))
             .bind(Ts(to))
             .fetch_all(self.reader())
             .await
-            .map_err(map_sqlx)?;
-        let cases = self.complete(rows).await?;
-        self.with_timelines(cases).await
+            .map_err(map_sqlx)?
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect()
     }
 }
 

@@ -6,10 +6,14 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::{
     calendar::WorkCalendar,
-    cases::{Case, CaseEvent, CaseStatus, EventType, TimeLimitStatus},
+    cases::{clock_status, CaseStatus, Stage, TimeLimitStatus},
 };
 
-/// What one case contributes, read from its timeline.
+mod trail;
+
+pub use trail::{CaseTally, Mark, Trail};
+
+/// What one case contributes, read from its trail.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CaseFacts {
     pub accepted: bool,
@@ -27,50 +31,42 @@ pub struct CaseFacts {
     pub urged: bool,
 }
 
-fn changed(e: &CaseEvent, key: &str, value: &str) -> bool {
-    e.changes.get(key).is_some_and(|v| v == value)
-}
-
-/// A step that ended a stage late says so on its event; older events that
-/// say nothing count as on time.
-fn ended_late(e: &CaseEvent, stage: &str) -> bool {
-    changed(e, "ended_stage", stage) && changed(e, "ended_stage_outcome", "late")
-}
-
 impl CaseFacts {
-    pub fn of(case: &Case, events: &[CaseEvent], now: DateTime<Utc>) -> Self {
-        let any = |kind: EventType| events.iter().any(|e| e.event_type == kind);
-        let accepted = any(EventType::Accepted);
-        let reworked = any(EventType::Reworked);
+    pub fn of(case: &CaseTally, now: DateTime<Utc>) -> Self {
+        let t = &case.trail;
+        let accepted = t.has(Mark::Accepted);
+        let reworked = t.has(Mark::Reworked);
         let closed = case.status == CaseStatus::Closed;
-        // Every resolution before the handling deadline in force at that moment.
-        let resolved_in_time = !events.iter().any(|e| e.event_type == EventType::Resolved && ended_late(e, "handle"));
+        let clock = clock_status(Stage::of(case.status), case.due_at, case.warn_at, case.suspended_at, now);
         Self {
             accepted,
-            accepted_on_time: accepted && !events.iter().any(|e| ended_late(e, "accept")),
-            rejected: any(EventType::Rejected),
-            cancelled: any(EventType::Cancelled),
-            dispatched: any(EventType::Dispatched),
+            accepted_on_time: accepted && !t.has(Mark::AcceptedLate),
+            rejected: t.has(Mark::Rejected),
+            cancelled: t.has(Mark::Cancelled),
+            dispatched: t.has(Mark::Dispatched),
             settled_on_site: case.resolved_on_site,
             closed,
-            closed_on_time: closed && !reworked && resolved_in_time,
-            overdue_now: case.time_limit_status(now) == TimeLimitStatus::Overdue,
-            suspended: any(EventType::Suspended),
-            verified: any(EventType::Verified) || reworked,
+            // Every resolution before the handling deadline in force at that moment.
+            closed_on_time: closed && !reworked && !t.has(Mark::ResolvedLate),
+            overdue_now: clock == TimeLimitStatus::Overdue,
+            suspended: t.has(Mark::Suspended),
+            verified: t.has(Mark::Verified),
             reworked,
-            urged: any(EventType::Urged),
+            urged: t.has(Mark::Urged),
         }
     }
 }
 
 /// Working hours from the first dispatch to the last resolution of a
 /// closed case that was dispatched.
-pub fn handling_hours(case: &Case, events: &[CaseEvent], calendar: &WorkCalendar) -> Option<f64> {
+pub fn handling_hours(case: &CaseTally, calendar: &WorkCalendar) -> Option<f64> {
     if case.status != CaseStatus::Closed {
         return None;
     }
-    let first_dispatch = events.iter().find(|e| e.event_type == EventType::Dispatched)?.at;
-    let last_resolution = events.iter().rev().find(|e| e.event_type == EventType::Resolved)?.at;
+    let (Some(first_dispatch), Some(last_resolution)) = (case.trail.first_dispatched_at, case.trail.last_resolved_at)
+    else {
+        return None;
+    };
     let worked: Duration = calendar.working_between(first_dispatch, last_resolution);
     Some(worked.num_seconds() as f64 / 3600.0)
 }
