@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bootstrap;
 mod caches;
+mod case_seed;
 mod case_service;
 mod case_views;
 pub mod cli;

@@ -300,6 +300,23 @@ pub trait StatsRepo: Send + Sync {
     ) -> Result<Vec<crate::stats::CaseTally>, RepoError>;
 }
 
+/// A case with its whole history, written at once (`gridline admin seed-cases`).
+#[derive(Debug, Clone)]
+pub struct History {
+    pub case: Case,
+    pub events: Vec<CaseEvent>,
+    /// The events hold the running deadline's warning (and overdue) alarm,
+    /// so that the sweeper does not write it again.
+    pub warned: bool,
+    pub overdue_noted: bool,
+}
+
+#[async_trait]
+pub trait BulkRepo: Send + Sync {
+    /// Writes the cases, their departments and timelines in one transaction.
+    async fn insert_histories(&self, cases: &[History]) -> Result<(), RepoError>;
+}
+
 /// Filters for listing cases; the caller's visibility comes as a [`CaseScope`].
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -422,6 +439,7 @@ pub trait Store:
     + SettingsRepo
     + SweepRepo
     + StatsRepo
+    + BulkRepo
 {
 }
 
@@ -436,7 +454,8 @@ impl<
             + IdempotencyRepo
             + SettingsRepo
             + SweepRepo
-            + StatsRepo,
+            + StatsRepo
+            + BulkRepo,
     > Store for T
 {
 }

@@ -66,6 +66,16 @@ pub(super) enum AdminCommand {
     ImportGrids { file: PathBuf },
     /// Start signing tokens with a new key; tokens signed with the old one stay valid until they expire.
     RotateSigningKey,
+    /// Fill the demo district (seeded first if the database is empty) with N
+    /// realistic cases reported over the last two years, with their
+    /// timelines, by bulk insert; for measuring at scale, never in production.
+    SeedCases {
+        #[arg(long)]
+        count: u64,
+        /// The same seed writes the same district again.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn audit(action: AuditAction) -> NewAuditEntry {
@@ -186,6 +196,21 @@ async fn execute(settings: &Settings, store: &dyn Store, command: AdminCommand) 
             let result =
                 import::import(store, &collection, audit(AuditAction::GridsImported)).await.map_err(explain)?;
             println!("created {}, updated {}", result.created, result.updated);
+        }
+        AdminCommand::SeedCases { count, seed } => {
+            let passwords = Passwords::new(settings.auth.hash_memory_kib, settings.auth.hash_iterations)?;
+            let password = settings
+                .auth
+                .demo_password
+                .as_ref()
+                .map_or(crate::demo::DEFAULT_DEMO_PASSWORD.to_owned(), |p| p.expose().to_owned());
+            store.install_categories(&gridline_domain::cases::default_catalog(now())).await?;
+            crate::demo::seed(store, &passwords, &password).await?;
+            let seeded = crate::case_seed::seed_cases(store, &passwords, &password, count, seed, now()).await?;
+            println!(
+                "seeded {} cases with {} events in {:.1} s ({} could not be lived through)",
+                seeded.cases, seeded.events, seeded.seconds, seeded.skipped
+            );
         }
         AdminCommand::RotateSigningKey => {
             let keys = KeyRing::new(&bootstrap::installation_secret(settings)?);

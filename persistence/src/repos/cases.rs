@@ -76,60 +76,11 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         record: &gridline_domain::ports::WriteRecord,
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
-        let c = &outcome.case;
         let trail = gridline_domain::stats::Trail::of(&outcome.events);
         let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
         let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
-        let insert = query(
-            "INSERT INTO cases (id, number, status, category_code, priority, description, lat, lon, address, \
-             grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
-             handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, \
-             resident_name, resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, \
-             rework_count, version, created_at, updated_at, reporter, report_hash, report_receipt, resolved_by, \
-             suspended_at, suspended_until, trail, first_dispatched_at, last_resolved_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40)",
-        )
-        .bind(c.id)
-        .bind(&c.number)
-        .bind(c.status.as_str())
-        .bind(&c.category_code)
-        .bind(c.priority.as_str())
-        .bind(&c.description)
-        .bind(c.location.lat)
-        .bind(c.location.lon)
-        .bind(&c.address)
-        .bind(c.grid_id)
-        .bind(&c.grid_path)
-        .bind(c.owner_unit_id)
-        .bind(&c.owner_path)
-        .bind(c.suggested_department_id)
-        .bind(c.lead_department_id)
-        .bind(c.handler_user_id)
-        .bind(c.reporter_user_id)
-        .bind(c.reporter_api_key_id)
-        .bind(c.reported_by_grid_worker)
-        .bind(c.source.as_str())
-        .bind(c.resident.as_ref().map(|r| r.name.clone()))
-        .bind(c.resident.as_ref().and_then(|r| r.phone.clone()))
-        .bind(c.resolved_on_site)
-        .bind(c.limit_started_at.map(crate::types::Ts))
-        .bind(c.due_at.map(crate::types::Ts))
-        .bind(c.warn_at.map(crate::types::Ts))
-        .bind(c.resolved_at.map(crate::types::Ts))
-        .bind(c.rework_count)
-        .bind(c.version)
-        .bind(crate::types::Ts(c.created_at))
-        .bind(crate::types::Ts(c.updated_at))
-        .bind(record.report.as_ref().map(|r| r.reporter.clone()))
-        .bind(record.report.as_ref().map(|r| r.request_hash.clone()))
-        .bind(record.report.as_ref().map(|r| r.receipt.0.clone()))
-        .bind(c.resolved_by)
-        .bind(c.suspended_at.map(crate::types::Ts))
-        .bind(c.suspended_until.map(|d| d.to_string()))
-        .bind(trail_bits(&trail))
-        .bind(trail.first_dispatched_at.map(crate::types::Ts))
-        .bind(trail.last_resolved_at.map(crate::types::Ts));
+        let sql = format!("INSERT INTO cases ({CASE_INSERT_COLUMNS}) VALUES {}", tuples(1, CASE_INSERT_WIDTH, 0));
+        let insert = query(&sql).bind_all(case_values(&outcome.case, record.report.as_ref(), &trail));
         let events = Self::write_outcome(&mut tx, outcome, record, &seqs, Some(insert)).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(events)
@@ -387,18 +338,11 @@ impl<DB: Dialect> SqlStore<DB> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let offset = lead_args.len();
-        let tuples: Vec<String> = (0..events.len())
-            .map(|i| {
-                let ps: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", offset + i * COLUMNS + c)).collect();
-                format!("({})", ps.join(", "))
-            })
-            .collect();
+        let values = tuples(events.len(), COLUMNS, lead_args.len());
         let with = if lead_sql.is_empty() { String::new() } else { format!("WITH new_case AS ({lead_sql}) ") };
         let sql = format!(
             "{with}INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
-             to_status, note, internal, changes, visible_before, visible_after, seq) VALUES {} RETURNING id, seq",
-            tuples.join(", ")
+             to_status, note, internal, changes, visible_before, visible_after, seq) VALUES {values} RETURNING id, seq"
         );
         let mut insert = query_as::<(uuid::Uuid, i64)>(&sql).bind_all(lead_args);
         for (i, e) in events.iter().enumerate() {
@@ -436,7 +380,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// Every department the case was dispatched to but its lead (the lead is
     /// the case's own column), each with its place among the assisting ones;
     /// one statement, none for a case with only a lead.
-    async fn write_departments(
+    pub(super) async fn write_departments(
         tx: &mut sqlx::Transaction<'_, DB>,
         c: &gridline_domain::cases::Case,
     ) -> Result<(), gridline_domain::RepoError> {
@@ -508,4 +452,74 @@ impl<DB: Dialect> SqlStore<DB> {
 /// The trail's marks as the `trail` column holds them (an `integer`).
 pub(crate) fn trail_bits(trail: &gridline_domain::stats::Trail) -> i32 {
     i32::try_from(trail.marks).unwrap_or(i32::MAX)
+}
+
+/// `rows` tuples of `width` numbered parameters, the first after `offset`.
+pub(crate) fn tuples(rows: usize, width: usize, offset: usize) -> String {
+    (0..rows)
+        .map(|i| {
+            let ps: Vec<String> = (1..=width).map(|c| format!("${}", offset + i * width + c)).collect();
+            format!("({})", ps.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) const CASE_INSERT_COLUMNS: &str = "id, number, status, category_code, priority, description, lat, lon, \
+     address, grid_id, grid_path, owner_unit_id, owner_path, suggested_department_id, lead_department_id, \
+     handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, resident_name, \
+     resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, rework_count, version, \
+     created_at, updated_at, reporter, report_hash, report_receipt, resolved_by, suspended_at, suspended_until, \
+     trail, first_dispatched_at, last_resolved_at";
+pub(crate) const CASE_INSERT_WIDTH: usize = 40;
+
+/// A new case's row, in [`CASE_INSERT_COLUMNS`] order.
+pub(crate) fn case_values(
+    c: &gridline_domain::cases::Case,
+    report: Option<&gridline_domain::ports::FirstReport>,
+    trail: &gridline_domain::stats::Trail,
+) -> Vec<crate::sql::Arg> {
+    use crate::{sql::Arg, types::Ts};
+    vec![
+        c.id.into(),
+        (&c.number).into(),
+        c.status.as_str().into(),
+        (&c.category_code).into(),
+        c.priority.as_str().into(),
+        (&c.description).into(),
+        c.location.lat.into(),
+        c.location.lon.into(),
+        (&c.address).into(),
+        c.grid_id.into(),
+        (&c.grid_path).into(),
+        c.owner_unit_id.into(),
+        (&c.owner_path).into(),
+        c.suggested_department_id.into(),
+        c.lead_department_id.into(),
+        c.handler_user_id.into(),
+        c.reporter_user_id.into(),
+        c.reporter_api_key_id.into(),
+        c.reported_by_grid_worker.into(),
+        c.source.as_str().into(),
+        c.resident.as_ref().map(|r| r.name.clone()).into(),
+        c.resident.as_ref().and_then(|r| r.phone.clone()).into(),
+        c.resolved_on_site.into(),
+        c.limit_started_at.map(Ts).into(),
+        c.due_at.map(Ts).into(),
+        c.warn_at.map(Ts).into(),
+        c.resolved_at.map(Ts).into(),
+        c.rework_count.into(),
+        c.version.into(),
+        Ts(c.created_at).into(),
+        Ts(c.updated_at).into(),
+        report.map(|r| r.reporter.clone()).into(),
+        Arg::Bytes(report.map(|r| r.request_hash.clone())),
+        report.map(|r| r.receipt.0.clone()).into(),
+        c.resolved_by.into(),
+        c.suspended_at.map(Ts).into(),
+        c.suspended_until.map(|d| d.to_string()).into(),
+        trail_bits(trail).into(),
+        trail.first_dispatched_at.map(Ts).into(),
+        trail.last_resolved_at.map(Ts).into(),
+    ]
 }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod bulk;
 mod cases;
 mod idempotency;
 mod org;

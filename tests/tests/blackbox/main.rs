@@ -14,6 +14,7 @@ mod nodes;
 mod operations;
 mod org;
 mod secrets_in_logs;
+mod seeding;
 mod startup;
 mod stats;
 mod sweeper;
@@ -39,6 +40,7 @@ fn main() {
     all.extend(trials("clocks", clocks::TESTS, BOTH));
     all.extend(trials("sweeper", sweeper::TESTS, BOTH));
     all.extend(trials("stats", stats::TESTS, BOTH));
+    all.extend(trials("seeding", seeding::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
     all.extend(trials("examples", examples::TESTS, BOTH));
     all.extend(trials("crash", crash::TESTS, BOTH));

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use gridline_domain::time::ManualClock;
-use gridline_tests::{app::problem, Ctx, TestApp};
+use gridline_tests::{app::problem, database::execute_raw, Ctx, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -14,6 +14,9 @@ gridline_tests::tests![
     figures_are_read_only_within_ones_area,
     the_weekly_review_compares_weeks_as_json_csv_and_a_page_behind_a_signed_link,
 ];
+
+const TRAIL_MIGRATION_POSTGRES: &str = include_str!("../../../persistence/migrations/postgres/0014_trail.sql");
+const TRAIL_MIGRATION_SQLITE: &str = include_str!("../../../persistence/migrations/sqlite/0013_trail.sql");
 
 struct Script<'a> {
     app: &'a TestApp,
@@ -175,6 +178,20 @@ async fn a_leaders_figures_match_a_hand_count(ctx: Ctx) {
     assert_eq!(none["timely_acceptance_rate"], Value::Null, "no acceptance: no rate");
 
     // The same cases by day and by category: one group each, equal to the totals.
+    // A database written before cases kept their trail: the migration
+    // rebuilds every trail from the timelines, and the figures stay the same.
+    let url = ctx.database_url();
+    let backend = if url.starts_with("sqlite:") { TRAIL_MIGRATION_SQLITE } else { TRAIL_MIGRATION_POSTGRES };
+    let forget = "UPDATE cases SET trail = 0, first_dispatched_at = NULL, last_resolved_at = NULL";
+    execute_raw(url, forget).await.unwrap();
+    let forgotten = app.json_as(&s.leader, "/api/v1/stats?from=2026-11-02&to=2026-11-02").await;
+    assert_eq!(forgotten["totals"]["dispatched"], 0, "the figures read the trail");
+    let backfill = &backend[backend.find("UPDATE cases").unwrap()..];
+    assert_eq!(execute_raw(url, backfill).await.unwrap(), 8, "every case has a timeline");
+    let rebuilt = app.json_as(&s.leader, "/api/v1/stats?from=2026-11-02&to=2026-11-02&group_by=department").await;
+    assert_eq!(rebuilt["totals"], figures["totals"]);
+    assert_eq!(rebuilt["groups"], figures["groups"]);
+
     for by in ["day", "week", "category", "grid", "community", "street", "grid_worker"] {
         let grouped =
             app.json_as(&s.leader, &format!("/api/v1/stats?from=2026-11-02&to=2026-11-02&group_by={by}")).await;

@@ -1,0 +1,58 @@
+//! Whole cases written at once, for `gridline admin seed-cases`: many rows per
+//! statement, one transaction per call, the change sequence kept as steps keep it.
+
+use gridline_domain::{
+    cases::CaseEvent,
+    ports::{BulkRepo, History},
+    stats::Trail,
+    RepoError,
+};
+
+use super::cases::{case_values, tuples, CASE_INSERT_COLUMNS, CASE_INSERT_WIDTH};
+use crate::{
+    errors::map_sqlx,
+    sql::{query, Arg, Dialect, SqlStore},
+};
+
+/// Rows per statement: well inside both backends' limits on parameters
+/// (SQLite's 32,766), and small enough that no statement is slow to bind.
+const CASES_PER_STATEMENT: usize = 250;
+const EVENTS_PER_STATEMENT: usize = 500;
+const IDS_PER_STATEMENT: usize = 1_000;
+
+#[async_trait::async_trait]
+impl<DB: Dialect> BulkRepo for SqlStore<DB> {
+    async fn insert_histories(&self, cases: &[History]) -> Result<(), RepoError> {
+        let events: Vec<CaseEvent> = cases.iter().flat_map(|h| h.events.iter().cloned()).collect();
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        // The first statement, as for every case write (see reserve_seqs).
+        let seqs = DB::reserve_seqs(&mut tx, events.len()).await?;
+        for chunk in cases.chunks(CASES_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO cases ({CASE_INSERT_COLUMNS}) VALUES {}",
+                tuples(chunk.len(), CASE_INSERT_WIDTH, 0)
+            );
+            let args = chunk.iter().flat_map(|h| case_values(&h.case, None, &Trail::of(&h.events)));
+            query(&sql).bind_all(args).execute(&mut tx).await.map_err(map_sqlx)?;
+        }
+        let markers: [(&str, fn(&History) -> bool); 2] =
+            [("warning_sent_for", |h| h.warned), ("overdue_sent_for", |h| h.overdue_noted)];
+        for (marker, noted) in markers {
+            let ids: Vec<Arg> = cases.iter().filter(|h| noted(h)).map(|h| h.case.id.into()).collect();
+            for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                let sql = format!("UPDATE cases SET {marker} = due_at WHERE id IN ({list})");
+                query(&sql).bind_all(chunk.to_vec()).execute(&mut tx).await.map_err(map_sqlx)?;
+            }
+        }
+        for h in
+            cases.iter().filter(|h| h.case.department_history.iter().any(|d| Some(*d) != h.case.lead_department_id))
+        {
+            Self::write_departments(&mut tx, &h.case).await?;
+        }
+        for (chunk, seqs) in events.chunks(EVENTS_PER_STATEMENT).zip(seqs.chunks(EVENTS_PER_STATEMENT)) {
+            Self::insert_events(&mut tx, chunk, seqs, None).await?;
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+}
