@@ -123,3 +123,26 @@ pub async fn ensure_admin(store: &dyn Store, passwords: &Passwords, settings: &S
     }
     Ok(())
 }
+
+/// Indexes for search the cases written before the index existed, a batch at
+/// a time. Idempotent: several nodes starting together write the same terms.
+///
+/// # Errors
+/// When the store fails.
+pub async fn index_for_search(store: &dyn Store) -> anyhow::Result<()> {
+    let mut indexed = 0usize;
+    loop {
+        let cases = store.unindexed_cases(500).await?;
+        if cases.is_empty() {
+            break;
+        }
+        let terms: Vec<(Uuid, String)> =
+            cases.iter().map(|c| (c.id, gridline_domain::cases::search_terms(c))).collect();
+        store.save_search_terms(&terms).await?;
+        indexed += terms.len();
+    }
+    if indexed > 0 {
+        tracing::info!(cases = indexed, "indexed existing cases for search");
+    }
+    Ok(())
+}

@@ -19,6 +19,8 @@ pub enum ApiError {
     InvalidPath(Vec<FieldError>),
     #[error("invalid query parameter")]
     InvalidQuery(Vec<FieldError>),
+    #[error("every word of q needs at least two characters")]
+    QueryTooShort,
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("expected a body of type application/json")]
@@ -55,6 +57,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::InvalidPath(_) => "invalid_path_parameter",
             Self::InvalidQuery(_) => "invalid_query_parameter",
+            Self::QueryTooShort => "query_too_short",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Unauthorized(_) => "unauthorized",
@@ -81,6 +84,9 @@ impl ApiError {
                 problem.with_detail(self.to_string()).with_errors(errors.clone())
             }
             Self::Conflict { errors, .. } => problem.with_detail(self.to_string()).with_errors(errors.clone()),
+            Self::QueryTooShort => problem
+                .with_detail(self.to_string())
+                .with_errors(vec![FieldError::parameter("q", "a one-character word cannot be looked up")]),
             Self::WrongState { status, allowed } => {
                 let mut problem = problem.with_detail(self.to_string());
                 problem.case_status = Some(*status);
@@ -141,7 +147,9 @@ impl From<RepoError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MalformedJson(_) | Self::InvalidPath(_) | Self::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            Self::MalformedJson(_) | Self::InvalidPath(_) | Self::InvalidQuery(_) | Self::QueryTooShort => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

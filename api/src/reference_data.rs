@@ -48,6 +48,10 @@ impl ReferenceData {
         self.calendar.clone()
     }
 
+    pub(crate) fn categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.values()
+    }
+
     pub(crate) fn category(&self, code: &str) -> Option<&Category> {
         self.categories.get(code)
     }

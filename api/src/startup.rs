@@ -40,6 +40,7 @@ async fn prepare_state(
     bootstrap::ensure_signing_key(&*store, &keys).await?;
     bootstrap::ensure_admin(&*store, &passwords, settings).await?;
     store.install_categories(&gridline_domain::cases::default_catalog(gridline_domain::time::now())).await?;
+    bootstrap::index_for_search(&*store).await?;
     if settings.demo {
         let password = match &settings.auth.demo_password {
             Some(p) => p.expose().to_owned(),

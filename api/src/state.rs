@@ -118,6 +118,11 @@ impl AppState {
         }
     }
 
+    /// The catalog as this node holds it.
+    pub(crate) fn categories(&self) -> Vec<Category> {
+        self.reference().categories().cloned().collect()
+    }
+
     /// A category by code; one made on another node since the last reload is read from the store.
     pub(crate) async fn category(&self, code: &str) -> Result<Option<Category>, RepoError> {
         match self.reference().category(code) {

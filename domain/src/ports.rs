@@ -315,15 +315,72 @@ pub struct History {
 pub trait BulkRepo: Send + Sync {
     /// Writes the cases, their departments and timelines in one transaction.
     async fn insert_histories(&self, cases: &[History]) -> Result<(), RepoError>;
+    /// Up to `limit` cases written before the search index existed.
+    async fn unindexed_cases(&self, limit: u32) -> Result<Vec<Case>, RepoError>;
+    /// Sets the search terms of these cases (id, terms).
+    async fn save_search_terms(&self, terms: &[(Uuid, String)]) -> Result<(), RepoError>;
 }
 
-/// Filters for listing cases; the caller's visibility comes as a [`CaseScope`].
+/// How a list is ordered: newest reported first (the default), most recently
+/// changed first, or soonest due first (cases without a running clock last).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    #[default]
+    Created,
+    Updated,
+    Due,
+}
+
+impl CaseSort {
+    pub const ALL: [Self; 3] = [Self::Created, Self::Updated, Self::Due];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Due => "due",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Where the previous page ended: its last case's sort key and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub key: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+/// Filters for listing cases, all combined; the caller's visibility comes
+/// as a [`CaseScope`]. An empty list filters nothing.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    pub status: Option<CaseStatus>,
+    pub statuses: Vec<CaseStatus>,
+    /// Exact codes (a 大类 already expanded to its 小类).
+    pub category_codes: Vec<String>,
+    pub priority: Option<crate::cases::Priority>,
+    /// Cases whose grid lies under this unit path.
+    pub unit_path: Option<String>,
+    pub grid_id: Option<Uuid>,
+    pub lead_department_id: Option<Uuid>,
+    pub handler_user_id: Option<Uuid>,
+    pub reporter_user_id: Option<Uuid>,
+    pub reporter_api_key_id: Option<Uuid>,
     pub time_limit_status: Option<TimeLimitStatus>,
-    /// Keyset cursor: cases created before this (created_at, id).
-    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub suspended: Option<bool>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    /// (min lon, min lat, max lon, max lat), WGS-84.
+    pub bbox: Option<crate::geo::BBox>,
+    pub text: Option<crate::cases::TextQuery>,
+    /// Matches nothing (a filter no case can meet, e.g. `handler=me` for a key).
+    pub nothing: bool,
+    pub sort: CaseSort,
+    pub after: Option<ListCursor>,
     pub limit: u32,
 }
 

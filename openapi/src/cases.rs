@@ -223,12 +223,66 @@ pub struct CasePage {
     pub next_cursor: Option<String>,
 }
 
+/// Only the caller: the one value `handler` and `reporter` take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Me {
+    Me,
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseSort {
+    /// Newest reported first (the default).
+    Created,
+    /// Most recently changed first.
+    Updated,
+    /// Soonest due first; cases without a running clock last.
+    Due,
+}
+
+/// Every filter narrows, within what the caller may see.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
-    pub status: Option<CaseStatus>,
+    /// One status, or several separated by commas (`reported,accepted`).
+    #[param(value_type = Option<Vec<CaseStatus>>, style = Form, explode = false)]
+    pub status: Option<String>,
+    /// A category; a 大类 includes its 小类.
+    #[param(max_length = 64)]
+    pub category_code: Option<String>,
+    pub priority: Option<Priority>,
+    /// Cases in the grids under this org unit.
+    pub unit_id: Option<Uuid>,
+    pub grid_id: Option<Uuid>,
+    pub lead_department_id: Option<Uuid>,
+    /// `me`: the cases the caller handles.
+    pub handler: Option<Me>,
+    /// `me`: the cases the caller reported.
+    pub reporter: Option<Me>,
     pub time_limit_status: Option<TimeLimitStatus>,
-    /// From the previous page's `next_cursor`.
+    /// The stage whose clock runs (`none`: closed, rejected or cancelled).
+    pub stage: Option<Stage>,
+    /// `true`: only suspended cases (挂账); `false`: none of them.
+    pub suspended: Option<bool>,
+    /// Reported at or after this moment.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Reported before this moment.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Changed at or after this moment.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// `minLon,minLat,maxLon,maxLat` in WGS-84: cases whose point lies inside.
+    #[param(pattern = r"^-?[0-9]+(\.[0-9]+)?,-?[0-9]+(\.[0-9]+)?,-?[0-9]+(\.[0-9]+)?,-?[0-9]+(\.[0-9]+)?$")]
+    pub bbox: Option<String>,
+    /// Text in the number, description or address, or the category's names
+    /// (Chinese or English); every word needs two characters (`飞线` finds
+    /// 飞线充电). A shorter word is 400 `query_too_short`.
+    #[param(min_length = 2, max_length = 100)]
+    pub q: Option<String>,
+    /// `created` (default), `updated` or `due`.
+    pub sort: Option<CaseSort>,
+    /// From the previous page's `next_cursor`, with the same filters and sort.
     pub cursor: Option<String>,
     /// 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]

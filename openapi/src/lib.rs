@@ -37,7 +37,7 @@ Every error is an RFC 9457 `application/problem+json` body with a stable `code`.
 never do this).",
         license(name = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError, reports::ReportFormat)),
+    components(schemas(Problem, FieldError, reports::ReportFormat, cases::Me, cases::CaseSort)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness, readiness and this document"),

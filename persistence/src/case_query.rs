@@ -2,11 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use gridline_domain::{
-    cases::{CaseScope, TimeLimitStatus},
-    ports::CaseFilter,
+    cases::{CaseScope, TextQuery, TimeLimitStatus},
+    ports::{CaseFilter, CaseSort},
 };
 
-use crate::{sql::Arg, types::Ts};
+use crate::{
+    sql::{Arg, Dialect},
+    types::Ts,
+};
 
 struct Builder {
     args: Vec<Arg>,
@@ -56,35 +59,139 @@ fn visibility(b: &mut Builder, scope: &CaseScope) -> String {
     }
 }
 
-pub(crate) fn list_where(scope: &CaseScope, filter: &CaseFilter, now: DateTime<Utc>) -> (String, Vec<Arg>) {
+/// Cases whose clock no longer runs sort after every running one by due time.
+const FINAL: &str = "('closed', 'rejected', 'cancelled')";
+
+/// The key a list is ordered by, as SQL over `c`.
+fn sort_key(sort: CaseSort) -> String {
+    match sort {
+        CaseSort::Created => "c.created_at".into(),
+        CaseSort::Updated => "c.updated_at".into(),
+        // A fixed far-off moment (same text width in SQLite) stands for "no clock".
+        CaseSort::Due => {
+            format!("(CASE WHEN c.status IN {FINAL} OR c.due_at IS NULL THEN {} ELSE c.due_at END)", NO_DUE)
+        }
+    }
+}
+
+/// The moment standing for "no running clock" in a due-first list.
+pub(crate) const NO_DUE: &str = "'9999-12-31T00:00:00.000000Z'";
+
+/// `ORDER BY` of a list: its key, then the id, in the sort's direction.
+pub(crate) fn list_order(sort: CaseSort) -> String {
+    let key = sort_key(sort);
+    match sort {
+        CaseSort::Due => format!("{key} ASC, c.id ASC"),
+        _ => format!("{key} DESC, c.id DESC"),
+    }
+}
+
+fn in_list(b: &mut Builder, column: &str, values: impl IntoIterator<Item = Arg>) -> String {
+    let ps: Vec<String> = values.into_iter().map(|v| b.push(v)).collect();
+    format!("{column} IN ({})", ps.join(", "))
+}
+
+fn clock_clause(b: &mut Builder, tls: TimeLimitStatus, now: DateTime<Utc>) -> String {
+    // The running stage's clock; final cases have none (their lateness is on the timeline).
+    let running = format!("c.status NOT IN {FINAL} AND c.due_at IS NOT NULL");
+    match tls {
+        TimeLimitStatus::None => format!("(c.status IN {FINAL} OR c.due_at IS NULL)"),
+        other => {
+            // A suspended clock stands still where it stopped.
+            let at = b.push(Arg::from(Ts(now)));
+            let t = format!("COALESCE(c.suspended_at, {at})");
+            match other {
+                TimeLimitStatus::Overdue => format!("({running} AND {t} >= c.due_at)"),
+                TimeLimitStatus::Warning => format!("({running} AND {t} >= c.warn_at AND {t} < c.due_at)"),
+                _ => format!("({running} AND {t} < c.warn_at)"),
+            }
+        }
+    }
+}
+
+/// The search: the index narrows by the query's bigrams, its words decide
+/// (as substrings of the number, description or address), and the cases of
+/// categories whose names hold the words match as well.
+fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery) -> String {
+    let terms = b.push(Arg::from(q.terms.join(" ")));
+    let mut words = Vec::new();
+    for word in &q.words {
+        let p = b.push(Arg::from(format!("%{word}%")));
+        words.push(format!("(lower(c.description) LIKE {p} OR lower(c.address) LIKE {p} OR lower(c.number) LIKE {p})"));
+    }
+    let text = format!("({} AND {})", DB::has_terms(&terms), words.join(" AND "));
+    if q.category_codes.is_empty() {
+        return text;
+    }
+    let codes = in_list(b, "c.category_code", q.category_codes.iter().map(Arg::from));
+    format!("({text} OR {codes})")
+}
+
+pub(crate) fn list_where<DB: Dialect>(
+    scope: &CaseScope,
+    filter: &CaseFilter,
+    now: DateTime<Utc>,
+) -> (String, Vec<Arg>) {
     let mut b = Builder { args: Vec::new() };
     let mut clauses = vec![visibility(&mut b, scope)];
-    if let Some(status) = filter.status {
-        let p = b.push(Arg::from(status.as_str()));
-        clauses.push(format!("c.status = {p}"));
+    if filter.nothing {
+        clauses.push("1 = 0".into());
+    }
+    if !filter.statuses.is_empty() {
+        clauses.push(in_list(&mut b, "c.status", filter.statuses.iter().map(|s| Arg::from(s.as_str()))));
+    }
+    if !filter.category_codes.is_empty() {
+        clauses.push(in_list(&mut b, "c.category_code", filter.category_codes.iter().map(Arg::from)));
+    }
+    if let Some(priority) = filter.priority {
+        clauses.push(format!("c.priority = {}", b.push(Arg::from(priority.as_str()))));
+    }
+    if let Some(path) = &filter.unit_path {
+        clauses.push(format!("c.grid_path LIKE {}", b.push(Arg::from(format!("{path}%")))));
+    }
+    let equal: [(&str, Option<uuid::Uuid>); 5] = [
+        ("c.grid_id", filter.grid_id),
+        ("c.lead_department_id", filter.lead_department_id),
+        ("c.handler_user_id", filter.handler_user_id),
+        ("c.reporter_user_id", filter.reporter_user_id),
+        ("c.reporter_api_key_id", filter.reporter_api_key_id),
+    ];
+    for (column, value) in equal {
+        if let Some(id) = value {
+            clauses.push(format!("{column} = {}", b.push(Arg::from(id))));
+        }
     }
     if let Some(tls) = filter.time_limit_status {
-        // The running stage's clock; final cases have none (their lateness is on the timeline).
-        let running = "c.status NOT IN ('closed', 'rejected', 'cancelled') AND c.due_at IS NOT NULL";
-        let clause = match tls {
-            TimeLimitStatus::None => "(c.status IN ('closed', 'rejected', 'cancelled') OR c.due_at IS NULL)".to_owned(),
-            other => {
-                // A suspended clock stands still where it stopped.
-                let at = b.push(Arg::from(Ts(now)));
-                let t = format!("COALESCE(c.suspended_at, {at})");
-                match other {
-                    TimeLimitStatus::Overdue => format!("{running} AND {t} >= c.due_at"),
-                    TimeLimitStatus::Warning => format!("{running} AND {t} >= c.warn_at AND {t} < c.due_at"),
-                    _ => format!("{running} AND {t} < c.warn_at"),
-                }
-            }
-        };
-        clauses.push(format!("({clause})"));
+        clauses.push(clock_clause(&mut b, tls, now));
     }
-    if let Some((created_at, id)) = filter.before {
-        let t = b.push(Arg::from(Ts(created_at)));
-        let i = b.push(Arg::from(id));
-        clauses.push(format!("(c.created_at < {t} OR (c.created_at = {t} AND c.id < {i}))"));
+    match filter.suspended {
+        Some(true) => clauses.push("c.suspended_at IS NOT NULL".into()),
+        Some(false) => clauses.push("c.suspended_at IS NULL".into()),
+        None => {}
+    }
+    let moments = [
+        ("c.created_at >=", filter.created_after),
+        ("c.created_at <", filter.created_before),
+        ("c.updated_at >=", filter.updated_after),
+    ];
+    for (test, value) in moments {
+        if let Some(at) = value {
+            clauses.push(format!("{test} {}", b.push(Arg::from(Ts(at)))));
+        }
+    }
+    if let Some((min_lon, min_lat, max_lon, max_lat)) = filter.bbox {
+        let ps: Vec<String> = [min_lon, max_lon, min_lat, max_lat].into_iter().map(|v| b.push(Arg::from(v))).collect();
+        clauses.push(format!("c.lon BETWEEN {} AND {} AND c.lat BETWEEN {} AND {}", ps[0], ps[1], ps[2], ps[3]));
+    }
+    if let Some(q) = &filter.text {
+        clauses.push(text_clause::<DB>(&mut b, q));
+    }
+    if let Some(cursor) = filter.after {
+        let key = sort_key(filter.sort);
+        let t = b.push(Arg::from(Ts(cursor.key)));
+        let i = b.push(Arg::from(cursor.id));
+        let (beyond, id_beyond) = if filter.sort == CaseSort::Due { (">", ">") } else { ("<", "<") };
+        clauses.push(format!("({key} {beyond} {t} OR ({key} = {t} AND c.id {id_beyond} {i}))"));
     }
     (clauses.join(" AND "), b.args)
 }

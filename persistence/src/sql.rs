@@ -242,6 +242,9 @@ pub(crate) trait Dialect: Database + Rows {
     /// Whether an INSERT may run inside `WITH … AS (…)` in front of another
     /// statement: two writes for one round trip.
     const WRITABLE_CTE: bool;
+    /// A condition that the case `c` holds every term of the space-separated
+    /// list bound as `param`, answered by the backend's search index.
+    fn has_terms(param: &str) -> String;
 
     fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 

@@ -1,18 +1,17 @@
 //! Reporting, reading, listing and correcting cases.
 
 use actix_web::{get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::Datelike;
 use gridline_domain::{
-    cases::{self, Case, CaseScope, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step},
+    cases::{self, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step},
     geo::Position,
     identity::Principal,
-    ports::{CaseFilter, FirstReport, WriteRecord},
+    ports::{FirstReport, WriteRecord},
     time::now,
     validation, RepoError, Taken,
 };
 use gridline_openapi::{
-    cases::{CaseEventView, CaseListQuery, CasePage, CaseView, ReportCase, UpdateCase},
+    cases::{CaseEventView, CaseView, ReportCase, UpdateCase},
     FieldError, Problem,
 };
 use uuid::Uuid;
@@ -24,7 +23,7 @@ use crate::{
     },
     case_views,
     error::ApiError,
-    extract::{path_uuid, ValidJson, ValidQuery},
+    extract::{path_uuid, ValidJson},
     idempotency::{self, Begin, Guard, StoredAnswer},
     placement,
     state::AppState,
@@ -261,61 +260,6 @@ async fn report_once(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
-}
-
-fn cursor_of(case: &Case) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{}", case.created_at.to_rfc3339(), case.id))
-}
-
-fn parse_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-    let (at, id) = raw.split_once('|')?;
-    Some((DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc), Uuid::parse_str(id).ok()?))
-}
-
-/// List cases
-///
-/// The cases the caller sees (his grids, his unit's territory, his department's cases), newest first, a page
-/// at a time: pass `next_cursor` as `cursor` for the next page. Filters combine.
-#[utoipa::path(
-    operation_id = "list_cases",
-    tag = "cases",
-    security(("bearer" = []), ("api_key" = [])),
-    params(CaseListQuery),
-    responses(
-        (status = 200, description = "A page of cases", body = CasePage),
-        (status = 400, description = "A bad filter or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/api/v1/cases")]
-pub(crate) async fn list(
-    auth: Auth,
-    state: web::Data<AppState>,
-    query: ValidQuery<CaseListQuery>,
-) -> Result<web::Json<CasePage>, ApiError> {
-    let query = query.parse()?;
-    let mut errors = Vec::new();
-    let status = query.status.map(Into::into);
-    let time_limit_status = query.time_limit_status.map(Into::into);
-    let before = query.cursor.as_deref().and_then(|c| {
-        parse_cursor(c).or_else(|| {
-            errors.push(FieldError::parameter("cursor", "is not a cursor this server gave"));
-            None
-        })
-    });
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        errors.push(FieldError::parameter("limit", "must be between 1 and 200"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::InvalidQuery(errors));
-    }
-    let at = state.now();
-    let filter = CaseFilter { status, time_limit_status, before, limit };
-    let found = state.store.cases(&CaseScope::of(&auth.0), &filter, at).await?;
-    let next_cursor = (found.len() == limit as usize).then(|| found.last().map(cursor_of)).flatten();
-    Ok(web::Json(CasePage { items: found.iter().map(|c| case_views::case(c, &auth.0, at)).collect(), next_cursor }))
 }
 
 /// Get a case

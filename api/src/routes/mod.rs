@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod case_list;
 mod case_steps;
 mod cases;
 mod categories;
@@ -73,7 +74,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(clocks::get_time_limits)
         .service(clocks::replace_time_limits)
         .service(cases::report)
-        .service(cases::list)
+        .service(case_list::list)
         .service(cases::get)
         .service(cases::update)
         .service(cases::events)

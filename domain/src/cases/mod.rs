@@ -8,6 +8,7 @@ mod category;
 pub(crate) mod fixture;
 mod model;
 mod routing;
+mod search;
 mod stage;
 mod sweep;
 mod time_limit;
@@ -22,6 +23,7 @@ pub use model::{
     Visibility,
 };
 pub use routing::nearest_department;
+pub use search::{search_terms, TextQuery, TooShort};
 pub use stage::{deadline, Stage, StageLimit, StageLimits};
 pub use sweep::{alarm_events, auto_escalate, resume_on_date, Alarm};
 pub use time_limit::{clock_status, TimeLimitStatus, WARNING_SHARE};

@@ -57,6 +57,11 @@ impl Dialect for Postgres {
     const CHANGES_FILTER: &'static str = " AND xid < pg_snapshot_xmin(pg_current_snapshot())";
     const WRITABLE_CTE: bool = true;
 
+    /// The GIN index over the terms as an array (migration 0015).
+    fn has_terms(param: &str) -> String {
+        format!("string_to_array(c.search_terms, ' ') @> string_to_array({param}, ' ')")
+    }
+
     async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         Ok(run::execute(ex, run::bind(sql, args)).await?.rows_affected())
     }

@@ -2,16 +2,19 @@
 //! statement, one transaction per call, the change sequence kept as steps keep it.
 
 use gridline_domain::{
-    cases::CaseEvent,
+    cases::{Case, CaseEvent},
     ports::{BulkRepo, History},
     stats::Trail,
     RepoError,
 };
 
 use super::cases::{case_values, tuples, CASE_INSERT_COLUMNS, CASE_INSERT_WIDTH};
+use uuid::Uuid;
+
 use crate::{
+    case_rows::{CaseRow, CASE_COLUMNS},
     errors::map_sqlx,
-    sql::{query, Arg, Dialect, SqlStore},
+    sql::{query, query_as, Arg, Dialect, SqlStore},
 };
 
 /// Rows per statement: well inside both backends' limits on parameters
@@ -52,6 +55,25 @@ impl<DB: Dialect> BulkRepo for SqlStore<DB> {
         }
         for (chunk, seqs) in events.chunks(EVENTS_PER_STATEMENT).zip(seqs.chunks(EVENTS_PER_STATEMENT)) {
             Self::insert_events(&mut tx, chunk, seqs, None).await?;
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    async fn unindexed_cases(&self, limit: u32) -> Result<Vec<Case>, RepoError> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.search_terms IS NULL LIMIT $1");
+        let rows = query_as::<CaseRow>(&sql).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(map_sqlx)?;
+        self.complete(rows).await
+    }
+
+    async fn save_search_terms(&self, terms: &[(Uuid, String)]) -> Result<(), RepoError> {
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        for (id, terms) in terms {
+            query("UPDATE cases SET search_terms = $2 WHERE id = $1")
+                .bind(*id)
+                .bind(terms)
+                .execute(&mut tx)
+                .await
+                .map_err(map_sqlx)?;
         }
         tx.commit().await.map_err(map_sqlx)
     }

@@ -118,7 +118,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
              limit_started_at = $16, due_at = $17, warn_at = $18, resolved_at = $19, rework_count = $20, \
              version = $21, updated_at = $22, resolved_by = $23, suspended_at = $24, suspended_until = $25, \
              trail = trail | $26, first_dispatched_at = COALESCE(first_dispatched_at, $27), \
-             last_resolved_at = COALESCE($28, last_resolved_at) \
+             last_resolved_at = COALESCE($28, last_resolved_at), search_terms = $29 \
              WHERE id = $1 AND version = $2",
         )
         .bind(c.id)
@@ -149,6 +149,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .bind(trail_bits(&trail))
         .bind(trail.first_dispatched_at.map(crate::types::Ts))
         .bind(trail.last_resolved_at.map(crate::types::Ts))
+        .bind(gridline_domain::cases::search_terms(c))
         .execute(&mut tx)
         .await
         .map_err(map_sqlx)?
@@ -179,10 +180,11 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         filter: &gridline_domain::ports::CaseFilter,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-        let (where_sql, args) = crate::case_query::list_where(scope, filter, now);
+        let (where_sql, args) = crate::case_query::list_where::<DB>(scope, filter, now);
         let sql = format!(
-            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY c.created_at DESC, c.id DESC LIMIT {}",
+            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {}",
             crate::case_rows::CASE_COLUMNS,
+            crate::case_query::list_order(filter.sort),
             filter.limit.clamp(1, 500)
         );
         let rows = query_as::<crate::case_rows::CaseRow>(&sql)
@@ -470,8 +472,8 @@ pub(crate) const CASE_INSERT_COLUMNS: &str = "id, number, status, category_code,
      handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, resident_name, \
      resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, rework_count, version, \
      created_at, updated_at, reporter, report_hash, report_receipt, resolved_by, suspended_at, suspended_until, \
-     trail, first_dispatched_at, last_resolved_at";
-pub(crate) const CASE_INSERT_WIDTH: usize = 40;
+     trail, first_dispatched_at, last_resolved_at, search_terms";
+pub(crate) const CASE_INSERT_WIDTH: usize = 41;
 
 /// A new case's row, in [`CASE_INSERT_COLUMNS`] order.
 pub(crate) fn case_values(
@@ -521,5 +523,6 @@ pub(crate) fn case_values(
         trail_bits(trail).into(),
         trail.first_dispatched_at.map(Ts).into(),
         trail.last_resolved_at.map(Ts).into(),
+        gridline_domain::cases::search_terms(c).into(),
     ]
 }

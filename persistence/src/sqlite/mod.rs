@@ -65,6 +65,15 @@ impl Dialect for Sqlite {
     const CHANGES_FILTER: &'static str = "";
     const WRITABLE_CTE: bool = false;
 
+    /// The FTS5 table over the terms, keyed by `search_key` (migration 0014):
+    /// each term a phrase, all of them required.
+    fn has_terms(param: &str) -> String {
+        format!(
+            "c.search_key IN (SELECT rowid FROM case_search WHERE case_search MATCH \
+             '\"' || replace({param}, ' ', '\" \"') || '\"')"
+        )
+    }
+
     async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         Ok(run::execute(ex, run::bind(sql, args)).await?.rows_affected())
     }

@@ -10,6 +10,7 @@ mod crash;
 mod errors;
 mod exactly_once;
 mod examples;
+mod finding;
 mod nodes;
 mod operations;
 mod org;
@@ -40,6 +41,7 @@ fn main() {
     all.extend(trials("clocks", clocks::TESTS, BOTH));
     all.extend(trials("sweeper", sweeper::TESTS, BOTH));
     all.extend(trials("stats", stats::TESTS, BOTH));
+    all.extend(trials("finding", finding::TESTS, BOTH));
     all.extend(trials("seeding", seeding::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
     all.extend(trials("examples", examples::TESTS, BOTH));

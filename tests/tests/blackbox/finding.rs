@@ -1,0 +1,261 @@
+//! Finding cases: every filter and some combinations against a hand-built set
+//! of cases whose answers are known, text search in Chinese, and pages that
+//! stay stable while others report.
+
+use std::{collections::BTreeSet, sync::Arc};
+
+use chrono::{Duration, TimeZone, Utc};
+use gridline_domain::time::ManualClock;
+use gridline_tests::{app::problem, database::execute_raw, Ctx, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+gridline_tests::tests![
+    every_filter_finds_exactly_the_cases_it_names,
+    two_chinese_characters_find_a_longer_phrase_and_one_is_refused,
+    pages_stay_stable_while_others_report,
+];
+
+struct District<'a> {
+    app: &'a TestApp,
+    clock: &'a ManualClock,
+}
+
+impl District<'_> {
+    /// Monday 2 November 2026, 09:00 in Beijing, plus `hours`.
+    fn at(&self, hours: i64) {
+        let start = chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap().with_timezone(&Utc);
+        self.clock.set(start + Duration::hours(hours));
+    }
+
+    async fn report(
+        &self,
+        token: &str,
+        category: &str,
+        description: &str,
+        (lon, lat): (f64, f64),
+        urgent: bool,
+    ) -> Value {
+        let body = json!({
+            "category_code": category, "description": description, "address": "和平路 5 号",
+            "priority": if urgent { "urgent" } else { "normal" }, "location": {"lat": lat, "lon": lon}
+        });
+        let res = self.app.send_as(token, Method::POST, "/api/v1/cases", &body).await;
+        assert_eq!(res.status(), 201, "{category}");
+        res.json().await.unwrap()
+    }
+
+    async fn step(&self, token: &str, case: &Value, step: &str, body: Value) {
+        let path = format!("/api/v1/cases/{}/{step}", case["id"].as_str().unwrap());
+        let res = self.app.send_as(token, Method::POST, &path, &body).await;
+        assert!(res.status().is_success(), "{step}: {}", res.status());
+    }
+}
+
+/// The numbers of every case a query finds, following every page.
+async fn found(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let mut numbers = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/cases?limit=2&{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let res = app.get_as(token, &path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let page: Value = res.json().await.unwrap();
+        numbers.extend(page["items"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return numbers,
+        }
+    }
+}
+
+fn set(numbers: &[&Value]) -> BTreeSet<String> {
+    numbers.iter().map(|c| c["number"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn found_set(app: &TestApp, token: &str, query: &str) -> BTreeSet<String> {
+    let list = found(app, token, query).await;
+    let unique: BTreeSet<String> = list.iter().cloned().collect();
+    assert_eq!(unique.len(), list.len(), "{query}: no case twice: {list:?}");
+    unique
+}
+
+async fn every_filter_finds_exactly_the_cases_it_names(ctx: Ctx) {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = ctx.app_with_clock(&[], clock.clone()).await;
+    let d = District { app: &app, clock: &clock };
+    let admin = app.token("admin").await;
+    let (w1, w2, w3) = (app.token("worker1").await, app.token("worker2").await, app.token("worker3").await);
+    let (dc, su, leader) =
+        (app.token("dispatcher_community").await, app.token("staff_urban").await, app.token("leader").await);
+    let urban = app.department_id(&admin, "DEMO-URBAN").await;
+    let west = app.unit_id(&admin, "DEMO-W").await;
+    let g2 = app.unit_id(&admin, "DEMO-E-C1-G2").await;
+
+    // A (sanitation: accepted and dispatched at once), Heping grid 1, 09:00.
+    d.at(0);
+    let a = d.report(&w1, "sanitation", "垃圾堆放未清运", (116.401, 39.901), false).await;
+    // B (hanging-wire charging: accepted at once), urgent, 10:00.
+    d.at(1);
+    let b = d.report(&w1, "hanging_wire_charging", "楼道内电动车飞线充电", (116.402, 39.902), true).await;
+    // C (a dispute: waits to be accepted), Heping grid 2, by worker2, 11:00.
+    d.at(2);
+    let c = d.report(&w2, "neighbour_dispute", "邻里噪音纠纷", (116.407, 39.902), false).await;
+    // D (illegal construction): accepted, dispatched to the urban bureau, started by its staff, 12:00.
+    d.at(3);
+    let dd = d.report(&w1, "illegal_construction", "楼顶违章搭建彩钢房", (116.403, 39.903), false).await;
+    d.step(&dc, &dd, "accept", json!({})).await;
+    d.step(&dc, &dd, "dispatch", json!({"lead_department_id": urban})).await;
+    d.step(&su, &dd, "start", json!({})).await;
+    // E (street vending: accepted at once), then suspended, 13:00.
+    d.at(4);
+    let e = d.report(&w1, "street_vending", "流动摊贩占道经营", (116.404, 39.904), false).await;
+    d.step(&dc, &e, "suspend", json!({"reason": "待整治"})).await;
+    // F (sanitation) in Xingfu grid 1, another street, 14:00.
+    d.at(5);
+    let f = d.report(&w3, "sanitation", "建筑垃圾乱倒", (116.412, 39.902), false).await;
+    d.at(6);
+
+    let all = [&a, &b, &c, &dd, &e, &f];
+    let l = |q: &'static str| found_set(&app, &leader, q);
+    assert_eq!(l("").await, set(&all));
+    assert_eq!(l("status=reported").await, set(&[&c]));
+    assert_eq!(l("status=reported,accepted").await, set(&[&b, &c, &e]));
+    assert_eq!(l("category_code=environment").await, set(&[&a, &dd, &e, &f]), "a 大类 holds its 小类");
+    assert_eq!(l("category_code=sanitation").await, set(&[&a, &f]));
+    assert_eq!(l("priority=urgent").await, set(&[&b]));
+    assert_eq!(found_set(&app, &leader, &format!("unit_id={west}")).await, set(&[&f]));
+    assert_eq!(found_set(&app, &leader, &format!("grid_id={g2}")).await, set(&[&c]));
+    assert_eq!(found_set(&app, &leader, &format!("lead_department_id={urban}")).await, set(&[&a, &dd, &f]));
+    assert_eq!(found_set(&app, &su, "handler=me").await, set(&[&dd]));
+    assert_eq!(found_set(&app, &w2, "reporter=me").await, set(&[&c]));
+    assert_eq!(l("stage=accept").await, set(&[&c]));
+    assert_eq!(l("stage=dispatch").await, set(&[&b, &e]));
+    assert_eq!(l("stage=handle").await, set(&[&a, &dd, &f]));
+    assert_eq!(l("stage=handle&status=reported").await, set(&[]), "a stage and statuses outside it");
+    assert_eq!(l("suspended=true").await, set(&[&e]));
+    assert_eq!(l("suspended=false").await.len(), 5);
+    assert_eq!(l("created_after=2026-11-02T03:00:00Z").await, set(&[&c, &dd, &e, &f]), "11:00 in Beijing");
+    assert_eq!(l("created_before=2026-11-02T03:00:00Z").await, set(&[&a, &b]));
+    assert_eq!(l("updated_after=2026-11-02T05:00:00Z").await, set(&[&e, &f]), "E was suspended at 13:00");
+    assert_eq!(l("bbox=116.405,39.900,116.410,39.905").await, set(&[&c]));
+    assert_eq!(l("bbox=116.411,39.900,116.420,39.902").await, set(&[&f]), "a point on the edge counts");
+    // Combinations narrow.
+    assert_eq!(l("category_code=environment&status=dispatched,in_progress").await, set(&[&a, &dd, &f]));
+    assert_eq!(l("category_code=environment&stage=handle&bbox=116.400,39.900,116.410,39.905").await, set(&[&a, &dd]));
+    assert_eq!(l("q=垃圾&stage=handle").await, set(&[&a, &f]));
+    // Each within what the caller sees: worker1 sees his own grid only.
+    assert_eq!(found_set(&app, &w1, "q=垃圾").await, set(&[&a]));
+    assert_eq!(found_set(&app, &w1, "category_code=environment").await, set(&[&a, &dd, &e]));
+
+    // The clocks: at 17:00 on Thursday every running clock but the suspended one is overdue
+    // (D's 72 hours from its dispatch on Monday at 12:00 ran out at noon).
+    d.at(80);
+    assert_eq!(l("time_limit_status=overdue").await, set(&[&a, &b, &c, &dd, &f]));
+    assert_eq!(l("time_limit_status=overdue&suspended=true").await, set(&[]));
+
+    // Orders: soonest due first (the suspended clock keeps its place); most recently changed first.
+    let due = found(&app, &leader, "sort=due").await;
+    assert_eq!(due.len(), 6);
+    let updated = found(&app, &leader, "sort=updated").await;
+    assert_eq!(updated.first().map(String::as_str), f["number"].as_str(), "F changed last: {updated:?}");
+    let created = found(&app, &leader, "").await;
+    assert_eq!(created.first().map(String::as_str), f["number"].as_str(), "newest first");
+    assert_eq!(created.last().map(String::as_str), a["number"].as_str());
+
+    // What cannot be a filter is a 400 naming it.
+    for (query, parameter) in [
+        ("status=reported,lost", "status"),
+        ("category_code=nope", "category_code"),
+        ("unit_id=00000000-0000-0000-0000-000000000000", "unit_id"),
+        ("bbox=116.5,39.9,116.4,39.95", "bbox"),
+        ("bbox=1,2,3", "bbox"),
+        ("handler=someone", "handler"),
+        ("sort=random", "sort"),
+        ("created_after=yesterday", "created_after"),
+    ] {
+        let body = problem(app.get_as(&leader, &format!("/api/v1/cases?{query}")).await, 400).await;
+        assert_eq!(body["errors"][0]["parameter"], parameter, "{query}: {body}");
+    }
+    let page: Value = app.json_as(&leader, "/api/v1/cases?sort=due&limit=1").await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let body = problem(app.get_as(&leader, &format!("/api/v1/cases?sort=created&cursor={cursor}")).await, 400).await;
+    assert_eq!(body["errors"][0]["parameter"], "cursor", "a cursor belongs to its sort");
+}
+
+async fn two_chinese_characters_find_a_longer_phrase_and_one_is_refused(ctx: Ctx) {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = ctx.app_with_clock(&[], clock.clone()).await;
+    let d = District { app: &app, clock: &clock };
+    d.at(0);
+    let w1 = app.token("worker1").await;
+    let leader = app.token("leader").await;
+    let charging =
+        d.report(&w1, "damaged_facility", "3号楼下电动车飞线充电，存在安全隐患", (116.401, 39.901), false).await;
+    let lamp = d.report(&w1, "damaged_facility", "路灯不亮 the street LAMP is out", (116.402, 39.902), false).await;
+    let apart = d.report(&w1, "damaged_facility", "飞鸟撞线，充电桩损坏", (116.403, 39.903), false).await;
+    let construction = d.report(&w1, "illegal_construction", "楼顶搭建彩钢房", (116.404, 39.904), false).await;
+
+    let l = |q: String| {
+        let (app, leader) = (&app, &leader);
+        async move { found_set(app, leader, &format!("q={q}")).await }
+    };
+    assert_eq!(l("飞线".into()).await, set(&[&charging]), "飞线 finds 飞线充电");
+    assert_eq!(l("飞线充电".into()).await, set(&[&charging]), "飞 线 充 电 apart is no match");
+    assert_eq!(l("充电".into()).await, set(&[&charging, &apart]));
+    assert_eq!(l("lamp".into()).await, set(&[&lamp]), "English, whatever its case");
+    assert_eq!(l("路灯%20lamp".into()).await, set(&[&lamp]), "every word must occur");
+    assert_eq!(l("路灯%20飞线".into()).await, set(&[]));
+    assert_eq!(l("违法建设".into()).await, set(&[&construction]), "the category's name");
+    assert_eq!(l("Illegal".into()).await, set(&[&construction]), "its English name");
+    let number = charging["number"].as_str().unwrap().to_owned();
+    assert_eq!(l(number).await, set(&[&charging]), "the case number");
+
+    // Cases written before the index existed are indexed when a server starts.
+    execute_raw(ctx.database_url(), "UPDATE cases SET search_terms = NULL").await.unwrap();
+    assert_eq!(l("飞线".into()).await, set(&[]), "the index is what finds");
+    let restarted = ctx.app().await;
+    assert_eq!(found_set(&restarted, &leader, "q=飞线").await, set(&[&charging]));
+
+    for short in ["飞", "a", "飞线%20a", "%EF%BC%8C"] {
+        let body = problem(app.get_as(&leader, &format!("/api/v1/cases?q={short}")).await, 400).await;
+        assert_eq!(body["code"], "query_too_short", "{short}");
+        assert_eq!(body["errors"][0]["parameter"], "q");
+    }
+}
+
+async fn pages_stay_stable_while_others_report(ctx: Ctx) {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = ctx.app_with_clock(&[], clock.clone()).await;
+    let d = District { app: &app, clock: &clock };
+    let w1 = app.token("worker1").await;
+    let leader = app.token("leader").await;
+    let mut reported = Vec::new();
+    for i in 0..5 {
+        d.at(i);
+        reported.push(d.report(&w1, "damaged_facility", "井盖破损", (116.401, 39.901), false).await);
+    }
+    for sort in ["created", "updated", "due"] {
+        let first: Value = app.json_as(&leader, &format!("/api/v1/cases?sort={sort}&limit=2")).await;
+        let mut seen: Vec<String> =
+            first["items"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap().to_owned()).collect();
+        // Someone reports between two pages.
+        d.at(10);
+        let late = d.report(&w1, "damaged_facility", "井盖缺失", (116.401, 39.901), false).await;
+        let mut cursor = first["next_cursor"].as_str().map(str::to_owned);
+        while let Some(c) = cursor {
+            let page: Value = app.json_as(&leader, &format!("/api/v1/cases?sort={sort}&limit=2&cursor={c}")).await;
+            seen.extend(page["items"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap().to_owned()));
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+        }
+        let unique: BTreeSet<&String> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "{sort}: nothing twice: {seen:?}");
+        for case in &reported {
+            assert!(seen.iter().any(|n| case["number"] == n.as_str()), "{sort}: nothing skipped: {seen:?}");
+        }
+        reported.push(late);
+    }
+}
