@@ -96,10 +96,13 @@ fn entity_tag(version: i64, body: &str) -> String {
     format!("\"{version}-{short}\"")
 }
 
-/// Whether `If-None-Match` names the answer about to be given (`*` names any).
-fn not_modified(req: &HttpRequest, tag: &str) -> Result<bool, ApiError> {
+/// Whether `If-None-Match` names the answer about to be given (`*` names
+/// any), or the case's version bare: a phone holding a case at that version
+/// recomputes the time-dependent fields itself from `due_at` and `warn_at`.
+fn not_modified(req: &HttpRequest, tag: &str, version: i64) -> Result<bool, ApiError> {
     let tags = entity_tags(req, "If-None-Match")?;
-    Ok(tags.is_some_and(|tags| tags.any || tags.list.iter().any(|t| t == tag.trim_matches('"'))))
+    let bare = version.to_string();
+    Ok(tags.is_some_and(|tags| tags.any || tags.list.iter().any(|t| t == tag.trim_matches('"') || *t == bare)))
 }
 
 pub(crate) async fn category_of(state: &AppState, code: &str) -> Result<Category, ApiError> {
@@ -116,13 +119,14 @@ pub(crate) async fn route(state: &AppState, category: &Category, grid_path: &str
 /// A case read: 304 without a body when `If-None-Match` names the answer.
 pub(crate) fn conditional_case_response(
     req: &HttpRequest,
+    state: &AppState,
     case: &Case,
     p: &Principal,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = serialise(case, p, at)?;
+    let body = serialise(state, case, p, at)?;
     let tag = entity_tag(case.version, &body);
-    if not_modified(req, &tag)? {
+    if not_modified(req, &tag, case.version)? {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
     }
     Ok(HttpResponse::Ok().content_type("application/json").insert_header((header::ETAG, tag)).body(body))
@@ -137,8 +141,13 @@ fn tagged(mut builder: actix_web::HttpResponseBuilder, case: &Case, body: String
     builder.content_type("application/json").insert_header((header::ETAG, entity_tag(case.version, &body))).body(body)
 }
 
-pub(crate) fn serialise(case: &Case, p: &Principal, at: chrono::DateTime<chrono::Utc>) -> Result<String, ApiError> {
-    serde_json::to_string(&case_views::case(case, p, at)).map_err(|e| ApiError::Internal(e.into()))
+pub(crate) fn serialise(
+    state: &AppState,
+    case: &Case,
+    p: &Principal,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<String, ApiError> {
+    serde_json::to_string(&case_views::case(case, p, at, &state.reference())).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Applies a step and writes it, if nobody changed the case meanwhile; the
@@ -165,7 +174,7 @@ pub(crate) async fn commit(
         stage_limits: &stage_limits,
     };
     let outcome = cases::apply(case, command, &ctx)?;
-    let body = serialise(&outcome.case, p, state.now())?;
+    let body = serialise(state, &outcome.case, p, state.now())?;
     let record = WriteRecord {
         key: guard.map(|g| (g.key.clone(), StoredAnswer { status: status.as_u16(), body: body.clone() }.receipt())),
         report: None,

@@ -12,6 +12,8 @@ use gridline_openapi::{
     values::ActorKind,
 };
 
+use crate::reference_data::ReferenceData;
+
 pub fn category(c: &Category) -> CategoryView {
     CategoryView {
         code: c.code.clone(),
@@ -34,8 +36,9 @@ pub fn category(c: &Category) -> CategoryView {
 }
 
 /// The case as `p` may see it: the resident's phone masked unless he is the
-/// owning unit's dispatcher or the handler; the steps he may take now.
-pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
+/// owning unit's dispatcher or the handler; the steps he may take now; the
+/// names of what it refers to.
+pub(crate) fn case(c: &Case, p: &Principal, now: DateTime<Utc>, names: &ReferenceData) -> CaseView {
     let full_phone = sees_resident_phone(p, c);
     CaseView {
         id: c.id,
@@ -78,6 +81,7 @@ pub fn case(c: &Case, p: &Principal, now: DateTime<Utc>) -> CaseView {
         created_at: c.created_at,
         updated_at: c.updated_at,
         allowed_actions: allowed_steps(p, c).into_iter().map(Into::into).collect(),
+        labels: names.labels(c),
     }
 }
 

@@ -9,12 +9,15 @@ use std::{collections::HashMap, sync::Arc};
 
 use gridline_domain::{
     calendar::WorkCalendar,
-    cases::{Category, StageLimits},
+    cases::{Case, Category, StageLimits},
     org::{Department, DepartmentKind, OrgUnit},
     ports::{Store, UnitFilter},
     RepoError,
 };
-use gridline_openapi::calendar::{Calendar, StageTimeLimits};
+use gridline_openapi::{
+    calendar::{Calendar, StageTimeLimits},
+    cases::CaseLabels,
+};
 use uuid::Uuid;
 
 #[derive(Debug, Default)]
@@ -24,6 +27,8 @@ pub(crate) struct ReferenceData {
     departments: Vec<Department>,
     calendar: Arc<WorkCalendar>,
     stage_limits: StageLimits,
+    /// Display names of users and names of API keys.
+    names: HashMap<Uuid, String>,
 }
 
 /// The names the clocks' settings are stored under.
@@ -37,7 +42,22 @@ impl ReferenceData {
         let departments = store.departments(None).await?;
         let calendar = Arc::new(load_setting::<Calendar, _>(store, CALENDAR).await?);
         let stage_limits = load_setting::<StageTimeLimits, _>(store, TIME_LIMITS).await?;
-        Ok(Self { categories, units, departments, calendar, stage_limits })
+        let names = store.names().await?.into_iter().collect();
+        Ok(Self { categories, units, departments, calendar, stage_limits, names })
+    }
+
+    /// What a case refers to, by name.
+    pub(crate) fn labels(&self, c: &Case) -> CaseLabels {
+        let name = |id: Option<Uuid>| id.and_then(|id| self.names.get(&id).cloned());
+        let unit = |id: Uuid| self.units.get(&id).map(|u| u.name.clone());
+        CaseLabels {
+            category: self.categories.get(&c.category_code).map(|k| k.name_zh.clone()),
+            grid: unit(c.grid_id),
+            owner_unit: unit(c.owner_unit_id),
+            lead_department: c.lead_department_id.and_then(|id| self.department(id)).map(|d| d.name.clone()),
+            handler: name(c.handler_user_id),
+            reporter: name(c.reporter_user_id.or(c.reporter_api_key_id)),
+        }
     }
 
     pub(crate) fn stage_limits(&self) -> StageLimits {

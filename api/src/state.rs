@@ -81,7 +81,7 @@ impl AppState {
         Ok(())
     }
 
-    fn reference(&self) -> Arc<ReferenceData> {
+    pub(crate) fn reference(&self) -> Arc<ReferenceData> {
         self.reference.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 

@@ -129,6 +129,8 @@ pub trait UserRepo: Send + Sync {
     async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, RepoError>;
     async fn password_hash(&self, id: Uuid) -> Result<Option<String>, RepoError>;
     async fn users(&self, after: Option<&str>, limit: u32) -> Result<Vec<User>, RepoError>;
+    /// The display name of every user and the name of every API key, by id.
+    async fn names(&self) -> Result<Vec<(Uuid, String)>, RepoError>;
     async fn user_count(&self) -> Result<i64, RepoError>;
     /// Deactivating also revokes every session of the user.
     async fn update_user(

@@ -170,6 +170,21 @@ pub struct ExtensionView {
     pub requested_at: DateTime<Utc>,
 }
 
+/// Display names of what a case refers to, so that a list is drawn without
+/// further look-ups; `null` where the case has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CaseLabels {
+    /// The category's Chinese name.
+    pub category: Option<String>,
+    pub grid: Option<String>,
+    pub owner_unit: Option<String>,
+    pub lead_department: Option<String>,
+    /// The handler's display name.
+    pub handler: Option<String>,
+    /// The reporting user's display name, or the reporting API key's name.
+    pub reporter: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CaseView {
     pub id: Uuid,
@@ -214,6 +229,7 @@ pub struct CaseView {
     pub updated_at: DateTime<Utc>,
     /// The steps the caller may take now.
     pub allowed_actions: Vec<CaseAction>,
+    pub labels: CaseLabels,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

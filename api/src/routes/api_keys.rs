@@ -96,6 +96,7 @@ pub(crate) async fn create_api_key(
         .detail("role", role.as_str())
         .from_addr(client_addr(&req));
     let created = state.store.create_api_key(&key, audit).await?;
+    state.reference_changed().await;
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(CreatedApiKey { api_key: views::api_key(&created), key: secret }))

@@ -199,5 +199,7 @@ pub(crate) async fn list(
     let found = state.store.cases(&CaseScope::of(&auth.0), &filter, at).await?;
     let next_cursor =
         (found.len() == filter.limit as usize).then(|| found.last().map(|c| cursor_of(c, filter.sort))).flatten();
-    Ok(web::Json(CasePage { items: found.iter().map(|c| case_views::case(c, &auth.0, at)).collect(), next_cursor }))
+    let names = state.reference();
+    let items = found.iter().map(|c| case_views::case(c, &auth.0, at, &names)).collect();
+    Ok(web::Json(CasePage { items, next_cursor }))
 }

@@ -237,7 +237,7 @@ async fn report_once(
     };
     let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
     let outcome = cases::report(new, &ctx, pointer)?;
-    let answer = StoredAnswer { status: 201, body: serialise(&outcome.case, p, at)? };
+    let answer = StoredAnswer { status: 201, body: serialise(state, &outcome.case, p, at)? };
     let record = WriteRecord {
         key: guard.map(|g| (g.key.clone(), answer.receipt())),
         report: body.id.map(|_| FirstReport {
@@ -283,7 +283,7 @@ async fn report_once(
 pub(crate) async fn get(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let id = path_uuid(&req, "id")?;
     let case = visible_case(&state, &auth.0, id).await?;
-    conditional_case_response(&req, &case, &auth.0, state.now())
+    conditional_case_response(&req, &state, &case, &auth.0, state.now())
 }
 
 /// Get a case's timeline

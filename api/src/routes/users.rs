@@ -112,6 +112,7 @@ pub(crate) async fn create_user(
         },
         other => other.into(),
     })?;
+    state.reference_changed().await;
     Ok(HttpResponse::Created().json(views::user(&created)))
 }
 
@@ -195,6 +196,10 @@ pub(crate) async fn update_user(
     let at = now();
     let audit = NewAuditEntry::new(action, at).by(&auth.0).target("user", id).from_addr(client_addr(&req));
     let patch = UserPatch { display_name, phone, active: body.active };
+    let renamed = patch.display_name.is_some();
     let user = state.store.update_user(id, &patch, at, audit).await?;
+    if renamed {
+        state.reference_changed().await;
+    }
     Ok(web::Json(views::user(&user)))
 }

@@ -200,6 +200,8 @@ impl<DB: Dialect> gridline_domain::ports::AuthRepo for SqlStore<DB> {
         .await
         .map_err(crate::errors::map_sqlx_reference)?;
         insert_audit(&mut tx, &audit).await?;
+        // Case answers name a reporting key from each node's reference data.
+        super::bump_cache(&mut tx, "reference").await?;
         let sql = format!(
             "SELECT {} FROM api_keys g {} WHERE g.id = $1",
             crate::rows::API_KEY_COLUMNS,

@@ -1,4 +1,4 @@
-use super::insert_audit;
+use super::{bump_cache, insert_audit};
 use crate::sql::{query, query_as, query_scalar, Dialect, SqlStore};
 
 #[async_trait::async_trait]
@@ -25,6 +25,8 @@ impl<DB: Dialect> gridline_domain::ports::UserRepo for SqlStore<DB> {
         .await
         .map_err(map_sqlx)?;
         insert_audit(&mut tx, &audit).await?;
+        // Case answers show display names from each node's reference data.
+        bump_cache(&mut tx, "reference").await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(gridline_domain::identity::User {
             id: user.id,
@@ -140,8 +142,18 @@ impl<DB: Dialect> gridline_domain::ports::UserRepo for SqlStore<DB> {
             .await
             .map_err(map_sqlx)?;
         insert_audit(&mut tx, &audit).await?;
+        if patch.display_name.is_some() {
+            bump_cache(&mut tx, "reference").await?;
+        }
         tx.commit().await.map_err(map_sqlx)?;
         Ok(user)
+    }
+
+    async fn names(&self) -> Result<Vec<(uuid::Uuid, String)>, gridline_domain::RepoError> {
+        query_as::<(uuid::Uuid, String)>("SELECT id, display_name FROM users UNION ALL SELECT id, name FROM api_keys")
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)
     }
 
     async fn set_password(

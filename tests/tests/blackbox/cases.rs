@@ -587,6 +587,9 @@ async fn a_case_read_again_unchanged_is_304_without_a_body(ctx: Ctx) {
     assert_eq!(read(&p.dc, Some("*")).await.status(), 304);
     let malformed = problem(read(&p.dc, Some("1-abc")).await, 400).await;
     assert_eq!(fields_at_fault(&malformed), ["If-None-Match"], "an unquoted tag is named, not ignored");
+    // The version alone says the case did not change, whoever asks (a phone recomputes the clock).
+    assert_eq!(read(&p.worker1, Some("\"1\"")).await.status(), 304);
+    assert_eq!(read(&p.dc, Some("\"0\"")).await.status(), 200);
 
     // The same version seen by someone who may do other things is another answer.
     let worker = read(&p.worker1, Some(&tag)).await;
@@ -597,6 +600,7 @@ async fn a_case_read_again_unchanged_is_304_without_a_body(ctx: Ctx) {
     let accept =
         app.as_bearer(Method::POST, &format!("{url}/accept"), &p.dc).header("if-match", &tag).send().await.unwrap();
     assert_eq!(accept.status(), 200);
+    assert_eq!(read(&p.dc, Some("\"1\"")).await.status(), 200, "version 1 is gone");
     let after = read(&p.dc, Some(&tag)).await;
     assert_eq!(after.status(), 200);
     assert_eq!(after.json::<Value>().await.unwrap()["status"], "accepted");

@@ -14,6 +14,7 @@ gridline_tests::tests![
     every_filter_finds_exactly_the_cases_it_names,
     two_chinese_characters_find_a_longer_phrase_and_one_is_refused,
     pages_stay_stable_while_others_report,
+    every_case_answer_names_what_it_refers_to,
 ];
 
 struct District<'a> {
@@ -258,4 +259,48 @@ async fn pages_stay_stable_while_others_report(ctx: Ctx) {
         }
         reported.push(late);
     }
+}
+
+async fn every_case_answer_names_what_it_refers_to(ctx: Ctx) {
+    let app = ctx.app().await;
+    let admin = app.token("admin").await;
+    let (w1, su) = (app.token("worker1").await, app.token("staff_urban").await);
+    let body = json!({
+        "category_code": "sanitation", "description": "垃圾堆放", "address": "和平路 5 号", "priority": "normal",
+        "location": {"lat": 39.901, "lon": 116.401}
+    });
+    let res = app.send_as(&w1, Method::POST, "/api/v1/cases", &body).await;
+    assert_eq!(res.status(), 201);
+    let case: Value = res.json().await.unwrap();
+    let expected = json!({
+        "category": "环境卫生", "grid": "和平一网格 Heping Grid 1", "owner_unit": "和平社区 Heping Community",
+        "lead_department": "区城市管理局 Urban Management Bureau", "handler": null, "reporter": "周网格员 Worker One"
+    });
+    assert_eq!(case["labels"], expected, "in the answer to the report");
+    let id = case["id"].as_str().unwrap();
+    let res = app.send_as(&su, Method::POST, &format!("/api/v1/cases/{id}/start"), &json!({})).await;
+    let started: Value = res.json().await.unwrap();
+    assert_eq!(started["labels"]["handler"], "城管队员 Urban Management Staff", "in the answer to a step");
+
+    // A new display name shows at once, in lists and reads alike.
+    let worker1 = app.user_id(&admin, "worker1").await;
+    let rename = json!({"display_name": "周明 Zhou Ming"});
+    assert_eq!(app.send_as(&admin, Method::PATCH, &format!("/api/v1/users/{worker1}"), &rename).await.status(), 200);
+    let listed: Value = app.json_as(&w1, "/api/v1/cases").await;
+    assert_eq!(listed["items"][0]["labels"]["reporter"], "周明 Zhou Ming");
+    let read: Value = app.json_as(&su, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(read["labels"]["reporter"], "周明 Zhou Ming");
+
+    // A report through an API key is labelled with the key's name.
+    let district = app.unit_id(&admin, "DEMO").await;
+    let key = json!({"name": "12345 热线 hotline", "role": "dispatcher", "unit_id": district});
+    let res = app.send_as(&admin, Method::POST, "/api/v1/api-keys", &key).await;
+    let key = res.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_owned();
+    let mut hotline = body.clone();
+    hotline["source"] = json!("hotline");
+    let res = app.request(Method::POST, "/api/v1/cases").header("x-api-key", &key).json(&hotline).send().await.unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let reported: Value = res.json().await.unwrap();
+    assert_eq!(reported["labels"]["reporter"], "12345 热线 hotline");
+    assert_eq!(reported["labels"]["handler"], Value::Null);
 }
