@@ -97,6 +97,23 @@ impl Boundary {
 /// Metres per degree of latitude, near enough for a tolerance of metres.
 const METRES_PER_DEGREE: f64 = 111_320.0;
 
+/// The great-circle distance between two points, in metres (haversine on a
+/// sphere of the Earth's mean radius: within 0.5% of the ellipsoid).
+pub fn distance_m(a: Position, b: Position) -> f64 {
+    const EARTH_RADIUS_M: f64 = 6_371_008.8;
+    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
+    let (dlat, dlon) = ((b.lat - a.lat).to_radians(), (b.lon - a.lon).to_radians());
+    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().asin()
+}
+
+/// The box around `center` that holds every point within `radius_m`.
+pub fn box_around(center: Position, radius_m: f64) -> BBox {
+    let dlat = radius_m / METRES_PER_DEGREE;
+    let dlon = radius_m / (METRES_PER_DEGREE * center.lat.to_radians().cos().max(0.01));
+    (center.lon - dlon, center.lat - dlat, center.lon + dlon, center.lat + dlat)
+}
+
 impl Boundary {
     /// How far the point lies outside the boundary, in metres (0 inside).
     pub fn distance_m(&self, point: Position) -> f64 {

@@ -480,6 +480,24 @@ pub trait CaseRepo: Send + Sync {
     ) -> Result<Vec<CaseEvent>, RepoError>;
     async fn cases(&self, scope: &CaseScope, filter: &CaseFilter, now: DateTime<Utc>) -> Result<Vec<Case>, RepoError>;
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<CaseEvent>, RepoError>;
+    /// Cases the filter keeps, nearest `center` first (by a planar
+    /// approximation, exact enough to order within a few kilometres).
+    async fn nearest_cases(
+        &self,
+        scope: &CaseScope,
+        filter: &CaseFilter,
+        center: crate::geo::Position,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Case>, RepoError>;
+    /// The caller's to-dos: cases any of `TODO_RULES` holds for, soonest due first.
+    async fn todo_cases(
+        &self,
+        who: &crate::cases::TodoScope,
+        after: Option<ListCursor>,
+        limit: u32,
+    ) -> Result<Vec<Case>, RepoError>;
+    /// How many cases each of `TODO_RULES` holds for, in its order.
+    async fn todo_counts(&self, who: &crate::cases::TodoScope) -> Result<Vec<u64>, RepoError>;
     /// Every case event after `after` in the global change sequence, in order.
     /// A reader following it never misses an event that commits late.
     async fn changes(&self, after: i64, limit: u32) -> Result<Vec<CaseEvent>, RepoError>;

@@ -479,3 +479,78 @@ pub struct ChangeView {
     pub visible_before: Option<VisibilityView>,
     pub visible_after: VisibilityView,
 }
+
+/// A page of the caller's to-dos.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TodoQuery {
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// How many cases wait for each step, over all of the caller's to-dos (not
+/// only this page): the app's badges.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TodoCounts {
+    pub accept: u64,
+    pub reject: u64,
+    pub dispatch: u64,
+    #[serde(rename = "return")]
+    pub return_: u64,
+    pub start: u64,
+    pub resolve: u64,
+    pub verify: u64,
+    pub cancel: u64,
+    #[serde(rename = "extension-requests")]
+    pub extension_requests: u64,
+    #[serde(rename = "extension-decision")]
+    pub extension_decision: u64,
+    pub suspend: u64,
+    pub resume: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TodoPage {
+    /// Soonest due first; each with the `allowed_actions` that make it a to-do.
+    pub items: Vec<CaseView>,
+    pub counts: TodoCounts,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Where to look for open cases already reported.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NearbyQuery {
+    /// WGS-84 latitude of the point.
+    #[param(minimum = -90.0, maximum = 90.0)]
+    pub lat: f64,
+    /// WGS-84 longitude of the point.
+    #[param(minimum = -180.0, maximum = 180.0)]
+    pub lon: f64,
+    /// 1 to 2000 metres; default 200.
+    #[param(minimum = 1, maximum = 2000)]
+    pub radius_m: Option<u32>,
+    /// Only this category (a 大类 with its 小类).
+    #[param(max_length = 64)]
+    pub category_code: Option<String>,
+    /// 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NearbyCase {
+    /// From the point asked about, in metres.
+    pub distance_m: f64,
+    pub case: CaseView,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NearbyPage {
+    /// Nearest first.
+    pub items: Vec<NearbyCase>,
+}

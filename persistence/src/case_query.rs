@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use gridline_domain::{
-    cases::{CaseScope, TextQuery, TimeLimitStatus},
-    ports::{CaseFilter, CaseSort},
+    cases::{CaseScope, Party, Pending, TextQuery, TimeLimitStatus, TodoRule, TodoScope},
+    ports::{CaseFilter, CaseSort, ListCursor},
 };
 
 use crate::{
@@ -11,11 +11,15 @@ use crate::{
     types::Ts,
 };
 
-struct Builder {
-    args: Vec<Arg>,
+pub(crate) struct Builder {
+    pub(crate) args: Vec<Arg>,
 }
 
 impl Builder {
+    pub(crate) fn new() -> Self {
+        Self { args: Vec::new() }
+    }
+
     fn push(&mut self, arg: Arg) -> String {
         self.args.push(arg);
         format!("${}", self.args.len())
@@ -192,6 +196,69 @@ pub(crate) fn list_where<DB: Dialect>(
         let i = b.push(Arg::from(cursor.id));
         let (beyond, id_beyond) = if filter.sort == CaseSort::Due { (">", ">") } else { ("<", "<") };
         clauses.push(format!("({key} {beyond} {t} OR ({key} = {t} AND c.id {id_beyond} {i}))"));
+    }
+    (clauses.join(" AND "), b.args)
+}
+
+/// `column IN (…)` over ids; never true for none.
+fn ids_in(b: &mut Builder, column: &str, ids: &[uuid::Uuid]) -> String {
+    if ids.is_empty() {
+        return "1 = 0".into();
+    }
+    in_list(b, column, ids.iter().map(|id| Arg::from(*id)))
+}
+
+/// A to-do rule as a condition on `c` (see `TodoRule::holds`, which it mirrors).
+pub(crate) fn todo_rule(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> String {
+    let owning = ids_in(b, "c.owner_unit_id", &who.dispatcher_units);
+    let lead = ids_in(b, "c.lead_department_id", &who.departments);
+    let party = match rule.party {
+        Party::OwningDispatcher => owning,
+        Party::LeadStaff => lead,
+        Party::LeadStaffOrHandler => match who.user {
+            Some(user) => format!("({lead} OR c.handler_user_id = {})", b.push(Arg::from(user))),
+            None => lead,
+        },
+        Party::Verifier => {
+            let grids = ids_in(b, "c.grid_id", &who.grids);
+            let me = b.push(Arg::from(who.actor));
+            format!("({grids} OR {owning}) AND (c.resolved_by IS NULL OR c.resolved_by <> {me})")
+        }
+        Party::Reporter => {
+            let column = if who.is_api_key { "c.reporter_api_key_id" } else { "c.reporter_user_id" };
+            format!("{column} = {}", b.push(Arg::from(who.actor)))
+        }
+    };
+    let statuses = in_list(b, "c.status", rule.statuses.iter().map(|s| Arg::from(s.as_str())));
+    let mut clauses = vec![statuses, format!("({party})")];
+    match rule.suspended {
+        Some(true) => clauses.push("c.suspended_at IS NOT NULL".into()),
+        Some(false) => clauses.push("c.suspended_at IS NULL".into()),
+        None => {}
+    }
+    let pending = "SELECT 1 FROM case_extension_requests r WHERE r.case_id = c.id AND r.state = 'pending'";
+    match (rule.pending, who.user) {
+        (Some(Pending::No), _) => clauses.push(format!("NOT EXISTS ({pending})")),
+        (Some(Pending::NotMine), Some(user)) => {
+            let me = b.push(Arg::from(user));
+            clauses.push(format!("EXISTS ({pending} AND (r.requested_by IS NULL OR r.requested_by <> {me}))"));
+        }
+        (Some(Pending::NotMine), None) => clauses.push(format!("EXISTS ({pending})")),
+        (None, _) => {}
+    }
+    format!("({})", clauses.join(" AND "))
+}
+
+/// The to-dos: cases any rule holds for, soonest due first, after a cursor.
+pub(crate) fn todo_where(rules: &[TodoRule], who: &TodoScope, after: Option<ListCursor>) -> (String, Vec<Arg>) {
+    let mut b = Builder::new();
+    let any: Vec<String> = rules.iter().map(|r| todo_rule(&mut b, r, who)).collect();
+    let mut clauses = vec![format!("({})", any.join(" OR "))];
+    if let Some(cursor) = after {
+        let key = sort_key(CaseSort::Due);
+        let t = b.push(Arg::from(Ts(cursor.key)));
+        let i = b.push(Arg::from(cursor.id));
+        clauses.push(format!("({key} > {t} OR ({key} = {t} AND c.id > {i}))"));
     }
     (clauses.join(" AND "), b.args)
 }

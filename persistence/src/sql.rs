@@ -198,6 +198,7 @@ pub(crate) trait Rows:
     + Reads<(Uuid, Uuid, Option<i32>)>
     + Reads<(Uuid, String)>
     + Reads<(Uuid, i64)>
+    + Reads<(i64, i64)>
     + Reads<(String, i64)>
     + Reads<(Vec<u8>, Option<String>, Ts)>
     + Reads<(Option<String>, Option<Vec<u8>>, Option<String>)>
@@ -227,6 +228,7 @@ impl<DB> Rows for DB where
         + Reads<(Uuid, Uuid, Option<i32>)>
         + Reads<(Uuid, String)>
         + Reads<(Uuid, i64)>
+        + Reads<(i64, i64)>
         + Reads<(Uuid, i64)>
         + Reads<(String, i64)>
         + Reads<(Vec<u8>, Option<String>, Ts)>

@@ -31,11 +31,11 @@ fn key_of(case: &Case, sort: CaseSort) -> DateTime<Utc> {
     }
 }
 
-fn cursor_of(case: &Case, sort: CaseSort) -> String {
+pub(crate) fn cursor_of(case: &Case, sort: CaseSort) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}|{}|{}", sort.as_str(), key_of(case, sort).to_rfc3339(), case.id))
 }
 
-fn parse_cursor(cursor: &str, sort: CaseSort) -> Option<ListCursor> {
+pub(crate) fn parse_cursor(cursor: &str, sort: CaseSort) -> Option<ListCursor> {
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
     let mut parts = raw.splitn(3, '|');
     let (made_for, key, id) = (parts.next()?, parts.next()?, parts.next()?);

@@ -17,11 +17,13 @@ mod grids;
 mod health;
 pub(crate) mod import;
 mod me;
+mod nearby;
 mod org_units;
 mod reports;
 mod roles;
 pub(crate) mod scope;
 mod stats;
+mod todo;
 mod users;
 
 use actix_web::{App, HttpRequest};
@@ -42,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::jwks)
         .service(me::me)
         .service(me::change_password)
+        .service(todo::todo)
         .service(users::list_users)
         .service(users::create_user)
         .service(users::get_user)
@@ -75,6 +78,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(clocks::replace_time_limits)
         .service(cases::report)
         .service(case_list::list)
+        // Before `/api/v1/cases/{id}`, which would take `nearby` for an id.
+        .service(nearby::nearby)
         .service(cases::get)
         .service(cases::update)
         .service(cases::events)

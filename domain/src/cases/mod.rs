@@ -12,6 +12,7 @@ mod search;
 mod stage;
 mod sweep;
 mod time_limit;
+mod todo;
 mod transitions;
 mod visibility;
 mod workflow;
@@ -27,6 +28,7 @@ pub use search::{search_terms, TextQuery, TooShort};
 pub use stage::{deadline, Stage, StageLimit, StageLimits};
 pub use sweep::{alarm_events, auto_escalate, resume_on_date, Alarm};
 pub use time_limit::{clock_status, TimeLimitStatus, WARNING_SHARE};
+pub use todo::{todo_steps, Party, Pending, TodoRule, TodoScope, TODO_RULES};
 pub use transitions::{next_status, Step};
 pub use visibility::{can_see, department_serves, mask_phone, sees_resident_phone, CaseScope};
 pub use workflow::{

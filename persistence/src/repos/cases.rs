@@ -211,6 +211,85 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             .collect()
     }
 
+    async fn nearest_cases(
+        &self,
+        scope: &gridline_domain::cases::CaseScope,
+        filter: &gridline_domain::ports::CaseFilter,
+        center: gridline_domain::geo::Position,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        let (where_sql, mut args) = crate::case_query::list_where::<DB>(scope, filter, now);
+        let n = args.len();
+        // Degrees of longitude shrink with the cosine of the latitude.
+        let squeeze = center.lat.to_radians().cos().powi(2);
+        args.extend([center.lat.into(), center.lon.into(), squeeze.into()]);
+        let sql = format!(
+            "SELECT {} FROM cases c WHERE {where_sql} \
+             ORDER BY (c.lat - ${a}) * (c.lat - ${a}) + (c.lon - ${o}) * (c.lon - ${o}) * ${s}, c.id LIMIT {}",
+            crate::case_rows::CASE_COLUMNS,
+            filter.limit.clamp(1, 500),
+            a = n + 1,
+            o = n + 2,
+            s = n + 3,
+        );
+        let rows = query_as::<crate::case_rows::CaseRow>(&sql)
+            .bind_all(args)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        self.complete(rows).await
+    }
+
+    async fn todo_cases(
+        &self,
+        who: &gridline_domain::cases::TodoScope,
+        after: Option<gridline_domain::ports::ListCursor>,
+        limit: u32,
+    ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        use gridline_domain::{cases::TODO_RULES, ports::CaseSort};
+        let (where_sql, args) = crate::case_query::todo_where(TODO_RULES, who, after);
+        let sql = format!(
+            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {}",
+            crate::case_rows::CASE_COLUMNS,
+            crate::case_query::list_order(CaseSort::Due),
+            limit.clamp(1, 500)
+        );
+        let rows = query_as::<crate::case_rows::CaseRow>(&sql)
+            .bind_all(args)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        self.complete(rows).await
+    }
+
+    async fn todo_counts(
+        &self,
+        who: &gridline_domain::cases::TodoScope,
+    ) -> Result<Vec<u64>, gridline_domain::RepoError> {
+        use gridline_domain::cases::TODO_RULES;
+        let mut b = crate::case_query::Builder::new();
+        let counts: Vec<String> = TODO_RULES
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                let clause = crate::case_query::todo_rule(&mut b, rule, who);
+                format!("SELECT CAST({i} AS BIGINT), COUNT(*) FROM cases c WHERE {clause}")
+            })
+            .collect();
+        let rows = query_as::<(i64, i64)>(&counts.join(" UNION ALL "))
+            .bind_all(b.args)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        let mut out = vec![0; TODO_RULES.len()];
+        for (i, n) in rows {
+            if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
+                *slot = u64::try_from(n).unwrap_or(0);
+            }
+        }
+        Ok(out)
+    }
+
     async fn changes(
         &self,
         after: i64,

@@ -76,6 +76,8 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     //                                              anon api  w1   w2   w3   dc   ds   dd   su   sp   spr  ldr  adm
     ("POST",   "/api/v1/cases",                    [401, 201, 201, 422, 422, 201, 201, 201, 403, 403, 403, 403, 403]),
     ("GET",    "/api/v1/cases",                    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/cases/nearby",             [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/me/todo",                  [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/cases/{id}",               [401, 404, 200, 404, 404, 200, 200, 200, 404, 404, 404, 200, 200]),
     ("PATCH",  "/api/v1/cases/{id}",               [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
     ("GET",    "/api/v1/cases/{id}/events",        [401, 404, 200, 404, 404, 200, 200, 200, 404, 404, 404, 200, 200]),
@@ -234,7 +236,11 @@ impl Fixture {
             };
             return (path, body);
         }
-        let path = template.replace("{code}", "sanitation").replace("{grant_id}", &self.grant).replace(
+        let path = match template {
+            "/api/v1/cases/nearby" => "/api/v1/cases/nearby?lat=39.902&lon=116.402",
+            other => other,
+        };
+        let path = path.replace("{code}", "sanitation").replace("{grant_id}", &self.grant).replace(
             "{id}",
             match template {
                 "/api/v1/users/{id}" | "/api/v1/users/{id}/roles" if method == "GET" => &self.worker2,

@@ -15,6 +15,8 @@ gridline_tests::tests![
     two_chinese_characters_find_a_longer_phrase_and_one_is_refused,
     pages_stay_stable_while_others_report,
     every_case_answer_names_what_it_refers_to,
+    the_todo_list_is_what_allowed_actions_say,
+    nearby_finds_open_cases_nearest_first_within_sight,
 ];
 
 struct District<'a> {
@@ -303,4 +305,159 @@ async fn every_case_answer_names_what_it_refers_to(ctx: Ctx) {
     let reported: Value = res.json().await.unwrap();
     assert_eq!(reported["labels"]["reporter"], "12345 热线 hotline");
     assert_eq!(reported["labels"]["handler"], Value::Null);
+}
+
+const NOT_TODO: [&str; 4] = ["comments", "update", "escalate", "urge"];
+
+async fn the_todo_list_is_what_allowed_actions_say(ctx: Ctx) {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = ctx.app_with_clock(&[], clock.clone()).await;
+    let d = District { app: &app, clock: &clock };
+    let admin = app.token("admin").await;
+    let (w1, dc, su) =
+        (app.token("worker1").await, app.token("dispatcher_community").await, app.token("staff_urban").await);
+    let urban = app.department_id(&admin, "DEMO-URBAN").await;
+    d.at(0);
+    // In handling (dispatched at once), waiting to be accepted, waiting to be dispatched.
+    d.report(&w1, "sanitation", "垃圾满溢", (116.401, 39.901), false).await;
+    d.at(1);
+    d.report(&w1, "neighbour_dispute", "噪音纠纷", (116.402, 39.902), false).await;
+    d.report(&w1, "hanging_wire_charging", "飞线充电", (116.403, 39.903), true).await;
+    // Resolved by the bureau: any grid worker of the grid or the dispatcher verifies.
+    let resolved = d.report(&w1, "illegal_construction", "违章搭建", (116.404, 39.904), false).await;
+    d.step(&dc, &resolved, "accept", json!({})).await;
+    d.step(&dc, &resolved, "dispatch", json!({"lead_department_id": urban})).await;
+    d.step(&su, &resolved, "start", json!({})).await;
+    d.step(&su, &resolved, "resolve", json!({"note": "已拆除"})).await;
+    // Settled on site by worker1: worker4 verifies, worker1 never.
+    let body = json!({
+        "category_code": "damaged_facility", "description": "井盖归位", "address": "和平路 7 号", "priority": "normal",
+        "location": {"lat": 39.9015, "lon": 116.4015}, "resolved_on_site": {"note": "当场归位"}
+    });
+    assert_eq!(app.send_as(&w1, Method::POST, "/api/v1/cases", &body).await.status(), 201);
+    // Suspended; and one with an extension request waiting for the dispatcher.
+    let suspended = d.report(&w1, "street_vending", "占道经营", (116.4025, 39.9025), false).await;
+    d.step(&dc, &suspended, "suspend", json!({"reason": "待整治"})).await;
+    d.at(2);
+    let extended = d.report(&w1, "sanitation", "垃圾未清", (116.4035, 39.9035), false).await;
+    d.step(&su, &extended, "extension-requests", json!({"hours": 8, "reason": "需要协调"})).await;
+    d.at(3);
+
+    for user in ["worker1", "worker4", "worker2", "dispatcher_community", "staff_urban", "staff_police", "leader"] {
+        let token = app.token(user).await;
+        // What each case the caller sees says he may do now.
+        let mut expected = BTreeSet::new();
+        let mut per_action: std::collections::BTreeMap<String, u64> = Default::default();
+        let listed: Value = app.json_as(&token, "/api/v1/cases?limit=200").await;
+        for case in listed["items"].as_array().unwrap() {
+            let actions: Vec<&str> = case["allowed_actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .filter(|a| !NOT_TODO.contains(a))
+                .collect();
+            if !actions.is_empty() {
+                expected.insert(case["number"].as_str().unwrap().to_owned());
+            }
+            for a in actions {
+                *per_action.entry(a.to_owned()).or_default() += 1;
+            }
+        }
+        // The to-do list, a page of two at a time.
+        let mut todo = Vec::new();
+        let mut dues = Vec::new();
+        let mut cursor = String::new();
+        let counts = loop {
+            let page: Value = app.json_as(&token, &format!("/api/v1/me/todo?limit=2{cursor}")).await;
+            for case in page["items"].as_array().unwrap() {
+                todo.push(case["number"].as_str().unwrap().to_owned());
+                dues.push(case["due_at"].as_str().map(str::to_owned));
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break page["counts"].clone(),
+            }
+        };
+        let found: BTreeSet<String> = todo.iter().cloned().collect();
+        assert_eq!(found.len(), todo.len(), "{user}: no case twice");
+        assert_eq!(found, expected, "{user}: the to-dos are the cases with an action");
+        let mut sorted = dues.clone();
+        sorted.sort_by(|a, b| match (a, b) {
+            (Some(a), Some(b)) => a.cmp(b),
+            (a, b) => b.is_some().cmp(&a.is_some()).reverse(),
+        });
+        assert_eq!(dues, sorted, "{user}: soonest due first");
+        for (action, n) in counts.as_object().unwrap() {
+            assert_eq!(n.as_u64().unwrap(), per_action.get(action).copied().unwrap_or(0), "{user}: {action}: {counts}");
+        }
+        for action in per_action.keys() {
+            assert!(counts.get(action).is_some(), "{user}: {action} is counted");
+        }
+        match user {
+            "dispatcher_community" => {
+                assert_eq!(counts["accept"], 1);
+                assert_eq!(counts["dispatch"], 2, "a suspension does not hold back dispatching");
+                assert_eq!(counts["resume"], 1);
+                assert_eq!(counts["extension-decision"], 1);
+                assert_eq!(counts["verify"], 2);
+            }
+            "worker1" => assert_eq!((counts["verify"].as_u64(), counts["cancel"].as_u64()), (Some(1), Some(1))),
+            "worker4" => assert_eq!(counts["verify"], 2, "the on-site one and the bureau's"),
+            "staff_urban" => assert_eq!(counts["start"], 2),
+            "leader" | "worker2" | "staff_police" => assert!(todo.is_empty(), "{user}: {todo:?}"),
+            _ => {}
+        }
+    }
+}
+
+async fn nearby_finds_open_cases_nearest_first_within_sight(ctx: Ctx) {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = ctx.app_with_clock(&[], clock.clone()).await;
+    let d = District { app: &app, clock: &clock };
+    d.at(0);
+    let (w1, w2, dc) =
+        (app.token("worker1").await, app.token("worker2").await, app.token("dispatcher_community").await);
+    // 0.001° of latitude is 111 m.
+    let near = d.report(&w1, "damaged_facility", "井盖破损", (116.402, 39.9021), false).await;
+    let farther = d.report(&w1, "sanitation", "垃圾堆放", (116.402, 39.9035), false).await;
+    let far = d.report(&w1, "damaged_facility", "路灯不亮", (116.402, 39.9049), false).await;
+    let rejected = d.report(&w1, "neighbour_dispute", "噪音", (116.402, 39.9020), false).await;
+    d.step(&dc, &rejected, "reject", json!({"reason": "重复上报"})).await;
+    let unseen = d.report(&w2, "damaged_facility", "井盖缺失", (116.4051, 39.9020), false).await;
+
+    let near_by = |token: String, query: &'static str| {
+        let app = &app;
+        async move { app.json_as(&token, &format!("/api/v1/cases/nearby?lat=39.902&lon=116.402&{query}")).await }
+    };
+    let page: Value = near_by(w1.clone(), "radius_m=300").await;
+    let items = page["items"].as_array().unwrap();
+    let numbers: Vec<&str> = items.iter().map(|i| i["case"]["number"].as_str().unwrap()).collect();
+    assert_eq!(numbers, [near["number"].as_str().unwrap(), farther["number"].as_str().unwrap()], "nearest first");
+    let d0 = items[0]["distance_m"].as_f64().unwrap();
+    let d1 = items[1]["distance_m"].as_f64().unwrap();
+    assert!((d0 - 11.1).abs() < 0.5 && (d1 - 166.8).abs() < 1.0, "{d0} {d1}");
+    assert!(!numbers.contains(&far["number"].as_str().unwrap()), "beyond the radius");
+    assert!(!numbers.contains(&rejected["number"].as_str().unwrap()), "only open cases");
+    assert!(!numbers.contains(&unseen["number"].as_str().unwrap()), "worker1 does not see worker2's grid");
+
+    let wide: Value = near_by(dc.clone(), "radius_m=2000").await;
+    let wide: Vec<&str> =
+        wide["items"].as_array().unwrap().iter().map(|i| i["case"]["number"].as_str().unwrap()).collect();
+    assert_eq!(wide.len(), 4, "the dispatcher sees both grids: {wide:?}");
+    let lamps: Value = near_by(w1.clone(), "radius_m=2000&category_code=facilities").await;
+    assert_eq!(lamps["items"].as_array().unwrap().len(), 2, "a 大类 holds its 小类");
+    let one: Value = near_by(w1.clone(), "radius_m=2000&limit=1").await;
+    assert_eq!(one["items"][0]["case"]["number"], near["number"]);
+
+    for (query, parameter) in [
+        ("lat=39.9&lon=116.4&radius_m=2001", "radius_m"),
+        ("lat=91&lon=116.4", "lat"),
+        ("lat=39.9&lon=181", "lon"),
+        ("lat=39.9&lon=116.4&category_code=nope", "category_code"),
+        ("lon=116.4", "lat"),
+    ] {
+        let body = problem(app.get_as(&w1, &format!("/api/v1/cases/nearby?{query}")).await, 400).await;
+        assert_eq!(body["errors"][0]["parameter"], parameter, "{query}: {body}");
+    }
 }
