@@ -6,6 +6,7 @@
 use actix_web::{http::header, http::StatusCode, HttpRequest, HttpResponse};
 use gridline_domain::{
     cases::{self, can_see, nearest_department, Case, Category, Command, Step, StepError},
+    crs::Crs,
     identity::Principal,
     ports::WriteRecord,
 };
@@ -123,8 +124,9 @@ pub(crate) fn conditional_case_response(
     case: &Case,
     p: &Principal,
     at: chrono::DateTime<chrono::Utc>,
+    crs: Crs,
 ) -> Result<HttpResponse, ApiError> {
-    let body = serialise(state, case, p, at)?;
+    let body = serialise(state, case, p, at, crs)?;
     let tag = entity_tag(case.version, &body);
     if not_modified(req, &tag, case.version)? {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
@@ -146,8 +148,10 @@ pub(crate) fn serialise(
     case: &Case,
     p: &Principal,
     at: chrono::DateTime<chrono::Utc>,
+    crs: Crs,
 ) -> Result<String, ApiError> {
-    serde_json::to_string(&case_views::case(case, p, at, &state.reference())).map_err(|e| ApiError::Internal(e.into()))
+    serde_json::to_string(&case_views::case(case, p, at, &state.reference(), crs))
+        .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Applies a step and writes it, if nobody changed the case meanwhile; the
@@ -174,7 +178,7 @@ pub(crate) async fn commit(
         stage_limits: &stage_limits,
     };
     let outcome = cases::apply(case, command, &ctx)?;
-    let body = serialise(state, &outcome.case, p, state.now())?;
+    let body = serialise(state, &outcome.case, p, state.now(), Crs::Wgs84)?;
     let record = WriteRecord {
         key: guard.map(|g| (g.key.clone(), StoredAnswer { status: status.as_u16(), body: body.clone() }.receipt())),
         report: None,

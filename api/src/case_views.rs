@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use gridline_domain::{
     cases::{allowed_steps, mask_phone, sees_resident_phone, Case, CaseEvent, Category, EventActor},
+    crs::Crs,
     identity::Principal,
 };
 use gridline_openapi::{
@@ -38,7 +39,8 @@ pub fn category(c: &Category) -> CategoryView {
 /// The case as `p` may see it: the resident's phone masked unless he is the
 /// owning unit's dispatcher or the handler; the steps he may take now; the
 /// names of what it refers to.
-pub(crate) fn case(c: &Case, p: &Principal, now: DateTime<Utc>, names: &ReferenceData) -> CaseView {
+pub(crate) fn case(c: &Case, p: &Principal, now: DateTime<Utc>, names: &ReferenceData, crs: Crs) -> CaseView {
+    let at = crs.from_wgs84(c.location);
     let full_phone = sees_resident_phone(p, c);
     CaseView {
         id: c.id,
@@ -47,7 +49,7 @@ pub(crate) fn case(c: &Case, p: &Principal, now: DateTime<Utc>, names: &Referenc
         category_code: c.category_code.clone(),
         priority: c.priority.into(),
         description: c.description.clone(),
-        location: Location { lat: c.location.lat, lon: c.location.lon },
+        location: Location { lat: at.lat, lon: at.lon, crs: Some(crs.into()) },
         address: c.address.clone(),
         grid_id: c.grid_id,
         owner_unit_id: c.owner_unit_id,

@@ -5,6 +5,7 @@
 
 use gridline_domain::{
     cases::Case,
+    crs::Crs,
     geo::Position,
     identity::{Principal, Role, Scope},
     org::{OrgKind, OrgUnit},
@@ -28,7 +29,9 @@ pub(crate) fn position(l: &Location, pointer: &str, errors: &mut Vec<FieldError>
         errors.push(FieldError::pointer(format!("{pointer}/lon"), "must be between -180 and 180"));
         ok = false;
     }
-    ok.then_some(Position { lon: l.lon, lat: l.lat })
+    // Stored in WGS-84, whatever the phone's map spoke.
+    let crs = l.crs.map_or(Crs::Wgs84, Into::into);
+    ok.then(|| crs.to_wgs84(Position { lon: l.lon, lat: l.lat }))
 }
 
 /// The area a reporter may use: his grids as a grid worker, his subtrees as a dispatcher.

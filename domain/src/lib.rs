@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cases;
+pub mod crs;
 pub mod error;
 pub mod geo;
 pub mod identity;

@@ -8,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::values::{
-    ActorKind, CaseAction, CaseStatus, DepartmentKind, EventType, Priority, Source, Stage, TimeLimitStatus, TimeUnit,
+    ActorKind, CaseAction, CaseStatus, Crs, DepartmentKind, EventType, Priority, Source, Stage, TimeLimitStatus,
+    TimeUnit,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -93,12 +94,16 @@ pub struct UpdateCategory {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
-    /// WGS 84.
+    /// Latitude, in `crs`.
     #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
-    /// WGS 84.
+    /// Longitude, in `crs`.
     #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
+    /// The system the point is in: in a request `wgs84` when absent (the
+    /// point is stored in WGS-84); in an answer always given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crs: Option<Crs>,
 }
 
 /// The resident on whose behalf a case is reported.
@@ -288,7 +293,7 @@ pub struct CaseListQuery {
     pub created_before: Option<DateTime<Utc>>,
     /// Changed at or after this moment.
     pub updated_after: Option<DateTime<Utc>>,
-    /// `minLon,minLat,maxLon,maxLat` in WGS-84: cases whose point lies inside.
+    /// `minLon,minLat,maxLon,maxLat` in `crs`: cases whose point lies inside.
     #[param(pattern = r"^-?[0-9]+(\.[0-9]+)?,-?[0-9]+(\.[0-9]+)?,-?[0-9]+(\.[0-9]+)?,-?[0-9]+(\.[0-9]+)?$")]
     pub bbox: Option<String>,
     /// Text in the number, description or address, or the category's names
@@ -296,6 +301,8 @@ pub struct CaseListQuery {
     /// 飞线充电). A shorter word is 400 `query_too_short`.
     #[param(min_length = 2, max_length = 100)]
     pub q: Option<String>,
+    /// The system of points given (`bbox`, `lat`/`lon`) and answered; default `wgs84`.
+    pub crs: Option<Crs>,
     /// `created` (default), `updated` or `due`.
     pub sort: Option<CaseSort>,
     /// From the previous page's `next_cursor`, with the same filters and sort.
@@ -484,6 +491,8 @@ pub struct ChangeView {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TodoQuery {
+    /// The system of points given (`bbox`, `lat`/`lon`) and answered; default `wgs84`.
+    pub crs: Option<Crs>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1 to 200; default 50.
@@ -525,10 +534,10 @@ pub struct TodoPage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NearbyQuery {
-    /// WGS-84 latitude of the point.
+    /// Latitude of the point, in `crs`.
     #[param(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
-    /// WGS-84 longitude of the point.
+    /// Longitude of the point, in `crs`.
     #[param(minimum = -180.0, maximum = 180.0)]
     pub lon: f64,
     /// 1 to 2000 metres; default 200.
@@ -537,6 +546,8 @@ pub struct NearbyQuery {
     /// Only this category (a 大类 with its 小类).
     #[param(max_length = 64)]
     pub category_code: Option<String>,
+    /// The system of points given (`bbox`, `lat`/`lon`) and answered; default `wgs84`.
+    pub crs: Option<Crs>,
     /// 1 to 100; default 20.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
@@ -553,4 +564,12 @@ pub struct NearbyCase {
 pub struct NearbyPage {
     /// Nearest first.
     pub items: Vec<NearbyCase>,
+}
+
+/// How a case is read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseReadQuery {
+    /// The system the answer's point is in; default `wgs84`.
+    pub crs: Option<Crs>,
 }

@@ -143,12 +143,14 @@ pub struct DepartmentQuery {
 #[derive(Debug, Clone, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LocateQuery {
-    /// Latitude, WGS 84.
+    /// Latitude, in `crs`.
     #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
-    /// Longitude, WGS 84.
+    /// Longitude, in `crs`.
     #[param(minimum = -180, maximum = 180)]
     pub lon: f64,
+    /// The system of the point; default `wgs84`.
+    pub crs: Option<crate::values::Crs>,
 }
 
 /// A member of a department's staff, to name as a case's handler.

@@ -2,7 +2,7 @@
 //! document lists its values and the server refuses any other before a
 //! handler runs. Each converts to and from its domain counterpart.
 
-use gridline_domain::{audit, cases, identity, org};
+use gridline_domain::{audit, cases, crs, identity, org};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -41,6 +41,12 @@ macro_rules! wire_enum {
             }
         }
     };
+}
+
+wire_enum! {
+    /// The coordinate system of a point: `wgs84` (GPS, the default), `gcj02`
+    /// (Amap, Tencent maps) or `bd09` (Baidu).
+    Crs = crs::Crs { Wgs84, Gcj02, Bd09 }
 }
 
 wire_enum! {

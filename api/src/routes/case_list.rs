@@ -7,6 +7,8 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use gridline_domain::{
     cases::{Case, CaseScope, CaseStatus, Stage, TextQuery},
+    crs::Crs,
+    geo::{BBox, Position},
     identity::{Actor, Principal},
     ports::{CaseFilter, CaseSort, ListCursor},
 };
@@ -63,6 +65,17 @@ fn bbox(raw: &str) -> Option<(f64, f64, f64, f64)> {
         && min_lon <= max_lon
         && min_lat <= max_lat;
     ok.then_some((min_lon, min_lat, max_lon, max_lat))
+}
+
+/// A box given in `crs`, as the WGS-84 box around its corners.
+fn wgs84_box((min_lon, min_lat, max_lon, max_lat): BBox, crs: Crs) -> BBox {
+    let corners = [(min_lon, min_lat), (min_lon, max_lat), (max_lon, min_lat), (max_lon, max_lat)]
+        .map(|(lon, lat)| crs.to_wgs84(Position { lon, lat }));
+    let lons = corners.map(|p| p.lon);
+    let lats = corners.map(|p| p.lat);
+    let min = |v: [f64; 4]| v.into_iter().fold(f64::INFINITY, f64::min);
+    let max = |v: [f64; 4]| v.into_iter().fold(f64::NEG_INFINITY, f64::max);
+    (min(lons), min(lats), max(lons), max(lats))
 }
 
 /// The filter a query asks for, or every parameter at fault.
@@ -136,7 +149,7 @@ pub(crate) async fn filter_of(state: &AppState, p: &Principal, q: &CaseListQuery
     }
     if let Some(raw) = &q.bbox {
         match bbox(raw) {
-            Some(b) => filter.bbox = Some(b),
+            Some(b) => filter.bbox = Some(wgs84_box(b, q.crs.map_or(Crs::Wgs84, Into::into))),
             None => bad("bbox", "must be minLon,minLat,maxLon,maxLat in degrees, each minimum at most its maximum"),
         }
     }
@@ -200,6 +213,7 @@ pub(crate) async fn list(
     let next_cursor =
         (found.len() == filter.limit as usize).then(|| found.last().map(|c| cursor_of(c, filter.sort))).flatten();
     let names = state.reference();
-    let items = found.iter().map(|c| case_views::case(c, &auth.0, at, &names)).collect();
+    let crs = query.crs.map_or(Crs::Wgs84, Into::into);
+    let items = found.iter().map(|c| case_views::case(c, &auth.0, at, &names, crs)).collect();
     Ok(web::Json(CasePage { items, next_cursor }))
 }

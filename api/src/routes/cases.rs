@@ -4,6 +4,7 @@ use actix_web::{get, http::header, http::StatusCode, patch, post, web, HttpReque
 use chrono::Datelike;
 use gridline_domain::{
     cases::{self, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step},
+    crs::Crs,
     geo::Position,
     identity::Principal,
     ports::{FirstReport, WriteRecord},
@@ -11,7 +12,7 @@ use gridline_domain::{
     validation, RepoError, Taken,
 };
 use gridline_openapi::{
-    cases::{CaseEventView, CaseView, ReportCase, UpdateCase},
+    cases::{CaseEventView, CaseReadQuery, CaseView, ReportCase, UpdateCase},
     FieldError, Problem,
 };
 use uuid::Uuid;
@@ -23,7 +24,7 @@ use crate::{
     },
     case_views,
     error::ApiError,
-    extract::{path_uuid, ValidJson},
+    extract::{path_uuid, ValidJson, ValidQuery},
     idempotency::{self, Begin, Guard, StoredAnswer},
     placement,
     state::AppState,
@@ -237,7 +238,9 @@ async fn report_once(
     };
     let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
     let outcome = cases::report(new, &ctx, pointer)?;
-    let answer = StoredAnswer { status: 201, body: serialise(state, &outcome.case, p, at)? };
+    // The answer speaks the system the report spoke.
+    let crs = body.location.crs.map_or(Crs::Wgs84, Into::into);
+    let answer = StoredAnswer { status: 201, body: serialise(state, &outcome.case, p, at, crs)? };
     let record = WriteRecord {
         key: guard.map(|g| (g.key.clone(), answer.receipt())),
         report: body.id.map(|_| FirstReport {
@@ -271,19 +274,26 @@ async fn report_once(
     operation_id = "get_case",
     tag = "cases",
     security(("bearer" = []), ("api_key" = [])),
-    params(("id" = Uuid, Path, description = "The case's id")),
+    params(("id" = Uuid, Path, description = "The case's id"), CaseReadQuery),
     responses(
         (status = 200, description = "The case", body = CaseView),
+        (status = 400, description = "A bad `crs`", body = Problem, content_type = "application/problem+json"),
         (status = 304, description = "Not modified: the `If-None-Match` tag names this answer still", headers(("ETag" = String, description = "The tag named"))),
         (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case visible to the caller", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases/{id}")]
-pub(crate) async fn get(auth: Auth, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: ValidQuery<CaseReadQuery>,
+) -> Result<HttpResponse, ApiError> {
     let id = path_uuid(&req, "id")?;
+    let crs = query.parse()?.crs.map_or(Crs::Wgs84, Into::into);
     let case = visible_case(&state, &auth.0, id).await?;
-    conditional_case_response(&req, &state, &case, &auth.0, state.now())
+    conditional_case_response(&req, &state, &case, &auth.0, state.now(), crs)
 }
 
 /// Get a case's timeline

@@ -17,8 +17,9 @@ use crate::{
 
 /// Find the grid at a point
 ///
-/// The grid containing a point, from the node's in-memory index of boundaries (kept current across nodes
-/// within a second); 404 when no grid contains it.
+/// The grid containing a point (in `crs`, default WGS-84), from the node's in-memory index of boundaries
+/// (kept current across nodes within a second); 404 when no grid contains it. The grid's boundary is
+/// GeoJSON, in WGS-84 as RFC 7946 requires.
 #[utoipa::path(
     operation_id = "locate_grid",
     tag = "org",
@@ -49,7 +50,9 @@ pub(crate) async fn locate(
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
     }
-    let id = state.grid_index().locate(Position { lon: query.lon, lat: query.lat }).ok_or(ApiError::NotFound)?;
+    let crs: gridline_domain::crs::Crs = query.crs.map_or_else(Default::default, Into::into);
+    let point = crs.to_wgs84(Position { lon: query.lon, lat: query.lat });
+    let id = state.grid_index().locate(point).ok_or(ApiError::NotFound)?;
     let grid = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
     Ok(web::Json(views::unit(&grid)))
 }

@@ -4,6 +4,7 @@
 use actix_web::{get, web};
 use gridline_domain::{
     cases::{CaseScope, CaseStatus},
+    crs::Crs,
     geo::{box_around, distance_m, Position},
     ports::CaseFilter,
 };
@@ -69,7 +70,8 @@ pub(crate) async fn nearby(
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
     }
-    let center = Position { lat: q.lat, lon: q.lon };
+    let crs = q.crs.map_or(Crs::Wgs84, Into::into);
+    let center = crs.to_wgs84(Position { lat: q.lat, lon: q.lon });
     let filter = CaseFilter {
         statuses: CaseStatus::ALL.into_iter().filter(|s| !s.is_final()).collect(),
         category_codes,
@@ -86,7 +88,7 @@ pub(crate) async fn nearby(
         .filter(|(d, _)| *d <= f64::from(radius))
         .map(|(d, c)| NearbyCase {
             distance_m: (d * 10.0).round() / 10.0,
-            case: case_views::case(c, &auth.0, at, &names),
+            case: case_views::case(c, &auth.0, at, &names, crs),
         })
         .collect();
     Ok(web::Json(NearbyPage { items }))

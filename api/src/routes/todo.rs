@@ -3,6 +3,7 @@
 use actix_web::{get, web};
 use gridline_domain::{
     cases::{Step, TodoScope, TODO_RULES},
+    crs::Crs,
     ports::CaseSort,
 };
 use gridline_openapi::{
@@ -73,6 +74,7 @@ pub(crate) async fn todo(
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
     }
+    let crs = query.crs.map_or(Crs::Wgs84, Into::into);
     let who = TodoScope::of(&auth.0);
     let found = state.store.todo_cases(&who, after, limit).await?;
     let per_rule = state.store.todo_counts(&who).await?;
@@ -81,7 +83,7 @@ pub(crate) async fn todo(
     let next_cursor =
         (found.len() == limit as usize).then(|| found.last().map(|c| cursor_of(c, CaseSort::Due))).flatten();
     Ok(web::Json(TodoPage {
-        items: found.iter().map(|c| case_views::case(c, &auth.0, at, &names)).collect(),
+        items: found.iter().map(|c| case_views::case(c, &auth.0, at, &names, crs)).collect(),
         counts: counts(&per_rule),
         next_cursor,
     }))

@@ -11,6 +11,7 @@ mod errors;
 mod exactly_once;
 mod examples;
 mod finding;
+mod maps;
 mod nodes;
 mod operations;
 mod org;
@@ -42,6 +43,7 @@ fn main() {
     all.extend(trials("sweeper", sweeper::TESTS, BOTH));
     all.extend(trials("stats", stats::TESTS, BOTH));
     all.extend(trials("finding", finding::TESTS, BOTH));
+    all.extend(trials("maps", maps::TESTS, BOTH));
     all.extend(trials("seeding", seeding::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
     all.extend(trials("examples", examples::TESTS, BOTH));
