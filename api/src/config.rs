@@ -41,6 +41,7 @@ const LOGIN_MAX_FAILURES_PER_ADDR: Key =
 const LOGIN_LOCKOUT: Key = Key { env: "GRIDLINE_LOGIN_LOCKOUT_S", toml: "login_lockout_s" };
 const CACHE_POLL: Key = Key { env: "GRIDLINE_CACHE_POLL_MS", toml: "cache_poll_ms" };
 const SWEEP_INTERVAL: Key = Key { env: "GRIDLINE_SWEEP_INTERVAL_MS", toml: "sweep_interval_ms" };
+const SYNC_WINDOW: Key = Key { env: "GRIDLINE_SYNC_WINDOW_DAYS", toml: "sync_window_days" };
 
 /// Every key, for the README's table and for spotting misspelt variables.
 const ALL: &[&Key] = &[
@@ -72,6 +73,7 @@ const ALL: &[&Key] = &[
     &LOGIN_LOCKOUT,
     &CACHE_POLL,
     &SWEEP_INTERVAL,
+    &SYNC_WINDOW,
 ];
 
 /// A secret from configuration: never printed, not even by `Debug`.
@@ -154,6 +156,9 @@ pub struct Settings {
     /// How often the sweeper looks for clocks that passed a threshold and
     /// suspensions whose date has come.
     pub sweep_interval: Duration,
+    /// How far back a phone's first sync reaches for closed cases, and how
+    /// old a sync cursor may be before the phone starts again.
+    pub sync_window_days: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -174,6 +179,7 @@ impl fmt::Debug for Settings {
             .field("demo", &self.demo)
             .field("cache_poll", &self.cache_poll)
             .field("sweep_interval", &self.sweep_interval)
+            .field("sync_window_days", &self.sync_window_days)
             .finish()
     }
 }
@@ -320,6 +326,7 @@ impl Settings {
         };
         let cache_poll_ms = src.parse(&CACHE_POLL, 500, |v| positive(v, 60_000))?;
         let sweep_ms = src.parse(&SWEEP_INTERVAL, 30_000, |v| positive(v, 3_600_000))?;
+        let sync_window_days = src.parse(&SYNC_WINDOW, 90, |v| positive(v, 3_650))? as u32;
 
         Ok(Self {
             listen,
@@ -341,6 +348,7 @@ impl Settings {
             demo: false,
             cache_poll: Duration::from_millis(cache_poll_ms as u64),
             sweep_interval: Duration::from_millis(sweep_ms as u64),
+            sync_window_days,
         })
     }
 

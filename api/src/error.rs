@@ -21,6 +21,8 @@ pub enum ApiError {
     InvalidQuery(Vec<FieldError>),
     #[error("every word of q needs at least two characters")]
     QueryTooShort,
+    #[error("{0}; sync again without a cursor")]
+    SyncReset(&'static str),
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("expected a body of type application/json")]
@@ -58,6 +60,7 @@ impl ApiError {
             Self::InvalidPath(_) => "invalid_path_parameter",
             Self::InvalidQuery(_) => "invalid_query_parameter",
             Self::QueryTooShort => "query_too_short",
+            Self::SyncReset(_) => "sync_reset",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Unauthorized(_) => "unauthorized",
@@ -155,6 +158,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::SyncReset(_) => StatusCode::GONE,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::WrongState { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,

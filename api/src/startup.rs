@@ -53,8 +53,9 @@ async fn prepare_state(
         };
         crate::demo::seed(&*store, &passwords, &password).await?;
     }
-    let state =
-        web::Data::new(AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords, clock));
+    let mut state = AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords, clock);
+    state.sync_window_days = settings.sync_window_days;
+    let state = web::Data::new(state);
     state.reload_keys().await?;
     state.reload_grids().await?;
     state.reload_reference().await?;

@@ -35,6 +35,8 @@ pub(crate) struct AppState {
     last_key_reload: Mutex<Option<Instant>>,
     /// The case clocks' time (the system's, but in tests).
     clock: Arc<dyn Clock>,
+    /// `GRIDLINE_SYNC_WINDOW_DAYS`.
+    pub sync_window_days: u32,
 }
 
 /// Case numbers are taken from the store this many at a time: one statement
@@ -62,6 +64,7 @@ impl AppState {
             case_numbers: tokio::sync::Mutex::new(VecDeque::new()),
             last_key_reload: Mutex::new(None),
             clock,
+            sync_window_days: 90,
         }
     }
 

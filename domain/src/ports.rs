@@ -331,16 +331,19 @@ pub enum CaseSort {
     Created,
     Updated,
     Due,
+    /// By id alone: the order of a first sync's pages.
+    Id,
 }
 
 impl CaseSort {
-    pub const ALL: [Self; 3] = [Self::Created, Self::Updated, Self::Due];
+    pub const ALL: [Self; 4] = [Self::Created, Self::Updated, Self::Due, Self::Id];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Created => "created",
             Self::Updated => "updated",
             Self::Due => "due",
+            Self::Id => "id",
         }
     }
 
@@ -376,6 +379,8 @@ pub struct CaseFilter {
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     pub updated_after: Option<DateTime<Utc>>,
+    /// Open, or changed at or after this moment (what a phone keeps).
+    pub live_since: Option<DateTime<Utc>>,
     /// (min lon, min lat, max lon, max lat), WGS-84.
     pub bbox: Option<crate::geo::BBox>,
     pub text: Option<crate::cases::TextQuery>,
@@ -480,6 +485,11 @@ pub trait CaseRepo: Send + Sync {
     ) -> Result<Vec<CaseEvent>, RepoError>;
     async fn cases(&self, scope: &CaseScope, filter: &CaseFilter, now: DateTime<Utc>) -> Result<Vec<Case>, RepoError>;
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<CaseEvent>, RepoError>;
+    /// These cases, in no particular order; unknown ids are left out.
+    async fn cases_with_ids(&self, ids: &[Uuid]) -> Result<Vec<Case>, RepoError>;
+    /// The highest change number a reader may read up to now: every event
+    /// numbered at or below it is committed or will never be.
+    async fn change_mark(&self) -> Result<i64, RepoError>;
     /// Cases the filter keeps, nearest `center` first (by a planar
     /// approximation, exact enough to order within a few kilometres).
     async fn nearest_cases(

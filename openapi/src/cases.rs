@@ -573,3 +573,37 @@ pub struct CaseReadQuery {
     /// The system the answer's point is in; default `wgs84`.
     pub crs: Option<Crs>,
 }
+
+/// Where a phone's copy stands.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SyncQuery {
+    /// The previous answer's `next_cursor`; none to start from nothing.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+    /// 1 to 500; default 100.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// The system of the answered points; default `wgs84`.
+    pub crs: Option<Crs>,
+}
+
+/// One case's change, as the caller sees the case now.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SyncItem {
+    /// The change sequence number of the case's last change given here.
+    pub seq: i64,
+    pub case_id: Uuid,
+    /// `true`: the case left the caller's view (drop it); no `case` then.
+    pub removed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SyncPage {
+    pub items: Vec<SyncItem>,
+    /// Always present: send it next time, now if `has_more`, later otherwise.
+    pub next_cursor: String,
+    pub has_more: bool,
+}

@@ -71,6 +71,7 @@ fn sort_key(sort: CaseSort) -> String {
     match sort {
         CaseSort::Created => "c.created_at".into(),
         CaseSort::Updated => "c.updated_at".into(),
+        CaseSort::Id => "c.id".into(),
         // A fixed far-off moment (same text width in SQLite) stands for "no clock".
         CaseSort::Due => {
             format!("(CASE WHEN c.status IN {FINAL} OR c.due_at IS NULL THEN {} ELSE c.due_at END)", NO_DUE)
@@ -85,6 +86,7 @@ pub(crate) const NO_DUE: &str = "'9999-12-31T00:00:00.000000Z'";
 pub(crate) fn list_order(sort: CaseSort) -> String {
     let key = sort_key(sort);
     match sort {
+        CaseSort::Id => "c.id ASC".into(),
         CaseSort::Due => format!("{key} ASC, c.id ASC"),
         _ => format!("{key} DESC, c.id DESC"),
     }
@@ -190,7 +192,13 @@ pub(crate) fn list_where<DB: Dialect>(
     if let Some(q) = &filter.text {
         clauses.push(text_clause::<DB>(&mut b, q));
     }
-    if let Some(cursor) = filter.after {
+    if let Some(since) = filter.live_since {
+        let t = b.push(Arg::from(Ts(since)));
+        clauses.push(format!("(c.status NOT IN {FINAL} OR c.updated_at >= {t})"));
+    }
+    if let (Some(cursor), CaseSort::Id) = (filter.after, filter.sort) {
+        clauses.push(format!("c.id > {}", b.push(Arg::from(cursor.id))));
+    } else if let Some(cursor) = filter.after {
         let key = sort_key(filter.sort);
         let t = b.push(Arg::from(Ts(cursor.key)));
         let i = b.push(Arg::from(cursor.id));

@@ -239,8 +239,10 @@ impl<DB> Rows for DB where
 /// What differs between the backends: how a statement runs, how a
 /// transaction's events are numbered, and how case numbers are drawn.
 pub(crate) trait Dialect: Database + Rows {
-    /// Extra condition on the change feed's events (see PostgreSQL's).
-    const CHANGES_FILTER: &'static str;
+    /// The highest event number below which no event can still appear (see
+    /// PostgreSQL's); `None` where every committed number is final already.
+    /// Asked in its own statement, before the events are read.
+    fn change_horizon(reader: &Pool<Self>) -> impl Future<Output = Result<Option<i64>, RepoError>> + Send;
     /// Whether an INSERT may run inside `WITH … AS (…)` in front of another
     /// statement: two writes for one round trip.
     const WRITABLE_CTE: bool;

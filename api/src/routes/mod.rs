@@ -23,6 +23,7 @@ mod reports;
 mod roles;
 pub(crate) mod scope;
 mod stats;
+mod sync;
 mod todo;
 mod users;
 
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(me::me)
         .service(me::change_password)
         .service(todo::todo)
+        .service(sync::sync)
         .service(users::list_users)
         .service(users::create_user)
         .service(users::get_user)

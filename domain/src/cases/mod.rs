@@ -30,7 +30,7 @@ pub use sweep::{alarm_events, auto_escalate, resume_on_date, Alarm};
 pub use time_limit::{clock_status, TimeLimitStatus, WARNING_SHARE};
 pub use todo::{todo_steps, Party, Pending, TodoRule, TodoScope, TODO_RULES};
 pub use transitions::{next_status, Step};
-pub use visibility::{can_see, department_serves, mask_phone, sees_resident_phone, CaseScope};
+pub use visibility::{can_see, department_serves, mask_phone, saw, sees_resident_phone, CaseScope};
 pub use workflow::{
     allowed_steps, apply, check, default_source, may_report, report, ClockContext, Command, Decided, Outcome,
     ReportContext, StepError, WorkflowContext,

@@ -29,6 +29,23 @@ pub fn can_see(p: &Principal, case: &Case) -> bool {
     })
 }
 
+/// Whether `p` saw a case whose visibility was `v` (its reporter aside, who
+/// sees it always): what tells sync that a case left a caller's view.
+pub fn saw(p: &Principal, v: &super::Visibility) -> bool {
+    if p.is_admin() {
+        return true;
+    }
+    if p.user_id().is_some() && p.user_id() == v.handler_user_id {
+        return true;
+    }
+    p.grants.iter().any(|g| match (&g.role, &g.scope) {
+        (Role::GridWorker, Scope::Unit { id, .. }) => *id == v.grid_id,
+        (Role::Dispatcher | Role::Leader, Scope::Unit { path, .. }) => v.grid_path.starts_with(path.as_str()),
+        (Role::DepartmentStaff, Scope::Department { id, .. }) => v.department_ids.contains(id),
+        _ => false,
+    })
+}
+
 /// The resident's phone is shown in full only to the owning unit's
 /// dispatchers and the handler.
 pub fn sees_resident_phone(p: &Principal, case: &Case) -> bool {

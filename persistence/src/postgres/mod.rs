@@ -52,9 +52,6 @@ where
 }
 
 impl Dialect for Postgres {
-    /// Only events of transactions older than every running one: later
-    /// numbers may still be joined by a transaction that commits late.
-    const CHANGES_FILTER: &'static str = " AND xid < pg_snapshot_xmin(pg_current_snapshot())";
     const WRITABLE_CTE: bool = true;
 
     /// The GIN index over the terms as an array (migration 0015).
@@ -92,6 +89,15 @@ impl Dialect for Postgres {
             .await
             .map_err(map_sqlx)?;
         Ok(seqs.into_iter().map(Some).collect())
+    }
+
+    /// Just below the smallest number a case writer still in flight holds
+    /// (migration 0016): waits for those writers only, not for every
+    /// transaction of the cluster.
+    async fn change_horizon(reader: &Pool<Self>) -> Result<Option<i64>, RepoError> {
+        let (horizon,): (Option<i64>,) =
+            sqlx::query_as("SELECT case_events_horizon()").fetch_one(reader).await.map_err(map_sqlx)?;
+        Ok(Some(horizon.unwrap_or(0)))
     }
 
     async fn take_case_numbers(writer: &Pool<Self>, n: u32) -> Result<Vec<i64>, RepoError> {

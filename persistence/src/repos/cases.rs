@@ -240,6 +240,23 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         self.complete(rows).await
     }
 
+    async fn cases_with_ids(
+        &self,
+        ids: &[uuid::Uuid],
+    ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        self.cases_by_id(ids).await
+    }
+
+    async fn change_mark(&self) -> Result<i64, gridline_domain::RepoError> {
+        match DB::change_horizon(self.reader()).await? {
+            Some(horizon) => Ok(horizon),
+            None => query_scalar::<i64>("SELECT COALESCE(MAX(seq), 0) FROM case_events")
+                .fetch_one(self.reader())
+                .await
+                .map_err(crate::errors::map_sqlx),
+        }
+    }
+
     async fn todo_cases(
         &self,
         who: &gridline_domain::cases::TodoScope,
@@ -295,14 +312,15 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         after: i64,
         limit: u32,
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        let horizon = DB::change_horizon(self.reader()).await?;
         let sql = format!(
-            "SELECT {} FROM case_events WHERE seq > $1{} ORDER BY seq LIMIT $2",
+            "SELECT {} FROM case_events WHERE seq > $1 AND seq <= $3 ORDER BY seq LIMIT $2",
             crate::case_rows::EVENT_COLUMNS,
-            DB::CHANGES_FILTER
         );
         query_as::<crate::case_rows::EventRow>(&sql)
             .bind(after)
             .bind(i64::from(limit))
+            .bind(horizon.unwrap_or(i64::MAX))
             .fetch_all(self.reader())
             .await
             .map_err(crate::errors::map_sqlx)?

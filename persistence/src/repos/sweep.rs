@@ -37,7 +37,7 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    async fn cases_by_id(&self, ids: &[Uuid]) -> Result<Vec<Case>, RepoError> {
+    pub(super) async fn cases_by_id(&self, ids: &[Uuid]) -> Result<Vec<Case>, RepoError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -61,8 +61,6 @@ where
 }
 
 impl Dialect for Sqlite {
-    /// One writer: events are numbered in commit order as they are inserted.
-    const CHANGES_FILTER: &'static str = "";
     const WRITABLE_CTE: bool = false;
 
     /// The FTS5 table over the terms, keyed by `search_key` (migration 0014):
@@ -95,6 +93,11 @@ impl Dialect for Sqlite {
     /// SQLite numbers events itself (one writer, so in commit order).
     async fn reserve_seqs(_tx: &mut Transaction<'_, Self>, n: usize) -> Result<Vec<Option<i64>>, RepoError> {
         Ok(vec![None; n])
+    }
+
+    /// One writer: events are numbered in commit order as they are inserted.
+    async fn change_horizon(_reader: &Pool<Self>) -> Result<Option<i64>, RepoError> {
+        Ok(None)
     }
 
     async fn take_case_numbers(writer: &Pool<Self>, n: u32) -> Result<Vec<i64>, RepoError> {

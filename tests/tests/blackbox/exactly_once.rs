@@ -19,7 +19,10 @@ gridline_tests::tests![
     a_reader_following_the_changes_misses_nothing_while_writers_race,
 ];
 
-gridline_tests::tests![PG_TESTS: a_late_commit_is_not_skipped_by_a_reader];
+gridline_tests::tests![
+    PG_TESTS: a_late_commit_is_not_skipped_by_a_reader,
+    a_transaction_held_open_on_another_database_holds_back_no_reader,
+];
 
 fn report(id: Option<&str>) -> Value {
     let mut body = json!({
@@ -349,4 +352,43 @@ async fn a_late_commit_is_not_skipped_by_a_reader(ctx: Ctx) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(notes, ["A", "B"], "the next read returns A, then B");
+}
+
+/// A reader waits only for case writers still in flight: a transaction held
+/// open on another database of the cluster (a pg_dump, a forgotten session)
+/// delays neither the change feed nor a phone's sync.
+async fn a_transaction_held_open_on_another_database_holds_back_no_reader(ctx: Ctx) {
+    use sqlx::{Connection, Executor, PgConnection};
+    let app = ctx.app().await;
+    let admin = app.token("admin").await;
+    let worker = app.token("worker1").await;
+    let last = |changes: &Value| changes.as_array().unwrap().last().map_or(0, |c| c["event"]["seq"].as_i64().unwrap());
+    let start = last(&app.json_as(&admin, "/api/v1/changes?after=0&limit=5000").await);
+    let sync: Value = app.json_as(&worker, "/api/v1/sync").await;
+    let mut cursor = sync["next_cursor"].as_str().unwrap().to_owned();
+
+    let mut idle = PgConnection::connect(&gridline_tests::database::pg_admin_url()).await.unwrap();
+    idle.execute("BEGIN").await.unwrap();
+    idle.execute("SELECT pg_current_xact_id()").await.unwrap();
+
+    let case: Value = app.send_as(&worker, Method::POST, "/api/v1/cases", &report(None)).await.json().await.unwrap();
+    let written = std::time::Instant::now();
+    let (mut in_changes, mut in_sync) = (None, None);
+    while (in_changes.is_none() || in_sync.is_none()) && written.elapsed() < std::time::Duration::from_secs(5) {
+        if in_changes.is_none() && last(&app.json_as(&admin, &format!("/api/v1/changes?after={start}")).await) > start {
+            in_changes = Some(written.elapsed());
+        }
+        if in_sync.is_none() {
+            let page: Value = app.json_as(&worker, &format!("/api/v1/sync?cursor={cursor}")).await;
+            if page["items"].as_array().unwrap().iter().any(|i| i["case_id"] == case["id"]) {
+                in_sync = Some(written.elapsed());
+            }
+            cursor = page["next_cursor"].as_str().unwrap().to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    idle.execute("ROLLBACK").await.unwrap();
+    let second = std::time::Duration::from_secs(1);
+    assert!(in_changes.is_some_and(|t| t < second), "the change feed waited: {in_changes:?}");
+    assert!(in_sync.is_some_and(|t| t < second), "sync waited: {in_sync:?}");
 }

@@ -20,6 +20,7 @@ mod seeding;
 mod startup;
 mod stats;
 mod sweeper;
+mod sync;
 mod territory;
 mod tokens;
 
@@ -44,6 +45,7 @@ fn main() {
     all.extend(trials("stats", stats::TESTS, BOTH));
     all.extend(trials("finding", finding::TESTS, BOTH));
     all.extend(trials("maps", maps::TESTS, BOTH));
+    all.extend(trials("sync", sync::TESTS, BOTH));
     all.extend(trials("seeding", seeding::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
     all.extend(trials("examples", examples::TESTS, BOTH));
