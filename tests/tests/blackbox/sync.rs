@@ -151,7 +151,7 @@ async fn a_case_that_leaves_the_view_is_removed_and_new_grants_start_over(ctx: C
     let moved = json!({"location": {"lat": 39.902, "lon": 116.407}});
     assert_eq!(app.send_as(&dc, Method::PATCH, &format!("/api/v1/cases/{id}"), &moved).await.status(), 200);
     phone.catch_up(&app, &w1).await;
-    assert_eq!(phone.removed, [id.clone()]);
+    assert_eq!(phone.removed, std::slice::from_ref(&id));
     assert!(!phone.cases.contains_key(&id));
     assert_eq!(phone.cases, listed(&app, &w1).await);
 
