@@ -106,6 +106,15 @@ fn not_modified(req: &HttpRequest, tag: &str, version: i64) -> Result<bool, ApiE
     Ok(tags.is_some_and(|tags| tags.any || tags.list.iter().any(|t| t == tag.trim_matches('"') || *t == bare)))
 }
 
+/// Whether `If-None-Match` names `tag` (or is `*`).
+///
+/// # Errors
+/// 400 for a malformed header.
+pub(crate) fn names_current(req: &HttpRequest, tag: &str) -> Result<bool, ApiError> {
+    let tags = entity_tags(req, "If-None-Match")?;
+    Ok(tags.is_some_and(|tags| tags.any || tags.list.iter().any(|t| t == tag.trim_matches('"'))))
+}
+
 pub(crate) async fn category_of(state: &AppState, code: &str) -> Result<Category, ApiError> {
     state.category(code).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("case category {code} is gone")))
 }

@@ -68,6 +68,14 @@ impl ReferenceData {
         self.calendar.clone()
     }
 
+    pub(crate) fn units(&self) -> impl Iterator<Item = &OrgUnit> {
+        self.units.values()
+    }
+
+    pub(crate) fn all_departments(&self) -> &[Department] {
+        &self.departments
+    }
+
     pub(crate) fn categories(&self) -> impl Iterator<Item = &Category> {
         self.categories.values()
     }

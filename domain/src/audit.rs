@@ -33,10 +33,12 @@ pub enum AuditAction {
     CategoryChanged,
     /// The working calendar or the stage time limits.
     SettingsChanged,
+    /// Cases exported as CSV or GeoJSON: who, with which filters, how many rows.
+    CasesExported,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -60,6 +62,7 @@ impl AuditAction {
         Self::DepartmentUpdated,
         Self::CategoryChanged,
         Self::SettingsChanged,
+        Self::CasesExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +90,7 @@ impl AuditAction {
             Self::DepartmentUpdated => "department_updated",
             Self::CategoryChanged => "category_changed",
             Self::SettingsChanged => "settings_changed",
+            Self::CasesExported => "cases_exported",
         }
     }
 

@@ -607,3 +607,50 @@ pub struct SyncPage {
     pub next_cursor: String,
     pub has_more: bool,
 }
+
+/// An exported case's point (RFC 7946: WGS-84, longitude first).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExportPoint {
+    /// Always `Point`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `[longitude, latitude]`, WGS-84.
+    #[schema(min_items = 2, max_items = 2)]
+    pub coordinates: Vec<f64>,
+}
+
+/// What an exported feature says of its case: no resident's personal data.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExportProperties {
+    pub number: String,
+    pub status: CaseStatus,
+    pub category_code: String,
+    pub priority: Priority,
+    pub description: String,
+    pub address: String,
+    pub stage: Stage,
+    pub time_limit_status: TimeLimitStatus,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub labels: CaseLabels,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExportFeature {
+    /// Always `Feature`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub id: Uuid,
+    pub geometry: ExportPoint,
+    pub properties: ExportProperties,
+}
+
+/// Exported cases as a GeoJSON FeatureCollection (RFC 7946).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExportCollection {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub features: Vec<ExportFeature>,
+}

@@ -159,3 +159,14 @@ pub struct StaffMember {
     pub id: Uuid,
     pub display_name: String,
 }
+
+/// What a phone needs to work offline: the category catalog, the caller's
+/// part of the org tree with grid boundaries, and the departments that serve it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReferenceView {
+    pub categories: Vec<crate::cases::CategoryView>,
+    /// The units of the caller's area, parents before children.
+    pub units: Vec<OrgUnitView>,
+    /// The departments that may be sent cases of those units' grids.
+    pub departments: Vec<DepartmentView>,
+}

@@ -112,7 +112,7 @@ wire_enum! {
         LoginSucceeded, LoginFailed, LoginThrottled, TokenFamilyRevoked, LoggedOut, PasswordChanged,
         PasswordChangeFailed, UserCreated, UserUpdated, UserDeactivated, UserActivated, RoleGranted, RoleRevoked,
         ApiKeyCreated, ApiKeyRevoked, SigningKeyRotated, OrgUnitCreated, OrgUnitUpdated, GridsImported,
-        DepartmentCreated, DepartmentUpdated, CategoryChanged, SettingsChanged,
+        DepartmentCreated, DepartmentUpdated, CategoryChanged, SettingsChanged, CasesExported,
     }
 }
 

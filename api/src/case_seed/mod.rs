@@ -16,8 +16,6 @@ use crate::{auth::Passwords, reference_data::ReferenceData};
 
 /// Cases per transaction.
 const BATCH: usize = 1_000;
-/// Transactions in flight at once: the database writes while the next batch is lived.
-const WRITERS: usize = 4;
 /// How far back the seeded cases go.
 const SPAN_DAYS: i64 = 730;
 
@@ -37,6 +35,7 @@ pub(crate) async fn seed_cases(
     count: u64,
     seed: u64,
     now: DateTime<Utc>,
+    writers: usize,
 ) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     let reference = ReferenceData::load(store).await?;
@@ -83,7 +82,7 @@ pub(crate) async fn seed_cases(
         seeded.cases += batch.len() as u64;
         seeded.events += batch.iter().map(|h| h.events.len() as u64).sum::<u64>();
         writing.push(async move { store.insert_histories(&batch).await });
-        if writing.len() >= WRITERS {
+        if writing.len() >= writers.max(1) {
             writing.next().await.transpose()?;
         }
         i += n as u64;

@@ -206,7 +206,10 @@ async fn execute(settings: &Settings, store: &dyn Store, command: AdminCommand) 
                 .map_or(crate::demo::DEFAULT_DEMO_PASSWORD.to_owned(), |p| p.expose().to_owned());
             store.install_categories(&gridline_domain::cases::default_catalog(now())).await?;
             crate::demo::seed(store, &passwords, &password).await?;
-            let seeded = crate::case_seed::seed_cases(store, &passwords, &password, count, seed, now()).await?;
+            // PostgreSQL writes while the next batch is lived; SQLite has one writer.
+            let writers = if settings.database_url.starts_with("sqlite") { 1 } else { 4 };
+            let seeded =
+                crate::case_seed::seed_cases(store, &passwords, &password, count, seed, now(), writers).await?;
             println!(
                 "seeded {} cases with {} events in {:.1} s ({} could not be lived through)",
                 seeded.cases, seeded.events, seeded.seconds, seeded.skipped

@@ -13,12 +13,14 @@ mod clocks;
 mod department_staff;
 mod departments;
 pub(crate) mod docs;
+mod export;
 mod grids;
 mod health;
 pub(crate) mod import;
 mod me;
 mod nearby;
 mod org_units;
+mod reference;
 mod reports;
 mod roles;
 pub(crate) mod scope;
@@ -80,8 +82,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(clocks::replace_time_limits)
         .service(cases::report)
         .service(case_list::list)
-        // Before `/api/v1/cases/{id}`, which would take `nearby` for an id.
+        // Before `/api/v1/cases/{id}`, which would take `nearby` or `export.csv` for an id.
         .service(nearby::nearby)
+        .service(export::export_csv)
+        .service(export::export_geojson)
+        .service(reference::reference)
         .service(cases::get)
         .service(cases::update)
         .service(cases::events)

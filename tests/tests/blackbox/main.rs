@@ -10,6 +10,7 @@ mod crash;
 mod errors;
 mod exactly_once;
 mod examples;
+mod export;
 mod finding;
 mod maps;
 mod nodes;
@@ -46,6 +47,8 @@ fn main() {
     all.extend(trials("finding", finding::TESTS, BOTH));
     all.extend(trials("maps", maps::TESTS, BOTH));
     all.extend(trials("sync", sync::TESTS, BOTH));
+    all.extend(trials("export", export::TESTS, BOTH));
+    all.extend(trials("export", export::SQLITE_TESTS, SQLITE_ONLY));
     all.extend(trials("seeding", seeding::TESTS, BOTH));
     all.extend(trials("exactly_once", exactly_once::TESTS, BOTH));
     all.extend(trials("examples", examples::TESTS, BOTH));
