@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Times GET requests against a running Gridline: for each (role, label, path)
+on stdin as JSON lines, RUNS timed requests after two warm-ups, on one
+keep-alive connection; prints one JSON line per request kind with p50 and p95
+in milliseconds (time to the whole answer, on this machine) and the items of
+the first answer.
+
+    python3 bench/scale.py http://127.0.0.1:18620 tokens.json 20 < queries.jsonl
+"""
+import http.client
+import json
+import sys
+import time
+import urllib.parse
+
+base, tokens_file, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+tokens = json.load(open(tokens_file))
+host = urllib.parse.urlparse(base)
+conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+
+
+def get(path, token):
+    conn.request("GET", path, headers={"authorization": f"Bearer {token}"})
+    res = conn.getresponse()
+    body = res.read()
+    return res.status, body
+
+
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    q = json.loads(line)
+    token = tokens[q["role"]]
+    status, body = get(q["path"], token)
+    if status != 200:
+        print(json.dumps({**q, "error": status, "body": body[:300].decode("utf-8", "replace")}), flush=True)
+        continue
+    answer = json.loads(body)
+    items = len(answer["items"]) if isinstance(answer, dict) and "items" in answer else None
+    get(q["path"], token)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        get(q["path"], token)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    at = lambda p: times[min(len(times) - 1, int(p * len(times)))]
+    print(json.dumps({**q, "items": items, "p50": round(at(0.5), 2), "p95": round(at(0.95), 2)}), flush=True)
