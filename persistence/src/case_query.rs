@@ -66,30 +66,51 @@ fn visibility(b: &mut Builder, scope: &CaseScope) -> String {
 /// Cases whose clock no longer runs sort after every running one by due time.
 const FINAL: &str = "('closed', 'rejected', 'cancelled')";
 
-/// The key a list is ordered by, as SQL over `c`.
-fn sort_key(sort: CaseSort) -> String {
-    match sort {
-        CaseSort::Created => "c.created_at".into(),
-        CaseSort::Updated => "c.updated_at".into(),
-        CaseSort::Id => "c.id".into(),
-        // A fixed far-off moment (same text width in SQLite) stands for "no clock".
-        CaseSort::Due => {
-            format!("(CASE WHEN c.status IN {FINAL} OR c.due_at IS NULL THEN {} ELSE c.due_at END)", NO_DUE)
-        }
-    }
-}
+/// Whether a case has no running clock: it sorts after every running one
+/// in a due-first list. Written exactly as the index over it (migration
+/// 0017/0015) is, so that the order is read off that index.
+const CLOCKLESS: &str = "(c.status IN ('closed', 'rejected', 'cancelled') OR c.due_at IS NULL)";
 
-/// The moment standing for "no running clock" in a due-first list.
-pub(crate) const NO_DUE: &str = "'9999-12-31T00:00:00.000000Z'";
+/// The statuses whose clock may run, in the order the partial indexes over
+/// open cases name them: a list of them written so matches those indexes.
+const OPEN: &str = "c.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'resolved')";
 
 /// `ORDER BY` of a list: its key, then the id, in the sort's direction.
 pub(crate) fn list_order(sort: CaseSort) -> String {
-    let key = sort_key(sort);
     match sort {
         CaseSort::Id => "c.id ASC".into(),
-        CaseSort::Due => format!("{key} ASC, c.id ASC"),
-        _ => format!("{key} DESC, c.id DESC"),
+        CaseSort::Due => format!("{CLOCKLESS} ASC, c.due_at ASC, c.id ASC"),
+        CaseSort::Created => "c.created_at DESC, c.id DESC".into(),
+        CaseSort::Updated => "c.updated_at DESC, c.id DESC".into(),
     }
+}
+
+/// After a cursor of a due-first list: a cursor of the far-off year stands
+/// for a clockless case (see the list's `key_of`).
+fn due_after(b: &mut Builder, cursor: ListCursor) -> String {
+    let i = b.push(Arg::from(cursor.id));
+    if cursor.key.format("%Y").to_string() == "9999" {
+        return format!("({CLOCKLESS} AND c.id > {i})");
+    }
+    let t = b.push(Arg::from(Ts(cursor.key)));
+    format!("((NOT {CLOCKLESS} AND (c.due_at > {t} OR (c.due_at = {t} AND c.id > {i}))) OR {CLOCKLESS})")
+}
+
+/// `c.status IN (…)` written out: statuses are a closed set of words, and
+/// written, not bound, the planner can match them to partial indexes.
+fn statuses_in(statuses: &[gridline_domain::cases::CaseStatus]) -> String {
+    let open = [
+        gridline_domain::cases::CaseStatus::Reported,
+        gridline_domain::cases::CaseStatus::Accepted,
+        gridline_domain::cases::CaseStatus::Dispatched,
+        gridline_domain::cases::CaseStatus::InProgress,
+        gridline_domain::cases::CaseStatus::Resolved,
+    ];
+    if statuses == open {
+        return OPEN.into();
+    }
+    let words: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    format!("c.status IN ({})", words.join(", "))
 }
 
 fn in_list(b: &mut Builder, column: &str, values: impl IntoIterator<Item = Arg>) -> String {
@@ -144,7 +165,7 @@ pub(crate) fn list_where<DB: Dialect>(
         clauses.push("1 = 0".into());
     }
     if !filter.statuses.is_empty() {
-        clauses.push(in_list(&mut b, "c.status", filter.statuses.iter().map(|s| Arg::from(s.as_str()))));
+        clauses.push(statuses_in(&filter.statuses));
     }
     if !filter.category_codes.is_empty() {
         clauses.push(in_list(&mut b, "c.category_code", filter.category_codes.iter().map(Arg::from)));
@@ -198,12 +219,13 @@ pub(crate) fn list_where<DB: Dialect>(
     }
     if let (Some(cursor), CaseSort::Id) = (filter.after, filter.sort) {
         clauses.push(format!("c.id > {}", b.push(Arg::from(cursor.id))));
+    } else if let (Some(cursor), CaseSort::Due) = (filter.after, filter.sort) {
+        clauses.push(due_after(&mut b, cursor));
     } else if let Some(cursor) = filter.after {
-        let key = sort_key(filter.sort);
+        let key = if filter.sort == CaseSort::Updated { "c.updated_at" } else { "c.created_at" };
         let t = b.push(Arg::from(Ts(cursor.key)));
         let i = b.push(Arg::from(cursor.id));
-        let (beyond, id_beyond) = if filter.sort == CaseSort::Due { (">", ">") } else { ("<", "<") };
-        clauses.push(format!("({key} {beyond} {t} OR ({key} = {t} AND c.id {id_beyond} {i}))"));
+        clauses.push(format!("({key} < {t} OR ({key} = {t} AND c.id < {i}))"));
     }
     (clauses.join(" AND "), b.args)
 }
@@ -237,7 +259,7 @@ pub(crate) fn todo_rule(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> St
             format!("{column} = {}", b.push(Arg::from(who.actor)))
         }
     };
-    let statuses = in_list(b, "c.status", rule.statuses.iter().map(|s| Arg::from(s.as_str())));
+    let statuses = statuses_in(rule.statuses);
     let mut clauses = vec![statuses, format!("({party})")];
     match rule.suspended {
         Some(true) => clauses.push("c.suspended_at IS NOT NULL".into()),
@@ -263,10 +285,7 @@ pub(crate) fn todo_where(rules: &[TodoRule], who: &TodoScope, after: Option<List
     let any: Vec<String> = rules.iter().map(|r| todo_rule(&mut b, r, who)).collect();
     let mut clauses = vec![format!("({})", any.join(" OR "))];
     if let Some(cursor) = after {
-        let key = sort_key(CaseSort::Due);
-        let t = b.push(Arg::from(Ts(cursor.key)));
-        let i = b.push(Arg::from(cursor.id));
-        clauses.push(format!("({key} > {t} OR ({key} = {t} AND c.id > {i}))"));
+        clauses.push(due_after(&mut b, cursor));
     }
     (clauses.join(" AND "), b.args)
 }
