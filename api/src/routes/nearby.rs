@@ -72,20 +72,30 @@ pub(crate) async fn nearby(
     }
     let crs = q.crs.map_or(Crs::Wgs84, Into::into);
     let center = crs.to_wgs84(Position { lat: q.lat, lon: q.lon });
-    let filter = CaseFilter {
-        statuses: CaseStatus::ALL.into_iter().filter(|s| !s.is_final()).collect(),
-        category_codes,
-        bbox: Some(box_around(center, f64::from(radius))),
-        limit,
-        ..CaseFilter::default()
-    };
     let at = state.now();
-    let found = state.store.nearest_cases(&CaseScope::of(&auth.0), &filter, center, at).await?;
+    let scope = CaseScope::of(&auth.0);
+    // Look close first, then wider: once `limit` cases lie within a ring,
+    // they are the nearest of all, and a busy street is not sorted whole.
+    let radius = f64::from(radius);
+    let mut found = Vec::new();
+    for ring in [radius / 16.0, radius / 4.0, radius] {
+        let filter = CaseFilter {
+            statuses: CaseStatus::ALL.into_iter().filter(|s| !s.is_final()).collect(),
+            category_codes: category_codes.clone(),
+            bbox: Some(box_around(center, ring)),
+            limit,
+            ..CaseFilter::default()
+        };
+        found = state.store.nearest_cases(&scope, &filter, center, at).await?;
+        found.retain(|c| distance_m(center, c.location) <= ring);
+        if found.len() == limit as usize {
+            break;
+        }
+    }
     let names = state.reference();
     let items = found
         .iter()
         .map(|c| (distance_m(center, c.location), c))
-        .filter(|(d, _)| *d <= f64::from(radius))
         .map(|(d, c)| NearbyCase {
             distance_m: (d * 10.0).round() / 10.0,
             case: case_views::case(c, &auth.0, at, &names, crs),

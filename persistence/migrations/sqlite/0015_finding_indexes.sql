@@ -12,3 +12,9 @@ CREATE INDEX cases_open_place ON cases (lat, lon)
 -- Running clocks newest first (time_limit_status filters).
 CREATE INDEX cases_running_listing ON cases (created_at DESC, id DESC)
     WHERE status NOT IN ('closed', 'rejected', 'cancelled') AND due_at IS NOT NULL;
+-- To-do counts and lists: a department's, a handler's and a grid's cases by state.
+CREATE INDEX cases_lead_state ON cases (lead_department_id, status);
+CREATE INDEX cases_handler_state ON cases (handler_user_id, status);
+CREATE INDEX cases_grid_state ON cases (grid_id, status);
+DROP INDEX cases_lead_department;
+DROP INDEX cases_handler;
