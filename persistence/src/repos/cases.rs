@@ -288,6 +288,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         let counts: Vec<String> = TODO_RULES
             .iter()
             .enumerate()
+            .filter(|(_, rule)| crate::case_query::party_possible(rule, who))
             .map(|(i, rule)| {
                 let clause = crate::case_query::todo_rule(&mut b, rule, who);
                 format!("SELECT CAST({i} AS BIGINT), COUNT(*) FROM cases c WHERE {clause}")
