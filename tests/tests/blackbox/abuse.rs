@@ -159,16 +159,6 @@ async fn wrong_current_passwords_are_throttled_and_audited(ctx: Ctx) {
     assert_eq!(failed.as_array().unwrap().len(), 3);
 }
 
-/// The server's peak resident memory so far (`VmHWM`), in KiB.
-fn peak_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc status")
-}
-
 /// 200 parallel logins at the default hash cost (19 MiB, 2 passes) keep the
 /// server's peak memory under its idle peak + (concurrency + 2) x the hash
 /// memory + 32 MB: the burst queues for the hashers instead of multiplying memory.
@@ -190,7 +180,7 @@ async fn parallel_logins_at_the_default_cost_keep_memory_bounded(ctx: Ctx) {
     let res =
         client.post(&login).json(&json!({"username": "worker1", "password": DEMO_PASSWORD})).send().await.unwrap();
     assert_eq!(res.status(), 200, "a login at the default cost works");
-    let idle = peak_kib(server.pid());
+    let idle = server.peak_kib();
     let burst = (0..200).map(|i| {
         let client = client.clone();
         let login = login.clone();
@@ -202,7 +192,7 @@ async fn parallel_logins_at_the_default_cost_keep_memory_bounded(ctx: Ctx) {
     let answers = futures::future::join_all(burst).await;
     assert!(answers.iter().all(|s| *s == 401 || *s == 503), "only 401s and 503s: {answers:?}");
     assert!(answers.iter().filter(|s| **s == 401).count() >= 20, "the hashers kept working: {answers:?}");
-    let peak = peak_kib(server.pid());
+    let peak = server.peak_kib();
     let bound = idle + (CONCURRENCY + 2) * HASH_KIB + 32 * 1024;
     assert!(peak <= bound, "peak {peak} KiB over the bound {bound} KiB (idle {idle} KiB)");
     server.kill();

@@ -185,20 +185,10 @@ async fn a_large_export_streams_in_bounded_memory(ctx: Ctx) {
     };
     // A first, small export warms every cache; then the whole district.
     export("status=reported").await;
-    let before = peak_kib(server.pid());
+    let before = server.peak_kib();
     let (bytes, lines) = export("").await;
-    let after = peak_kib(server.pid());
+    let after = server.peak_kib();
     assert!(lines as u64 > CASES, "every case and the header: {lines} lines, {bytes} bytes");
     assert!(after - before <= 20 * 1024, "peak memory rose {} KiB exporting {bytes} bytes", after - before);
     server.kill();
-}
-
-/// The server's peak resident memory so far (`VmHWM`), in KiB.
-fn peak_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc status")
 }
