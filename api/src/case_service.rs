@@ -101,9 +101,7 @@ fn entity_tag(version: i64, body: &str) -> String {
 /// any), or the case's version bare: a phone holding a case at that version
 /// recomputes the time-dependent fields itself from `due_at` and `warn_at`.
 fn not_modified(req: &HttpRequest, tag: &str, version: i64) -> Result<bool, ApiError> {
-    let tags = entity_tags(req, "If-None-Match")?;
-    let bare = version.to_string();
-    Ok(tags.is_some_and(|tags| tags.any || tags.list.iter().any(|t| t == tag.trim_matches('"') || *t == bare)))
+    Ok(names_current(req, tag)? || names_current(req, &version.to_string())?)
 }
 
 /// Whether `If-None-Match` names `tag` (or is `*`).

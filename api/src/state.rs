@@ -121,6 +121,16 @@ impl AppState {
         }
     }
 
+    /// The codes a category filter means: the category, and a 大类's 小类
+    /// with it; none for an unknown code.
+    pub(crate) fn category_family(&self, code: &str) -> Vec<String> {
+        self.reference()
+            .categories()
+            .filter(|c| c.code == code || c.parent_code.as_deref() == Some(code))
+            .map(|c| c.code.clone())
+            .collect()
+    }
+
     /// The catalog as this node holds it.
     pub(crate) fn categories(&self) -> Vec<Category> {
         self.reference().categories().cloned().collect()

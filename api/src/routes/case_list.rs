@@ -119,12 +119,7 @@ pub(crate) async fn filter_of(state: &AppState, p: &Principal, q: &CaseListQuery
         }
     }
     if let Some(code) = &q.category_code {
-        let codes: Vec<String> = state
-            .categories()
-            .into_iter()
-            .filter(|c| c.code == *code || c.parent_code.as_deref() == Some(code))
-            .map(|c| c.code)
-            .collect();
+        let codes = state.category_family(code);
         if codes.is_empty() {
             bad("category_code", "is not a category");
         }

@@ -57,12 +57,7 @@ pub(crate) async fn nearby(
     }
     let mut category_codes = Vec::new();
     if let Some(code) = &q.category_code {
-        category_codes = state
-            .categories()
-            .into_iter()
-            .filter(|c| c.code == *code || c.parent_code.as_deref() == Some(code))
-            .map(|c| c.code)
-            .collect();
+        category_codes = state.category_family(code);
         if category_codes.is_empty() {
             errors.push(FieldError::parameter("category_code", "is not a category"));
         }

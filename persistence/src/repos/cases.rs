@@ -187,12 +187,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             crate::case_query::list_order(filter.sort),
             filter.limit.clamp(1, 500)
         );
-        let rows = query_as::<crate::case_rows::CaseRow>(&sql)
-            .bind_all(args)
-            .fetch_all(self.reader())
-            .await
-            .map_err(crate::errors::map_sqlx)?;
-        self.complete(rows).await
+        self.cases_from(&sql, args).await
     }
 
     async fn case_events(
@@ -232,12 +227,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             o = n + 2,
             s = n + 3,
         );
-        let rows = query_as::<crate::case_rows::CaseRow>(&sql)
-            .bind_all(args)
-            .fetch_all(self.reader())
-            .await
-            .map_err(crate::errors::map_sqlx)?;
-        self.complete(rows).await
+        self.cases_from(&sql, args).await
     }
 
     async fn cases_with_ids(
@@ -271,12 +261,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             crate::case_query::list_order(CaseSort::Due),
             limit.clamp(1, 500)
         );
-        let rows = query_as::<crate::case_rows::CaseRow>(&sql)
-            .bind_all(args)
-            .fetch_all(self.reader())
-            .await
-            .map_err(crate::errors::map_sqlx)?;
-        self.complete(rows).await
+        self.cases_from(&sql, args).await
     }
 
     async fn todo_counts(
@@ -506,6 +491,20 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         upsert.execute(&mut *tx).await.map_err(crate::errors::map_sqlx)?;
         Ok(())
+    }
+
+    /// The cases a built query selects (`CASE_COLUMNS` of `c`), completed.
+    async fn cases_from(
+        &self,
+        sql: &str,
+        args: Vec<crate::sql::Arg>,
+    ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        let rows = query_as::<crate::case_rows::CaseRow>(sql)
+            .bind_all(args)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        self.complete(rows).await
     }
 
     /// Adds department history, assisting departments and pending extension requests to rows.
