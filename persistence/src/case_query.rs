@@ -20,7 +20,7 @@ impl Builder {
         Self { args: Vec::new() }
     }
 
-    fn push(&mut self, arg: Arg) -> String {
+    pub(crate) fn push(&mut self, arg: Arg) -> String {
         self.args.push(arg);
         format!("${}", self.args.len())
     }
@@ -139,14 +139,17 @@ fn clock_clause(b: &mut Builder, tls: TimeLimitStatus, now: DateTime<Utc>) -> St
 /// The search: the index narrows by the query's bigrams, its words decide
 /// (as substrings of the number, description or address), and the cases of
 /// categories whose names hold the words match as well.
-fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery) -> String {
-    let terms = b.push(Arg::from(q.terms.join(" ")));
+fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery, among: Among) -> String {
     let mut words = Vec::new();
+    if among == Among::All {
+        let terms = b.push(Arg::from(q.terms.join(" ")));
+        words.push(DB::has_terms(&terms));
+    }
     for word in &q.words {
         let p = b.push(Arg::from(format!("%{word}%")));
         words.push(format!("(lower(c.description) LIKE {p} OR lower(c.address) LIKE {p} OR lower(c.number) LIKE {p})"));
     }
-    let text = format!("({} AND {})", DB::has_terms(&terms), words.join(" AND "));
+    let text = format!("({})", words.join(" AND "));
     if q.category_codes.is_empty() {
         return text;
     }
@@ -154,12 +157,32 @@ fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery) -> String {
     format!("({text} OR {codes})")
 }
 
+/// Which cases a condition is tested on, which decides how a search is
+/// written: over all of them, the bigram index narrows; over a few hundred
+/// rows already read (see `worth_a_recent_window`), the words alone decide,
+/// as they do in the end anyway, since a word's bigrams are in the index of
+/// any text the word is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Among {
+    All,
+    Recent,
+}
+
 pub(crate) fn list_where<DB: Dialect>(
     scope: &CaseScope,
     filter: &CaseFilter,
     now: DateTime<Utc>,
 ) -> (String, Vec<Arg>) {
-    let mut b = Builder { args: Vec::new() };
+    list_where_among::<DB>(scope, filter, now, Among::All)
+}
+
+pub(crate) fn list_where_among<DB: Dialect>(
+    scope: &CaseScope,
+    filter: &CaseFilter,
+    now: DateTime<Utc>,
+    among: Among,
+) -> (String, Vec<Arg>) {
+    let mut b = Builder::new();
     let mut clauses = vec![visibility(&mut b, scope)];
     if filter.nothing {
         clauses.push("1 = 0".into());
@@ -211,23 +234,51 @@ pub(crate) fn list_where<DB: Dialect>(
         clauses.push(format!("c.lon BETWEEN {} AND {} AND c.lat BETWEEN {} AND {}", ps[0], ps[1], ps[2], ps[3]));
     }
     if let Some(q) = &filter.text {
-        clauses.push(text_clause::<DB>(&mut b, q));
+        clauses.push(text_clause::<DB>(&mut b, q, among));
     }
     if let Some(since) = filter.live_since {
         let t = b.push(Arg::from(Ts(since)));
         clauses.push(format!("(c.status NOT IN {FINAL} OR c.updated_at >= {t})"));
     }
-    if let (Some(cursor), CaseSort::Id) = (filter.after, filter.sort) {
-        clauses.push(format!("c.id > {}", b.push(Arg::from(cursor.id))));
-    } else if let (Some(cursor), CaseSort::Due) = (filter.after, filter.sort) {
-        clauses.push(due_after(&mut b, cursor));
-    } else if let Some(cursor) = filter.after {
-        let key = if filter.sort == CaseSort::Updated { "c.updated_at" } else { "c.created_at" };
-        let t = b.push(Arg::from(Ts(cursor.key)));
-        let i = b.push(Arg::from(cursor.id));
-        clauses.push(format!("({key} < {t} OR ({key} = {t} AND c.id < {i}))"));
+    if let Some(after) = after_clause(&mut b, filter) {
+        clauses.push(after);
     }
     (clauses.join(" AND "), b.args)
+}
+
+/// The rows after the filter's cursor in its sort order.
+pub(crate) fn after_clause(b: &mut Builder, filter: &CaseFilter) -> Option<String> {
+    let cursor = filter.after?;
+    Some(match filter.sort {
+        CaseSort::Id => format!("c.id > {}", b.push(Arg::from(cursor.id))),
+        CaseSort::Due => due_after(b, cursor),
+        CaseSort::Created | CaseSort::Updated => {
+            let key = if filter.sort == CaseSort::Updated { "c.updated_at" } else { "c.created_at" };
+            let t = b.push(Arg::from(Ts(cursor.key)));
+            let i = b.push(Arg::from(cursor.id));
+            format!("({key} < {t} OR ({key} = {t} AND c.id < {i}))")
+        }
+    })
+}
+
+/// Whether a list page is first looked for among the newest cases alone: a
+/// filter that keeps a fair share of cases fills its page from them, where
+/// a plan led by the filter's own index would gather every match and sort
+/// it. Only for time orders, and only when something narrows the list.
+pub(crate) fn worth_a_recent_window(scope: &CaseScope, filter: &CaseFilter) -> bool {
+    let narrowed = !scope.all
+        || !filter.statuses.is_empty()
+        || !filter.category_codes.is_empty()
+        || filter.priority.is_some()
+        || filter.unit_path.is_some()
+        || filter.grid_id.is_some()
+        || filter.lead_department_id.is_some()
+        || filter.handler_user_id.is_some()
+        || filter.reporter_user_id.is_some()
+        || filter.reporter_api_key_id.is_some()
+        || filter.suspended.is_some()
+        || filter.text.is_some();
+    matches!(filter.sort, CaseSort::Created | CaseSort::Updated) && narrowed && !filter.nothing
 }
 
 /// `column IN (…)` over ids; never true for none.
@@ -250,45 +301,102 @@ pub(crate) fn party_possible(rule: &TodoRule, who: &TodoScope) -> bool {
     }
 }
 
-/// A to-do rule as a condition on `c` (see `TodoRule::holds`, which it mirrors).
-pub(crate) fn todo_rule(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> String {
-    let owning = ids_in(b, "c.owner_unit_id", &who.dispatcher_units);
-    let lead = ids_in(b, "c.lead_department_id", &who.departments);
-    let party = match rule.party {
-        Party::OwningDispatcher => owning,
-        Party::LeadStaff => lead,
-        Party::LeadStaffOrHandler => match who.user {
-            Some(user) => format!("({lead} OR c.handler_user_id = {})", b.push(Arg::from(user))),
-            None => lead,
-        },
+/// `column NOT IN (…)` over ids, true where the column is null: `ids_in`'s complement.
+fn ids_not_in(b: &mut Builder, column: &str, ids: &[uuid::Uuid]) -> String {
+    if ids.is_empty() {
+        return "1 = 1".into();
+    }
+    let list = in_list(b, column, ids.iter().map(|id| Arg::from(*id)));
+    format!("({column} IS NULL OR NOT ({list}))")
+}
+
+/// Who may take a rule's step, as disjoint conditions whose union is the
+/// party: counted one by one, each is read off one index alone, where their
+/// OR would send the database to every case of both.
+fn party_parts(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<String> {
+    match rule.party {
+        Party::OwningDispatcher => vec![ids_in(b, "c.owner_unit_id", &who.dispatcher_units)],
+        Party::LeadStaff => vec![ids_in(b, "c.lead_department_id", &who.departments)],
+        Party::LeadStaffOrHandler => {
+            let mut parts = Vec::new();
+            if !who.departments.is_empty() {
+                parts.push(ids_in(b, "c.lead_department_id", &who.departments));
+            }
+            if let Some(user) = who.user {
+                let me = b.push(Arg::from(user));
+                let not_lead = ids_not_in(b, "c.lead_department_id", &who.departments);
+                parts.push(format!("c.handler_user_id = {me} AND {not_lead}"));
+            }
+            parts
+        }
         Party::Verifier => {
-            let grids = ids_in(b, "c.grid_id", &who.grids);
             let me = b.push(Arg::from(who.actor));
-            format!("({grids} OR {owning}) AND (c.resolved_by IS NULL OR c.resolved_by <> {me})")
+            let not_resolver = format!("(c.resolved_by IS NULL OR c.resolved_by <> {me})");
+            let mut parts = Vec::new();
+            if !who.grids.is_empty() {
+                parts.push(format!("{} AND {not_resolver}", ids_in(b, "c.grid_id", &who.grids)));
+            }
+            if !who.dispatcher_units.is_empty() {
+                let owning = ids_in(b, "c.owner_unit_id", &who.dispatcher_units);
+                let other_grid = ids_not_in(b, "c.grid_id", &who.grids);
+                parts.push(format!("{owning} AND {other_grid} AND {not_resolver}"));
+            }
+            parts
         }
         Party::Reporter => {
             let column = if who.is_api_key { "c.reporter_api_key_id" } else { "c.reporter_user_id" };
-            format!("{column} = {}", b.push(Arg::from(who.actor)))
+            vec![format!("{column} = {}", b.push(Arg::from(who.actor)))]
         }
-    };
-    let statuses = statuses_in(rule.statuses);
-    let mut clauses = vec![statuses, format!("({party})")];
+    }
+}
+
+const PENDING: &str = "SELECT 1 FROM case_extension_requests r WHERE r.case_id = c.id AND r.state = 'pending'";
+
+/// A rule's conditions but its party and a pending request it forbids.
+fn rule_terms(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<String> {
+    let mut clauses = vec![statuses_in(rule.statuses)];
     match rule.suspended {
         Some(true) => clauses.push("c.suspended_at IS NOT NULL".into()),
         Some(false) => clauses.push("c.suspended_at IS NULL".into()),
         None => {}
     }
-    let pending = "SELECT 1 FROM case_extension_requests r WHERE r.case_id = c.id AND r.state = 'pending'";
     match (rule.pending, who.user) {
-        (Some(Pending::No), _) => clauses.push(format!("NOT EXISTS ({pending})")),
         (Some(Pending::NotMine), Some(user)) => {
             let me = b.push(Arg::from(user));
-            clauses.push(format!("EXISTS ({pending} AND (r.requested_by IS NULL OR r.requested_by <> {me}))"));
+            clauses.push(format!("EXISTS ({PENDING} AND (r.requested_by IS NULL OR r.requested_by <> {me}))"));
         }
-        (Some(Pending::NotMine), None) => clauses.push(format!("EXISTS ({pending})")),
-        (None, _) => {}
+        (Some(Pending::NotMine), None) => clauses.push(format!("EXISTS ({PENDING})")),
+        (Some(Pending::No), _) | (None, _) => {}
+    }
+    clauses
+}
+
+/// A to-do rule as a condition on `c` (see `TodoRule::holds`, which it mirrors).
+pub(crate) fn todo_rule(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> String {
+    let parts = party_parts(b, rule, who);
+    let party = if parts.is_empty() { "1 = 0".to_string() } else { parts.join(") OR (") };
+    let mut clauses = rule_terms(b, rule, who);
+    clauses.push(format!("(({party}))"));
+    if rule.pending == Some(Pending::No) {
+        clauses.push(format!("NOT EXISTS ({PENDING})"));
     }
     format!("({})", clauses.join(" AND "))
+}
+
+/// A rule's count as signed parts, each a condition whose cases add or take
+/// away one: a party's disjoint parts, and for a rule a pending request
+/// forbids, minus the (few) cases of each part that have one. So every part
+/// is counted from an index without reading the cases themselves.
+pub(crate) fn todo_count_parts(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<(i64, String)> {
+    let terms = rule_terms(b, rule, who).join(" AND ");
+    let mut out = Vec::new();
+    for part in party_parts(b, rule, who) {
+        out.push((1, format!("{terms} AND {part}")));
+        if rule.pending == Some(Pending::No) {
+            out.push((-1, format!("{terms} AND {part} AND EXISTS ({PENDING})")));
+        }
+    }
+    out
 }
 
 /// The to-dos: cases any rule holds for, soonest due first, after a cursor.

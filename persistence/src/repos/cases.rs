@@ -1,6 +1,17 @@
 use super::{bump_cache, insert_audit};
 use crate::sql::{query, query_as, query_scalar, Dialect, SqlStore};
 
+/// How many of the newest cases a filtered list page is first looked for
+/// among, per case of the page, and the most it is looked for among before
+/// the filter's own plan runs (see `worth_a_recent_window`). Measured by
+/// bench/scale.sh.
+const FIRST_WINDOW_PER_CASE: u32 = 4;
+const LAST_WINDOW: u32 = 20_000;
+/// Pages longer than this (an export's) go straight to the filter's plan:
+/// their window would hold thousands of whole cases in the statement at once,
+/// and an export's memory is bounded.
+const MAX_WINDOWED_PAGE: u32 = 200;
+
 #[async_trait::async_trait]
 impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
     async fn categories(&self) -> Result<Vec<gridline_domain::cases::Category>, gridline_domain::RepoError> {
@@ -180,12 +191,37 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         filter: &gridline_domain::ports::CaseFilter,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-        let (where_sql, args) = crate::case_query::list_where::<DB>(scope, filter, now);
+        use crate::case_query::{after_clause, list_order, list_where, list_where_among, worth_a_recent_window, Among};
+        let limit = filter.limit.clamp(1, 500);
+        let order = list_order(filter.sort);
+        let mut window = limit * FIRST_WINDOW_PER_CASE;
+        while limit <= MAX_WINDOWED_PAGE && worth_a_recent_window(scope, filter) && window <= LAST_WINDOW {
+            let (where_sql, args) = list_where_among::<DB>(scope, filter, now, Among::Recent);
+            let mut b = crate::case_query::Builder { args };
+            let after = after_clause(&mut b, filter).unwrap_or_else(|| "1 = 1".into());
+            // The newest cases after the cursor (read off the order's own index
+            // alone), then the filter among them: when they hold a whole page,
+            // it is the page.
+            let w = b.push(i64::from(window).into());
+            let sql = format!(
+                "SELECT {} FROM (SELECT * FROM cases c WHERE {after} ORDER BY {order} LIMIT {w}) c \
+                 WHERE {where_sql} ORDER BY {order} LIMIT {limit}",
+                crate::case_rows::CASE_COLUMNS,
+            );
+            let found = self.cases_from(&sql, b.args).await?;
+            if found.len() == limit as usize {
+                return Ok(found);
+            }
+            if found.is_empty() {
+                break;
+            }
+            // A window wide enough for a page at the share of cases this one matched.
+            window = (u64::from(window) * u64::from(limit) * 3 / 2 / found.len() as u64).try_into().unwrap_or(u32::MAX);
+        }
+        let (where_sql, args) = list_where::<DB>(scope, filter, now);
         let sql = format!(
-            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {}",
-            crate::case_rows::CASE_COLUMNS,
-            crate::case_query::list_order(filter.sort),
-            filter.limit.clamp(1, 500)
+            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {order} LIMIT {limit}",
+            crate::case_rows::CASE_COLUMNS
         );
         self.cases_from(&sql, args).await
     }
@@ -274,9 +310,10 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             .iter()
             .enumerate()
             .filter(|(_, rule)| crate::case_query::party_possible(rule, who))
-            .map(|(i, rule)| {
-                let clause = crate::case_query::todo_rule(&mut b, rule, who);
-                format!("SELECT CAST({i} AS BIGINT), COUNT(*) FROM cases c WHERE {clause}")
+            .flat_map(|(i, rule)| {
+                crate::case_query::todo_count_parts(&mut b, rule, who).into_iter().map(move |(sign, clause)| {
+                    format!("SELECT CAST({i} AS BIGINT), CAST({sign} * COUNT(*) AS BIGINT) FROM cases c WHERE {clause}")
+                })
             })
             .collect();
         let rows = query_as::<(i64, i64)>(&counts.join(" UNION ALL "))
@@ -287,9 +324,10 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         let mut out = vec![0; TODO_RULES.len()];
         for (i, n) in rows {
             if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
-                *slot = u64::try_from(n).unwrap_or(0);
+                *slot += n;
             }
         }
+        let out = out.into_iter().map(|n: i64| u64::try_from(n).unwrap_or(0)).collect();
         Ok(out)
     }
 
