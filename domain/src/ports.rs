@@ -499,12 +499,15 @@ pub trait CaseRepo: Send + Sync {
         center: crate::geo::Position,
         now: DateTime<Utc>,
     ) -> Result<Vec<Case>, RepoError>;
-    /// The caller's to-dos: cases any of `TODO_RULES` holds for, soonest due first.
+    /// The caller's to-dos: cases any of `TODO_RULES` holds for, soonest due
+    /// first. `expected` is about how many there are (the sum of
+    /// `todo_counts`), which decides how the store looks for them.
     async fn todo_cases(
         &self,
         who: &crate::cases::TodoScope,
         after: Option<ListCursor>,
         limit: u32,
+        expected: u64,
     ) -> Result<Vec<Case>, RepoError>;
     /// How many cases each of `TODO_RULES` holds for, in its order.
     async fn todo_counts(&self, who: &crate::cases::TodoScope) -> Result<Vec<u64>, RepoError>;

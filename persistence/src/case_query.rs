@@ -264,8 +264,10 @@ pub(crate) fn after_clause(b: &mut Builder, filter: &CaseFilter) -> Option<Strin
 /// Whether a list page is first looked for among the newest cases alone: a
 /// filter that keeps a fair share of cases fills its page from them, where
 /// a plan led by the filter's own index would gather every match and sort
-/// it. Only for time orders, and only when something narrows the list.
-pub(crate) fn worth_a_recent_window(scope: &CaseScope, filter: &CaseFilter) -> bool {
+/// it. Only for time orders, for a search always (its index has no time
+/// order), and for other filters where the planner cannot tell a broad
+/// column from a narrow one (`Dialect::SORTS_BROAD_MATCHES`).
+pub(crate) fn worth_a_recent_window<DB: Dialect>(scope: &CaseScope, filter: &CaseFilter) -> bool {
     let narrowed = !scope.all
         || !filter.statuses.is_empty()
         || !filter.category_codes.is_empty()
@@ -276,9 +278,9 @@ pub(crate) fn worth_a_recent_window(scope: &CaseScope, filter: &CaseFilter) -> b
         || filter.handler_user_id.is_some()
         || filter.reporter_user_id.is_some()
         || filter.reporter_api_key_id.is_some()
-        || filter.suspended.is_some()
-        || filter.text.is_some();
-    matches!(filter.sort, CaseSort::Created | CaseSort::Updated) && narrowed && !filter.nothing
+        || filter.suspended.is_some();
+    let wanted = filter.text.is_some() || (DB::SORTS_BROAD_MATCHES && narrowed);
+    matches!(filter.sort, CaseSort::Created | CaseSort::Updated) && wanted && !filter.nothing
 }
 
 /// `column IN (…)` over ids; never true for none.
@@ -350,7 +352,9 @@ fn party_parts(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<String>
     }
 }
 
-const PENDING: &str = "SELECT 1 FROM case_extension_requests r WHERE r.case_id = c.id AND r.state = 'pending'";
+/// The cases with a pending extension request: few at any time, so a case is
+/// looked up from them (`c.id IN`), never they from each case of a rule.
+const PENDING: &str = "SELECT r.case_id FROM case_extension_requests r WHERE r.state = 'pending'";
 
 /// A rule's conditions but its party and a pending request it forbids.
 fn rule_terms(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<String> {
@@ -363,9 +367,9 @@ fn rule_terms(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<String> 
     match (rule.pending, who.user) {
         (Some(Pending::NotMine), Some(user)) => {
             let me = b.push(Arg::from(user));
-            clauses.push(format!("EXISTS ({PENDING} AND (r.requested_by IS NULL OR r.requested_by <> {me}))"));
+            clauses.push(format!("c.id IN ({PENDING} AND (r.requested_by IS NULL OR r.requested_by <> {me}))"));
         }
-        (Some(Pending::NotMine), None) => clauses.push(format!("EXISTS ({PENDING})")),
+        (Some(Pending::NotMine), None) => clauses.push(format!("c.id IN ({PENDING})")),
         (Some(Pending::No), _) | (None, _) => {}
     }
     clauses
@@ -378,7 +382,7 @@ pub(crate) fn todo_rule(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> St
     let mut clauses = rule_terms(b, rule, who);
     clauses.push(format!("(({party}))"));
     if rule.pending == Some(Pending::No) {
-        clauses.push(format!("NOT EXISTS ({PENDING})"));
+        clauses.push(format!("c.id NOT IN ({PENDING})"));
     }
     format!("({})", clauses.join(" AND "))
 }
@@ -393,7 +397,7 @@ pub(crate) fn todo_count_parts(b: &mut Builder, rule: &TodoRule, who: &TodoScope
     for part in party_parts(b, rule, who) {
         out.push((1, format!("{terms} AND {part}")));
         if rule.pending == Some(Pending::No) {
-            out.push((-1, format!("{terms} AND {part} AND EXISTS ({PENDING})")));
+            out.push((-1, format!("{terms} AND {part} AND c.id IN ({PENDING})")));
         }
     }
     out
@@ -408,4 +412,28 @@ pub(crate) fn todo_where(rules: &[TodoRule], who: &TodoScope, after: Option<List
         clauses.push(due_after(&mut b, cursor));
     }
     (clauses.join(" AND "), b.args)
+}
+
+/// The to-dos as a union of each rule's cases (`id` only), and the cursor's
+/// condition to apply to them: for callers with few to-dos, where every rule
+/// is answered by its own index.
+pub(crate) fn todo_union(rules: &[TodoRule], who: &TodoScope, after: Option<ListCursor>) -> (String, String, Vec<Arg>) {
+    let mut b = Builder::new();
+    let selects: Vec<String> = rules
+        .iter()
+        .filter(|r| party_possible(r, who))
+        .flat_map(|r| {
+            let terms = rule_terms(&mut b, r, who).join(" AND ");
+            let pending =
+                if r.pending == Some(Pending::No) { format!(" AND c.id NOT IN ({PENDING})") } else { String::new() };
+            party_parts(&mut b, r, who)
+                .into_iter()
+                .map(|part| format!("SELECT c.id FROM cases c WHERE {terms} AND {part}{pending}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let union =
+        if selects.is_empty() { "SELECT c.id FROM cases c WHERE 1 = 0".to_string() } else { selects.join(" UNION ") };
+    let after = after.map_or_else(|| "1 = 1".to_string(), |cursor| due_after(&mut b, cursor));
+    (union, after, b.args)
 }

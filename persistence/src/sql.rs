@@ -246,6 +246,12 @@ pub(crate) trait Dialect: Database + Rows {
     /// Whether an INSERT may run inside `WITH … AS (…)` in front of another
     /// statement: two writes for one round trip.
     const WRITABLE_CTE: bool;
+    /// Whether the planner, given a filter on a broad column and a time
+    /// order, may gather every match and sort it rather than walk the order's
+    /// index (SQLite has no statistics on how values spread): then a filtered
+    /// list looks among the newest cases first (`worth_a_recent_window`). A
+    /// search does on both, since its bigram index cannot give time order.
+    const SORTS_BROAD_MATCHES: bool;
     /// A condition that the case `c` holds every term of the space-separated
     /// list bound as `param`, answered by the backend's search index.
     fn has_terms(param: &str) -> String;

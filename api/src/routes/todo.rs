@@ -76,9 +76,9 @@ pub(crate) async fn todo(
     }
     let crs = query.crs.map_or(Crs::Wgs84, Into::into);
     let who = TodoScope::of(&auth.0);
-    // Two readers at once: the page and the badges do not depend on each other.
-    let (found, per_rule) =
-        futures::try_join!(state.store.todo_cases(&who, after, limit), state.store.todo_counts(&who))?;
+    // The badges first: how many there are decides how the page is looked for.
+    let per_rule = state.store.todo_counts(&who).await?;
+    let found = state.store.todo_cases(&who, after, limit, per_rule.iter().sum()).await?;
     let at = state.now();
     let names = state.reference();
     let next_cursor =

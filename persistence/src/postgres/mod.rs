@@ -53,6 +53,7 @@ where
 
 impl Dialect for Postgres {
     const WRITABLE_CTE: bool = true;
+    const SORTS_BROAD_MATCHES: bool = false;
 
     /// The GIN index over the terms as an array (migration 0015).
     fn has_terms(param: &str) -> String {

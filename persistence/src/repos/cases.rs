@@ -11,6 +11,9 @@ const LAST_WINDOW: u32 = 20_000;
 /// their window would hold thousands of whole cases in the statement at once,
 /// and an export's memory is bounded.
 const MAX_WINDOWED_PAGE: u32 = 200;
+/// Up to how many to-dos are gathered rule by rule rather than found by
+/// walking the due order (see `todo_cases`). Measured by bench/scale.sh.
+const FEW_TODOS: u64 = 2_000;
 
 #[async_trait::async_trait]
 impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
@@ -195,13 +198,12 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         let limit = filter.limit.clamp(1, 500);
         let order = list_order(filter.sort);
         let mut window = limit * FIRST_WINDOW_PER_CASE;
-        while limit <= MAX_WINDOWED_PAGE && worth_a_recent_window(scope, filter) && window <= LAST_WINDOW {
+        while limit <= MAX_WINDOWED_PAGE && worth_a_recent_window::<DB>(scope, filter) {
             let (where_sql, args) = list_where_among::<DB>(scope, filter, now, Among::Recent);
             let mut b = crate::case_query::Builder { args };
             let after = after_clause(&mut b, filter).unwrap_or_else(|| "1 = 1".into());
-            // The newest cases after the cursor (read off the order's own index
-            // alone), then the filter among them: when they hold a whole page,
-            // it is the page.
+            // The newest cases after the cursor, in the order's own index, then
+            // the filter among them: when they hold a whole page, it is the page.
             let w = b.push(i64::from(window).into());
             let sql = format!(
                 "SELECT {} FROM (SELECT * FROM cases c WHERE {after} ORDER BY {order} LIMIT {w}) c \
@@ -212,11 +214,16 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             if found.len() == limit as usize {
                 return Ok(found);
             }
-            if found.is_empty() {
+            if window >= LAST_WINDOW {
                 break;
             }
-            // A window wide enough for a page at the share of cases this one matched.
-            window = (u64::from(window) * u64::from(limit) * 3 / 2 / found.len() as u64).try_into().unwrap_or(u32::MAX);
+            // A window wide enough for a page at the share of cases this one
+            // matched; ten times wider when it matched none.
+            let wider = match found.len() as u64 {
+                0 => u64::from(window) * 10,
+                n => u64::from(window) * u64::from(limit) * 3 / 2 / n,
+            };
+            window = wider.min(u64::from(LAST_WINDOW)) as u32;
         }
         let (where_sql, args) = list_where::<DB>(scope, filter, now);
         let sql = format!(
@@ -288,15 +295,30 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         who: &gridline_domain::cases::TodoScope,
         after: Option<gridline_domain::ports::ListCursor>,
         limit: u32,
+        expected: u64,
     ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
         use gridline_domain::{cases::TODO_RULES, ports::CaseSort};
-        let (where_sql, args) = crate::case_query::todo_where(TODO_RULES, who, after);
-        let sql = format!(
-            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {}",
-            crate::case_rows::CASE_COLUMNS,
-            crate::case_query::list_order(CaseSort::Due),
-            limit.clamp(1, 500)
-        );
+        let order = crate::case_query::list_order(CaseSort::Due);
+        let limit = limit.clamp(1, 500);
+        let (sql, args) = if expected <= FEW_TODOS {
+            // Few: gathered rule by rule, each from its own index, then sorted. Walking
+            // the due order would pass every open case to find none.
+            let (union, after_sql, args) = crate::case_query::todo_union(TODO_RULES, who, after);
+            let sql = format!(
+                "SELECT {} FROM ({union}) t CROSS JOIN cases c WHERE c.id = t.id AND {after_sql} \
+                 ORDER BY {order} LIMIT {limit}",
+                crate::case_rows::CASE_COLUMNS
+            );
+            (sql, args)
+        } else {
+            // Many: the due order's index, walked until a page holds.
+            let (where_sql, args) = crate::case_query::todo_where(TODO_RULES, who, after);
+            let sql = format!(
+                "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {order} LIMIT {limit}",
+                crate::case_rows::CASE_COLUMNS
+            );
+            (sql, args)
+        };
         self.cases_from(&sql, args).await
     }
 
