@@ -340,7 +340,6 @@ impl Settings {
                 acquire_timeout: Duration::from_millis(acquire_ms as u64),
                 statement_cache_capacity: statement_cache,
                 sqlite_busy_timeout: Duration::from_millis(busy_ms as u64),
-                ..DbOptions::default()
             },
             max_body_bytes,
             shutdown_timeout: Duration::from_secs(shutdown_s as u64),

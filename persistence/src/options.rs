@@ -12,10 +12,6 @@ pub struct DbOptions {
     pub statement_cache_capacity: usize,
     /// How long SQLite waits on a lock before giving up.
     pub sqlite_busy_timeout: Duration,
-    /// Page cache of SQLite's one writing connection, KiB. SQLite's own
-    /// default (2 MiB) serves a server's writes; a bulk load into a large
-    /// database spends its time re-reading index pages with one that small.
-    pub sqlite_writer_cache_kib: u32,
 }
 
 impl Default for DbOptions {
@@ -25,7 +21,6 @@ impl Default for DbOptions {
             acquire_timeout: Duration::from_secs(5),
             statement_cache_capacity: 256,
             sqlite_busy_timeout: Duration::from_secs(10),
-            sqlite_writer_cache_kib: 2_000,
         }
     }
 }

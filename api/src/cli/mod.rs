@@ -48,10 +48,6 @@ pub fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
-    if let Command::Admin(admin::AdminCommand::SeedCases { .. }) = command {
-        // A bulk load: the writer keeps the indexes it fills in memory.
-        settings.db.sqlite_writer_cache_kib = 256 * 1024;
-    }
     telemetry::init(settings.log_format, &settings.log_filter);
     for name in Settings::unknown_variables() {
         tracing::warn!(variable = %name, "ignoring an unknown GRIDLINE_ variable");

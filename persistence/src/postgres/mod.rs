@@ -54,6 +54,7 @@ where
 impl Dialect for Postgres {
     const WRITABLE_CTE: bool = true;
     const SORTS_BROAD_MATCHES: bool = false;
+    const POSITIONAL_VALUES: bool = false;
 
     /// The GIN index over the terms as an array (migration 0015).
     fn has_terms(param: &str) -> String {

@@ -33,7 +33,7 @@ impl<DB: Dialect> BulkRepo for SqlStore<DB> {
         for chunk in cases.chunks(CASES_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO cases ({CASE_INSERT_COLUMNS}) VALUES {}",
-                tuples(chunk.len(), CASE_INSERT_WIDTH, 0)
+                tuples::<DB>(chunk.len(), CASE_INSERT_WIDTH, 0)
             );
             let args = chunk.iter().flat_map(|h| case_values(&h.case, None, &Trail::of(&h.events)));
             query(&sql).bind_all(args).execute(&mut tx).await.map_err(map_sqlx)?;

@@ -93,7 +93,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         let trail = gridline_domain::stats::Trail::of(&outcome.events);
         let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
         let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
-        let sql = format!("INSERT INTO cases ({CASE_INSERT_COLUMNS}) VALUES {}", tuples(1, CASE_INSERT_WIDTH, 0));
+        let sql = format!("INSERT INTO cases ({CASE_INSERT_COLUMNS}) VALUES {}", tuples::<DB>(1, CASE_INSERT_WIDTH, 0));
         let insert = query(&sql).bind_all(case_values(&outcome.case, record.report.as_ref(), &trail));
         let events = Self::write_outcome(&mut tx, outcome, record, &seqs, Some(insert)).await?;
         tx.commit().await.map_err(map_sqlx)?;
@@ -483,7 +483,7 @@ impl<DB: Dialect> SqlStore<DB> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let values = tuples(events.len(), COLUMNS, lead_args.len());
+        let values = tuples::<DB>(events.len(), COLUMNS, lead_args.len());
         let with = if lead_sql.is_empty() { String::new() } else { format!("WITH new_case AS ({lead_sql}) ") };
         let sql = format!(
             "{with}INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
@@ -614,10 +614,13 @@ pub(crate) fn trail_bits(trail: &gridline_domain::stats::Trail) -> i32 {
 }
 
 /// `rows` tuples of `width` numbered parameters, the first after `offset`.
-pub(crate) fn tuples(rows: usize, width: usize, offset: usize) -> String {
+pub(crate) fn tuples<DB: Dialect>(rows: usize, width: usize, offset: usize) -> String {
+    let positional = DB::POSITIONAL_VALUES && offset == 0;
     (0..rows)
         .map(|i| {
-            let ps: Vec<String> = (1..=width).map(|c| format!("${}", offset + i * width + c)).collect();
+            let ps: Vec<String> = (1..=width)
+                .map(|c| if positional { "?".to_owned() } else { format!("${}", offset + i * width + c) })
+                .collect();
             format!("({})", ps.join(", "))
         })
         .collect::<Vec<_>>()

@@ -35,7 +35,7 @@ pub(crate) async fn connect(url: &str, options: &DbOptions) -> Result<SqliteStor
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(options.acquire_timeout)
-        .connect_with(base.clone().pragma("cache_size", format!("-{}", options.sqlite_writer_cache_kib)))
+        .connect_with(base.clone())
         .await
         .map_err(ConnectError::Connect)?;
     let reader = SqlitePoolOptions::new()
@@ -63,6 +63,7 @@ where
 impl Dialect for Sqlite {
     const WRITABLE_CTE: bool = false;
     const SORTS_BROAD_MATCHES: bool = true;
+    const POSITIONAL_VALUES: bool = true;
 
     /// The FTS5 table over the terms, keyed by `search_key` (migration 0014):
     /// each term a phrase, all of them required.
