@@ -10,6 +10,7 @@ pub mod crs;
 pub mod error;
 pub mod geo;
 pub mod identity;
+pub mod media;
 pub mod org;
 pub mod policy;
 pub mod ports;

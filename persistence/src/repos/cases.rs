@@ -11,6 +11,9 @@ const LAST_WINDOW: u32 = 20_000;
 /// their window would hold thousands of whole cases in the statement at once,
 /// and an export's memory is bounded.
 const MAX_WINDOWED_PAGE: u32 = 200;
+/// Fewer cases than this meeting a filter make it rare: its own plan sorts
+/// them at once (see `a_filter_is_rare`).
+const RARE: i64 = 2_000;
 /// Up to how many to-dos are gathered rule by rule rather than found by
 /// walking the due order (see `todo_cases`). Measured by bench/scale.sh.
 const FEW_TODOS: u64 = 2_000;
@@ -198,7 +201,11 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         let limit = filter.limit.clamp(1, 500);
         let order = list_order(filter.sort);
         let mut window = limit * FIRST_WINDOW_PER_CASE;
-        while limit <= MAX_WINDOWED_PAGE && worth_a_recent_window::<DB>(scope, filter) {
+        let windowed = limit <= MAX_WINDOWED_PAGE
+            && worth_a_recent_window::<DB>(scope, filter)
+            && !(DB::SORTS_BROAD_MATCHES && self.a_filter_is_rare(filter).await?);
+        let mut empty_before = false;
+        while windowed {
             let (where_sql, args) = list_where_among::<DB>(scope, filter, now, Among::Recent);
             let mut b = crate::case_query::Builder { args };
             let after = after_clause(&mut b, filter).unwrap_or_else(|| "1 = 1".into());
@@ -206,9 +213,9 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             // the filter among them: when they hold a whole page, it is the page.
             let w = b.push(i64::from(window).into());
             let sql = format!(
-                "SELECT {} FROM (SELECT * FROM cases c WHERE {after} ORDER BY {order} LIMIT {w}) c \
+                "SELECT {columns} FROM (SELECT {columns} FROM cases c WHERE {after} ORDER BY {order} LIMIT {w}) c \
                  WHERE {where_sql} ORDER BY {order} LIMIT {limit}",
-                crate::case_rows::CASE_COLUMNS,
+                columns = crate::case_rows::CASE_COLUMNS,
             );
             let found = self.cases_from(&sql, b.args).await?;
             if found.len() == limit as usize {
@@ -218,11 +225,14 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
                 break;
             }
             // A window wide enough for a page at the share of cases this one
-            // matched; ten times wider when it matched none.
+            // matched; ten times wider when it matched none the first time.
             let wider = match found.len() as u64 {
+                // Twice none: the filter is rare among the newest; its own plan.
+                0 if empty_before => break,
                 0 => u64::from(window) * 10,
                 n => u64::from(window) * u64::from(limit) * 3 / 2 / n,
             };
+            empty_before = found.is_empty();
             window = wider.min(u64::from(LAST_WINDOW)) as u32;
         }
         let (where_sql, args) = list_where::<DB>(scope, filter, now);
@@ -377,6 +387,29 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
 }
 
 impl<DB: Dialect> SqlStore<DB> {
+    /// Whether one of the filter's indexed conditions alone is met by fewer
+    /// than `RARE` cases (see `indexed_filters`): each is counted from its
+    /// index, and counting stops at `RARE`.
+    async fn a_filter_is_rare(
+        &self,
+        filter: &gridline_domain::ports::CaseFilter,
+    ) -> Result<bool, gridline_domain::RepoError> {
+        let (clauses, args) = crate::case_query::indexed_filters(filter);
+        if clauses.is_empty() {
+            return Ok(false);
+        }
+        let counts: Vec<String> = clauses
+            .iter()
+            .map(|c| format!("SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE {c} LIMIT {RARE}) q"))
+            .collect();
+        let counts: Vec<(i64,)> = query_as(&counts.join(" UNION ALL "))
+            .bind_all(args)
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        Ok(counts.iter().any(|(n,)| *n < RARE))
+    }
+
     async fn write_category(
         tx: &mut sqlx::Transaction<'_, DB>,
         c: &gridline_domain::cases::Category,
