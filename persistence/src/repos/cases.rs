@@ -197,48 +197,21 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         filter: &gridline_domain::ports::CaseFilter,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-        use crate::case_query::{after_clause, list_order, list_where, list_where_among, worth_a_recent_window, Among};
+        use crate::case_query::{list_order, list_where, worth_a_recent_window};
         let limit = filter.limit.clamp(1, 500);
-        let order = list_order(filter.sort);
-        let mut window = limit * FIRST_WINDOW_PER_CASE;
         let windowed = limit <= MAX_WINDOWED_PAGE
             && worth_a_recent_window::<DB>(scope, filter)
             && !(DB::SORTS_BROAD_MATCHES && self.a_filter_is_rare(filter).await?);
-        let mut empty_before = false;
-        while windowed {
-            let (where_sql, args) = list_where_among::<DB>(scope, filter, now, Among::Recent);
-            let mut b = crate::case_query::Builder { args };
-            let after = after_clause(&mut b, filter).unwrap_or_else(|| "1 = 1".into());
-            // The newest cases after the cursor, in the order's own index, then
-            // the filter among them: when they hold a whole page, it is the page.
-            let w = b.push(i64::from(window).into());
-            let sql = format!(
-                "SELECT {columns} FROM (SELECT {columns} FROM cases c WHERE {after} ORDER BY {order} LIMIT {w}) c \
-                 WHERE {where_sql} ORDER BY {order} LIMIT {limit}",
-                columns = crate::case_rows::CASE_COLUMNS,
-            );
-            let found = self.cases_from(&sql, b.args).await?;
-            if found.len() == limit as usize {
-                return Ok(found);
+        if windowed {
+            if let Some(page) = self.page_among_newest(scope, filter, now, limit).await? {
+                return Ok(page);
             }
-            if window >= LAST_WINDOW {
-                break;
-            }
-            // A window wide enough for a page at the share of cases this one
-            // matched; ten times wider when it matched none the first time.
-            let wider = match found.len() as u64 {
-                // Twice none: the filter is rare among the newest; its own plan.
-                0 if empty_before => break,
-                0 => u64::from(window) * 10,
-                n => u64::from(window) * u64::from(limit) * 3 / 2 / n,
-            };
-            empty_before = found.is_empty();
-            window = wider.min(u64::from(LAST_WINDOW)) as u32;
         }
         let (where_sql, args) = list_where::<DB>(scope, filter, now);
         let sql = format!(
-            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {order} LIMIT {limit}",
-            crate::case_rows::CASE_COLUMNS
+            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {limit}",
+            crate::case_rows::CASE_COLUMNS,
+            list_order(filter.sort)
         );
         self.cases_from(&sql, args).await
     }
@@ -387,6 +360,52 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
 }
 
 impl<DB: Dialect> SqlStore<DB> {
+    /// A list page found among the newest cases after the cursor, in
+    /// widening windows, or `None` when the windows hold no whole page and
+    /// the filter's own plan must answer (see `worth_a_recent_window`).
+    async fn page_among_newest(
+        &self,
+        scope: &gridline_domain::cases::CaseScope,
+        filter: &gridline_domain::ports::CaseFilter,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Option<Vec<gridline_domain::cases::Case>>, gridline_domain::RepoError> {
+        use crate::case_query::{after_clause, list_order, list_where_among, Among, Builder};
+        let order = list_order(filter.sort);
+        let mut window = limit * FIRST_WINDOW_PER_CASE;
+        let mut empty_before = false;
+        loop {
+            let (where_sql, args) = list_where_among::<DB>(scope, filter, now, Among::Recent);
+            let mut b = Builder { args };
+            let after = after_clause(&mut b, filter).unwrap_or_else(|| "1 = 1".into());
+            // The newest cases after the cursor, in the order's own index, then
+            // the filter among them: when they hold a whole page, it is the page.
+            let w = b.push(i64::from(window).into());
+            let sql = format!(
+                "SELECT {columns} FROM (SELECT {columns} FROM cases c WHERE {after} ORDER BY {order} LIMIT {w}) c \
+                 WHERE {where_sql} ORDER BY {order} LIMIT {limit}",
+                columns = crate::case_rows::CASE_COLUMNS,
+            );
+            let found = self.cases_from(&sql, b.args).await?;
+            if found.len() == limit as usize {
+                return Ok(Some(found));
+            }
+            // A window wide enough for a page at the share of cases this one
+            // matched; ten times wider when it matched none the first time.
+            let wider = match found.len() as u64 {
+                // Twice none: the filter is rare among the newest.
+                0 if empty_before => return Ok(None),
+                0 => u64::from(window) * 10,
+                n => u64::from(window) * u64::from(limit) * 3 / 2 / n,
+            };
+            if window >= LAST_WINDOW {
+                return Ok(None);
+            }
+            empty_before = found.is_empty();
+            window = wider.min(u64::from(LAST_WINDOW)) as u32;
+        }
+    }
+
     /// Whether one of the filter's indexed conditions alone is met by fewer
     /// than `RARE` cases (see `indexed_filters`): each is counted from its
     /// index, and counting stops at `RARE`.
