@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 mod idempotency;
+pub mod media;
 mod middleware;
 mod placement;
 mod reference_data;
