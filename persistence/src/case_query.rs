@@ -168,6 +168,21 @@ pub(crate) enum Among {
     Recent,
 }
 
+/// The filters that name one id of a column, as conditions.
+fn equalities(b: &mut Builder, filter: &CaseFilter) -> Vec<String> {
+    let equal: [(&str, Option<uuid::Uuid>); 5] = [
+        ("c.grid_id", filter.grid_id),
+        ("c.lead_department_id", filter.lead_department_id),
+        ("c.handler_user_id", filter.handler_user_id),
+        ("c.reporter_user_id", filter.reporter_user_id),
+        ("c.reporter_api_key_id", filter.reporter_api_key_id),
+    ];
+    equal
+        .into_iter()
+        .filter_map(|(column, value)| value.map(|id| format!("{column} = {}", b.push(Arg::from(id)))))
+        .collect()
+}
+
 pub(crate) fn list_where<DB: Dialect>(
     scope: &CaseScope,
     filter: &CaseFilter,
@@ -199,18 +214,7 @@ pub(crate) fn list_where_among<DB: Dialect>(
     if let Some(path) = &filter.unit_path {
         clauses.push(format!("c.grid_path LIKE {}", b.push(Arg::from(format!("{path}%")))));
     }
-    let equal: [(&str, Option<uuid::Uuid>); 5] = [
-        ("c.grid_id", filter.grid_id),
-        ("c.lead_department_id", filter.lead_department_id),
-        ("c.handler_user_id", filter.handler_user_id),
-        ("c.reporter_user_id", filter.reporter_user_id),
-        ("c.reporter_api_key_id", filter.reporter_api_key_id),
-    ];
-    for (column, value) in equal {
-        if let Some(id) = value {
-            clauses.push(format!("{column} = {}", b.push(Arg::from(id))));
-        }
-    }
+    clauses.extend(equalities(&mut b, filter));
     if let Some(tls) = filter.time_limit_status {
         clauses.push(clock_clause(&mut b, tls, now));
     }
@@ -302,18 +306,7 @@ fn ids_in(b: &mut Builder, column: &str, ids: &[uuid::Uuid]) -> String {
 pub(crate) fn indexed_filters(filter: &CaseFilter) -> (Vec<String>, Vec<Arg>) {
     let mut b = Builder::new();
     let mut out = Vec::new();
-    let equal: [(&str, Option<uuid::Uuid>); 5] = [
-        ("c.grid_id", filter.grid_id),
-        ("c.lead_department_id", filter.lead_department_id),
-        ("c.handler_user_id", filter.handler_user_id),
-        ("c.reporter_user_id", filter.reporter_user_id),
-        ("c.reporter_api_key_id", filter.reporter_api_key_id),
-    ];
-    for (column, value) in equal {
-        if let Some(id) = value {
-            out.push(format!("{column} = {}", b.push(Arg::from(id))));
-        }
-    }
+    out.extend(equalities(&mut b, filter));
     if filter.suspended == Some(true) {
         out.push("c.suspended_at IS NOT NULL".into());
     }
