@@ -283,7 +283,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         use gridline_domain::{cases::TODO_RULES, ports::CaseSort};
         let order = crate::case_query::list_order(CaseSort::Due);
         let limit = limit.clamp(1, 500);
-        let (sql, args) = if expected <= FEW_TODOS {
+        let gathered = || {
             // Few: gathered rule by rule, each from its own index, then sorted. Walking
             // the due order would pass every open case to find none.
             let (union, after_sql, args) = crate::case_query::todo_union(TODO_RULES, who, after);
@@ -293,7 +293,8 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
                 crate::case_rows::CASE_COLUMNS
             );
             (sql, args)
-        } else {
+        };
+        let walked = || {
             // Many: the due order's index, walked until a page holds.
             let (where_sql, args) = crate::case_query::todo_where(TODO_RULES, who, after);
             let sql = format!(
@@ -302,7 +303,17 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
             );
             (sql, args)
         };
-        self.cases_from(&sql, args).await
+        let (sql, args) = if expected <= FEW_TODOS { gathered() } else { walked() };
+        let page = self.cases_from(&sql, args).await?;
+        // Test builds answer by both plans and insist they agree: the suite's
+        // callers have few to-dos, and the walk would otherwise go untested.
+        if cfg!(debug_assertions) {
+            let (sql, args) = if expected <= FEW_TODOS { walked() } else { gathered() };
+            let other = self.cases_from(&sql, args).await?;
+            let ids = |cases: &[gridline_domain::cases::Case]| cases.iter().map(|c| c.id).collect::<Vec<_>>();
+            assert_eq!(ids(&page), ids(&other), "the to-do plans disagree");
+        }
+        Ok(page)
     }
 
     async fn todo_counts(
