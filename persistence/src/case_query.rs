@@ -319,18 +319,6 @@ pub(crate) fn indexed_filters(filter: &CaseFilter) -> (Vec<String>, Vec<Arg>) {
     (out, b.args)
 }
 
-/// Whether the caller can be the rule's party at all: a rule nobody in his
-/// place can take is left out of the query instead of evaluated on every row.
-pub(crate) fn party_possible(rule: &TodoRule, who: &TodoScope) -> bool {
-    match rule.party {
-        Party::OwningDispatcher => !who.dispatcher_units.is_empty(),
-        Party::LeadStaff => !who.departments.is_empty(),
-        Party::LeadStaffOrHandler => !who.departments.is_empty() || who.user.is_some(),
-        Party::Verifier => !who.grids.is_empty() || !who.dispatcher_units.is_empty(),
-        Party::Reporter => true,
-    }
-}
-
 /// `column NOT IN (…)` over ids, true where the column is null: `ids_in`'s complement.
 fn ids_not_in(b: &mut Builder, column: &str, ids: &[uuid::Uuid]) -> String {
     if ids.is_empty() {
@@ -342,11 +330,20 @@ fn ids_not_in(b: &mut Builder, column: &str, ids: &[uuid::Uuid]) -> String {
 
 /// Who may take a rule's step, as disjoint conditions whose union is the
 /// party: counted one by one, each is read off one index alone, where their
-/// OR would send the database to every case of both.
+/// OR would send the database to every case of both. None when nobody in
+/// the caller's place can be the party: the rule is then left out of every
+/// query instead of evaluated on every row.
 fn party_parts(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<String> {
+    let ids = |b: &mut Builder, column: &str, ids: &[uuid::Uuid]| {
+        if ids.is_empty() {
+            Vec::new()
+        } else {
+            vec![ids_in(b, column, ids)]
+        }
+    };
     match rule.party {
-        Party::OwningDispatcher => vec![ids_in(b, "c.owner_unit_id", &who.dispatcher_units)],
-        Party::LeadStaff => vec![ids_in(b, "c.lead_department_id", &who.departments)],
+        Party::OwningDispatcher => ids(b, "c.owner_unit_id", &who.dispatcher_units),
+        Party::LeadStaff => ids(b, "c.lead_department_id", &who.departments),
         Party::LeadStaffOrHandler => {
             let mut parts = Vec::new();
             if !who.departments.is_empty() {
@@ -359,6 +356,7 @@ fn party_parts(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<String>
             }
             parts
         }
+        Party::Verifier if who.grids.is_empty() && who.dispatcher_units.is_empty() => Vec::new(),
         Party::Verifier => {
             let me = b.push(Arg::from(who.actor));
             let not_resolver = format!("(c.resolved_by IS NULL OR c.resolved_by <> {me})");
@@ -403,16 +401,19 @@ fn rule_terms(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<String> 
     clauses
 }
 
-/// A to-do rule as a condition on `c` (see `TodoRule::holds`, which it mirrors).
-pub(crate) fn todo_rule(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> String {
+/// A to-do rule as a condition on `c` (see `TodoRule::holds`, which it
+/// mirrors); `None` when the caller cannot be its party.
+fn todo_rule(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Option<String> {
     let parts = party_parts(b, rule, who);
-    let party = if parts.is_empty() { "1 = 0".to_string() } else { parts.join(") OR (") };
+    if parts.is_empty() {
+        return None;
+    }
     let mut clauses = rule_terms(b, rule, who);
-    clauses.push(format!("(({party}))"));
+    clauses.push(format!("(({}))", parts.join(") OR (")));
     if rule.pending == Some(Pending::No) {
         clauses.push(format!("c.id NOT IN ({PENDING})"));
     }
-    format!("({})", clauses.join(" AND "))
+    Some(format!("({})", clauses.join(" AND ")))
 }
 
 /// A rule's count as signed parts, each a condition whose cases add or take
@@ -420,9 +421,13 @@ pub(crate) fn todo_rule(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> St
 /// forbids, minus the (few) cases of each part that have one. So every part
 /// is counted from an index without reading the cases themselves.
 pub(crate) fn todo_count_parts(b: &mut Builder, rule: &TodoRule, who: &TodoScope) -> Vec<(i64, String)> {
+    let parts = party_parts(b, rule, who);
+    if parts.is_empty() {
+        return Vec::new();
+    }
     let terms = rule_terms(b, rule, who).join(" AND ");
     let mut out = Vec::new();
-    for part in party_parts(b, rule, who) {
+    for part in parts {
         out.push((1, format!("{terms} AND {part}")));
         if rule.pending == Some(Pending::No) {
             out.push((-1, format!("{terms} AND {part} AND c.id IN ({PENDING})")));
@@ -434,8 +439,9 @@ pub(crate) fn todo_count_parts(b: &mut Builder, rule: &TodoRule, who: &TodoScope
 /// The to-dos: cases any rule holds for, soonest due first, after a cursor.
 pub(crate) fn todo_where(rules: &[TodoRule], who: &TodoScope, after: Option<ListCursor>) -> (String, Vec<Arg>) {
     let mut b = Builder::new();
-    let any: Vec<String> = rules.iter().filter(|r| party_possible(r, who)).map(|r| todo_rule(&mut b, r, who)).collect();
-    let mut clauses = vec![format!("({})", any.join(" OR "))];
+    let any: Vec<String> = rules.iter().filter_map(|r| todo_rule(&mut b, r, who)).collect();
+    let any = if any.is_empty() { "1 = 0".to_string() } else { any.join(" OR ") };
+    let mut clauses = vec![format!("({any})")];
     if let Some(cursor) = after {
         clauses.push(due_after(&mut b, cursor));
     }
@@ -449,12 +455,15 @@ pub(crate) fn todo_union(rules: &[TodoRule], who: &TodoScope, after: Option<List
     let mut b = Builder::new();
     let selects: Vec<String> = rules
         .iter()
-        .filter(|r| party_possible(r, who))
         .flat_map(|r| {
+            let parts = party_parts(&mut b, r, who);
+            if parts.is_empty() {
+                return Vec::new();
+            }
             let terms = rule_terms(&mut b, r, who).join(" AND ");
             let pending =
                 if r.pending == Some(Pending::No) { format!(" AND c.id NOT IN ({PENDING})") } else { String::new() };
-            party_parts(&mut b, r, who)
+            parts
                 .into_iter()
                 .map(|part| format!("SELECT c.id FROM cases c WHERE {terms} AND {part}{pending}"))
                 .collect::<Vec<_>>()

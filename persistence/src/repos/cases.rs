@@ -325,7 +325,6 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         let counts: Vec<String> = TODO_RULES
             .iter()
             .enumerate()
-            .filter(|(_, rule)| crate::case_query::party_possible(rule, who))
             .flat_map(|(i, rule)| {
                 crate::case_query::todo_count_parts(&mut b, rule, who).into_iter().map(move |(sign, clause)| {
                     format!("SELECT CAST({i} AS BIGINT), CAST({sign} * COUNT(*) AS BIGINT) FROM cases c WHERE {clause}")
