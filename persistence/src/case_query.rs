@@ -141,13 +141,19 @@ fn clock_clause(b: &mut Builder, tls: TimeLimitStatus, now: DateTime<Utc>) -> St
 /// categories whose names hold the words match as well.
 fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery, among: Among) -> String {
     let mut words = Vec::new();
-    if among == Among::All {
-        let terms = b.push(Arg::from(q.terms.join(" ")));
-        words.push(DB::has_terms(&terms));
+    match among {
+        Among::All => {
+            let terms = b.push(Arg::from(q.terms.join(" ")));
+            words.push(DB::has_terms(&terms));
+        }
+        // Found, as by the index, only once indexed (a server indexes the
+        // cases written before the index existed when it starts).
+        Among::Recent => words.push("c.search_terms IS NOT NULL".into()),
     }
     for word in &q.words {
         let p = b.push(Arg::from(format!("%{word}%")));
-        words.push(format!("(lower(c.description) LIKE {p} OR lower(c.address) LIKE {p} OR lower(c.number) LIKE {p})"));
+        let held: Vec<String> = ["c.description", "c.address", "c.number"].iter().map(|c| DB::holds(c, &p)).collect();
+        words.push(format!("({})", held.join(" OR ")));
     }
     let text = format!("({})", words.join(" AND "));
     if q.category_codes.is_empty() {
@@ -159,9 +165,9 @@ fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery, among: Among) -> Str
 
 /// Which cases a condition is tested on, which decides how a search is
 /// written: over all of them, the bigram index narrows; over a few hundred
-/// rows already read (see `worth_a_recent_window`), the words alone decide,
-/// as they do in the end anyway, since a word's bigrams are in the index of
-/// any text the word is part of.
+/// rows already read (see `worth_a_recent_window`), the words decide among
+/// the cases indexed, as they do in the end anyway, since a word's bigrams
+/// are in the index of any text the word is part of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Among {
     All,
@@ -249,7 +255,7 @@ pub(crate) fn list_where_among<DB: Dialect>(
     }
     // Last: SQLite tests the terms in the order written, and the caller's
     // view (with its subquery over earlier departments) is the dearest.
-    clauses.push(visibility(&mut b, scope));
+    clauses.push(visibility(&mut b, &scope.for_statuses(&filter.statuses)));
     (clauses.join(" AND "), b.args)
 }
 
@@ -266,6 +272,35 @@ pub(crate) fn after_clause(b: &mut Builder, filter: &CaseFilter) -> Option<Strin
             format!("({key} < {t} OR ({key} = {t} AND c.id < {i}))")
         }
     })
+}
+
+/// A time order's column and the index that walks it (newest first).
+pub(crate) fn time_order(sort: CaseSort) -> Option<(&'static str, &'static str)> {
+    match sort {
+        CaseSort::Created => Some(("c.created_at", "cases_listing")),
+        CaseSort::Updated => Some(("c.updated_at", "cases_updated")),
+        CaseSort::Id | CaseSort::Due => None,
+    }
+}
+
+/// The cases of a newest-first order after `from` (none: from the newest)
+/// down to `to` itself (none: to the oldest), as row comparisons that both
+/// backends read as a range of the order's index.
+pub(crate) fn window_range(b: &mut Builder, key: &str, from: Option<ListCursor>, to: Option<ListCursor>) -> String {
+    let mut range = Vec::new();
+    if let Some(from) = from {
+        let (t, i) = (b.push(Arg::from(Ts(from.key))), b.push(Arg::from(from.id)));
+        range.push(format!("({key}, c.id) < ({t}, {i})"));
+    }
+    if let Some(to) = to {
+        let (t, i) = (b.push(Arg::from(Ts(to.key))), b.push(Arg::from(to.id)));
+        range.push(format!("({key}, c.id) >= ({t}, {i})"));
+    }
+    if range.is_empty() {
+        "1 = 1".into()
+    } else {
+        range.join(" AND ")
+    }
 }
 
 /// Whether a list page is first looked for among the newest cases alone: a

@@ -201,6 +201,7 @@ pub(crate) trait Rows:
     + Reads<(i64, i64)>
     + Reads<(String, i64)>
     + Reads<(Vec<u8>, Option<String>, Ts)>
+    + Reads<(Ts, Uuid)>
     + Reads<(Option<String>, Option<Vec<u8>>, Option<String>)>
 {
 }
@@ -232,6 +233,7 @@ impl<DB> Rows for DB where
         + Reads<(Uuid, i64)>
         + Reads<(String, i64)>
         + Reads<(Vec<u8>, Option<String>, Ts)>
+        + Reads<(Ts, Uuid)>
         + Reads<(Option<String>, Option<Vec<u8>>, Option<String>)>
 {
 }
@@ -256,6 +258,14 @@ pub(crate) trait Dialect: Database + Rows {
     /// SQLite finds each numbered parameter by a linear scan of the names,
     /// which made binding a many-row insert quadratic (85% of a bulk seed).
     const POSITIONAL_VALUES: bool;
+    /// What follows `FROM cases c` so that a statement walks the named index
+    /// in its order: SQLite's `INDEXED BY` (given a broad filter it may
+    /// otherwise gather every match and sort it); nothing on PostgreSQL,
+    /// which weighs a bounded range of the order against its statistics.
+    fn walking(index: &str) -> String;
+    /// Whether `column` holds the lowercase `LIKE` pattern bound as `param`,
+    /// whatever the case of its ASCII letters.
+    fn holds(column: &str, param: &str) -> String;
     /// A condition that the case `c` holds every term of the space-separated
     /// list bound as `param`, answered by the backend's search index.
     fn has_terms(param: &str) -> String;

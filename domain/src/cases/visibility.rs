@@ -4,7 +4,7 @@
 
 use uuid::Uuid;
 
-use super::Case;
+use super::{Case, CaseStatus};
 use crate::{
     identity::{Actor, Principal, Role, Scope},
     org::Department,
@@ -123,11 +123,38 @@ impl CaseScope {
         }
         scope
     }
+
+    /// The scope as far as it can hold cases in one of `statuses` (none:
+    /// any status). A department is sent a case only by dispatch, and no step
+    /// leads a dispatched case back to `reported`: a list of reported cases
+    /// leaves departments out, and a store need not look for theirs.
+    pub fn for_statuses(&self, statuses: &[CaseStatus]) -> CaseScope {
+        let departments_possible = statuses.is_empty() || statuses.iter().any(|s| *s != CaseStatus::Reported);
+        if departments_possible {
+            return self.clone();
+        }
+        CaseScope { department_ids: Vec::new(), ..self.clone() }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::mask_phone;
+    use crate::cases::{next_status, CaseStatus, Step};
+
+    /// What `CaseScope::for_statuses` relies on: only dispatch brings a
+    /// department, and no step leads from another state into `reported`.
+    #[test]
+    fn no_step_leads_back_to_reported() {
+        for from in CaseStatus::ALL {
+            for step in Step::ALL {
+                if next_status(from, step) == Some(CaseStatus::Reported) {
+                    assert_eq!(from, CaseStatus::Reported, "{step:?} leads from {from:?} back to reported");
+                }
+            }
+        }
+        assert_eq!(next_status(CaseStatus::Reported, Step::Dispatch), None);
+    }
 
     #[test]
     fn mobile_numbers_keep_head_and_tail() {

@@ -56,6 +56,14 @@ impl Dialect for Postgres {
     const SORTS_BROAD_MATCHES: bool = false;
     const POSITIONAL_VALUES: bool = false;
 
+    fn walking(_index: &str) -> String {
+        String::new()
+    }
+
+    fn holds(column: &str, param: &str) -> String {
+        format!("lower({column}) LIKE {param}")
+    }
+
     /// The GIN index over the terms as an array (migration 0015).
     fn has_terms(param: &str) -> String {
         format!("string_to_array(c.search_terms, ' ') @> string_to_array({param}, ' ')")

@@ -197,23 +197,29 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         filter: &gridline_domain::ports::CaseFilter,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-        use crate::case_query::{list_order, list_where, worth_a_recent_window};
         let limit = filter.limit.clamp(1, 500);
         let windowed = limit <= MAX_WINDOWED_PAGE
-            && worth_a_recent_window::<DB>(scope, filter)
+            && crate::case_query::worth_a_recent_window::<DB>(scope, filter)
             && !(DB::SORTS_BROAD_MATCHES && self.a_filter_is_rare(filter).await?);
-        if windowed {
-            if let Some(page) = self.page_among_newest(scope, filter, now, limit).await? {
-                return Ok(page);
+        if !windowed {
+            return self.filtered_page(scope, filter, now).await;
+        }
+        let mut page = self.windowed_page(scope, filter, now, limit).await?;
+        if cfg!(debug_assertions) {
+            // The suite's districts are small enough for the windows to reach
+            // their oldest case: test builds check them against the filter's
+            // own plan on every page (asking again when a write came between).
+            let ids = |cases: &[gridline_domain::cases::Case]| cases.iter().map(|c| c.id).collect::<Vec<_>>();
+            for attempt in 0.. {
+                let planned = self.filtered_page(scope, filter, now).await?;
+                if ids(&page) == ids(&planned) {
+                    break;
+                }
+                assert!(attempt < 3, "the windows and the filter's plan disagree on {filter:?}");
+                page = self.windowed_page(scope, filter, now, limit).await?;
             }
         }
-        let (where_sql, args) = list_where::<DB>(scope, filter, now);
-        let sql = format!(
-            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {limit}",
-            crate::case_rows::CASE_COLUMNS,
-            list_order(filter.sort)
-        );
-        self.cases_from(&sql, args).await
+        Ok(page)
     }
 
     async fn case_events(
@@ -370,9 +376,46 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
 }
 
 impl<DB: Dialect> SqlStore<DB> {
-    /// A list page found among the newest cases after the cursor, in
-    /// widening windows, or `None` when the windows hold no whole page and
-    /// the filter's own plan must answer (see `worth_a_recent_window`).
+    /// A list page looked for among the newest cases first, else by the
+    /// filter's own plan.
+    async fn windowed_page(
+        &self,
+        scope: &gridline_domain::cases::CaseScope,
+        filter: &gridline_domain::ports::CaseFilter,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        match self.page_among_newest(scope, filter, now, limit).await? {
+            Some(page) => Ok(page),
+            // The page's start is found again by the filter's plan: given a
+            // cursor, SQLite would walk the time order to the oldest case.
+            None => self.filtered_page(scope, filter, now).await,
+        }
+    }
+
+    /// A list page by the filter's own plan.
+    async fn filtered_page(
+        &self,
+        scope: &gridline_domain::cases::CaseScope,
+        filter: &gridline_domain::ports::CaseFilter,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        let (where_sql, args) = crate::case_query::list_where::<DB>(scope, filter, now);
+        let sql = format!(
+            "SELECT {} FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {}",
+            crate::case_rows::CASE_COLUMNS,
+            crate::case_query::list_order(filter.sort),
+            filter.limit.clamp(1, 500)
+        );
+        self.cases_from(&sql, args).await
+    }
+
+    /// A list page looked for among the newest cases after the cursor:
+    /// the order's index is walked through widening windows, each taking up
+    /// where the last ended, and the walk stops at the page's last case.
+    /// `None` when the windows run out (twice none, or `LAST_WINDOW` cases
+    /// looked at): then the filter's own plan answers (see
+    /// `worth_a_recent_window`).
     async fn page_among_newest(
         &self,
         scope: &gridline_domain::cases::CaseScope,
@@ -380,40 +423,67 @@ impl<DB: Dialect> SqlStore<DB> {
         now: chrono::DateTime<chrono::Utc>,
         limit: u32,
     ) -> Result<Option<Vec<gridline_domain::cases::Case>>, gridline_domain::RepoError> {
-        use crate::case_query::{after_clause, list_order, list_where_among, Among, Builder};
+        use crate::case_query::{list_order, list_where_among, time_order, window_range, Among, Builder};
+        let (key, index) = time_order(filter.sort).expect("windows are for time orders");
         let order = list_order(filter.sort);
-        let mut window = limit * FIRST_WINDOW_PER_CASE;
-        let mut empty_before = false;
+        let unpaged = gridline_domain::ports::CaseFilter { after: None, ..filter.clone() };
+        let (where_sql, args) = list_where_among::<DB>(scope, &unpaged, now, Among::Recent);
+        let mut page = Vec::new();
+        let (mut from, mut looked, mut window) = (filter.after, 0u32, limit * FIRST_WINDOW_PER_CASE);
         loop {
-            let (where_sql, args) = list_where_among::<DB>(scope, filter, now, Among::Recent);
-            let mut b = Builder { args };
-            let after = after_clause(&mut b, filter).unwrap_or_else(|| "1 = 1".into());
-            // The newest cases after the cursor, in the order's own index, then
-            // the filter among them: when they hold a whole page, it is the page.
-            let w = b.push(i64::from(window).into());
+            let to = self.window_end(key, index, from, window).await?;
+            let mut b = Builder { args: args.clone() };
+            let range = window_range(&mut b, key, from, to);
             let sql = format!(
-                "SELECT {columns} FROM (SELECT {columns} FROM cases c WHERE {after} ORDER BY {order} LIMIT {w}) c \
-                 WHERE {where_sql} ORDER BY {order} LIMIT {limit}",
+                "SELECT {columns} FROM cases c {walk} WHERE {range} AND {where_sql} ORDER BY {order} LIMIT {want}",
                 columns = crate::case_rows::CASE_COLUMNS,
+                walk = DB::walking(index),
+                want = limit as usize - page.len(),
             );
-            let found = self.cases_from(&sql, b.args).await?;
-            if found.len() == limit as usize {
-                return Ok(Some(found));
-            }
-            // A window wide enough for a page at the share of cases this one
-            // matched; ten times wider when it matched none the first time.
-            let wider = match found.len() as u64 {
-                // Twice none: the filter is rare among the newest.
-                0 if empty_before => return Ok(None),
-                0 => u64::from(window) * 10,
-                n => u64::from(window) * u64::from(limit) * 3 / 2 / n,
+            page.extend(self.cases_from(&sql, b.args).await?);
+            let Some(to) = to else {
+                // Fewer cases than the window were left: every one was looked at.
+                return Ok(Some(page));
             };
-            if window >= LAST_WINDOW {
+            if page.len() == limit as usize {
+                return Ok(Some(page));
+            }
+            let was_empty = looked > 0 && page.is_empty();
+            (from, looked) = (Some(to), looked + window);
+            // Enough for the page at the share found so far; ten times more
+            // when none was found the first time, and twice none is rare.
+            let wanted = match page.len() as u64 {
+                0 if was_empty => return Ok(None),
+                0 => u64::from(looked) * 10,
+                n => u64::from(looked) * u64::from(limit) * 3 / 2 / n,
+            };
+            if looked >= LAST_WINDOW {
                 return Ok(None);
             }
-            empty_before = found.is_empty();
-            window = wider.min(u64::from(LAST_WINDOW)) as u32;
+            window = (wanted.min(u64::from(LAST_WINDOW)) as u32).saturating_sub(looked).max(limit);
         }
+    }
+
+    /// The last case of a window of `window` cases after `from` in a
+    /// newest-first order, read off the order's index alone; none when fewer
+    /// are left.
+    async fn window_end(
+        &self,
+        key: &str,
+        index: &str,
+        from: Option<gridline_domain::ports::ListCursor>,
+        window: u32,
+    ) -> Result<Option<gridline_domain::ports::ListCursor>, gridline_domain::RepoError> {
+        let mut b = crate::case_query::Builder::new();
+        let range = crate::case_query::window_range(&mut b, key, from, None);
+        let sql = format!(
+            "SELECT {key}, c.id FROM cases c {walk} WHERE {range} ORDER BY {key} DESC, c.id DESC LIMIT 1 OFFSET {skip}",
+            walk = DB::walking(index),
+            skip = window.max(1) - 1,
+        );
+        let end: Option<(crate::types::Ts, uuid::Uuid)> =
+            query_as(&sql).bind_all(b.args).fetch_optional(self.reader()).await.map_err(crate::errors::map_sqlx)?;
+        Ok(end.map(|(key, id)| gridline_domain::ports::ListCursor { key: key.0, id }))
     }
 
     /// Whether one of the filter's indexed conditions alone is met by fewer

@@ -16,13 +16,17 @@ use crate::{
 /// A running clock: the case is open and not suspended.
 const RUNNING: &str = "c.status NOT IN ('closed', 'rejected', 'cancelled') AND c.suspended_at IS NULL \
      AND c.due_at IS NOT NULL";
-/// A threshold passed and not yet recorded for the deadline in force.
-const WARNING_OWED: &str = "c.warn_at <= $1 AND (c.warning_sent_for IS NULL OR c.warning_sent_for <> c.due_at)";
-const OVERDUE_OWED: &str = "c.due_at <= $1 AND (c.overdue_sent_for IS NULL OR c.overdue_sent_for <> c.due_at)";
+/// A threshold passed and not yet recorded for the deadline in force, and
+/// the order it fell due in: each is read off its own partial index
+/// (migration 0019/0017), whose predicate these repeat word for word.
+const WARNING_OWED: &str =
+    "(c.warning_sent_for IS NULL OR c.warning_sent_for <> c.due_at) AND c.warn_at <= $1 ORDER BY c.warn_at";
+const OVERDUE_OWED: &str =
+    "(c.overdue_sent_for IS NULL OR c.overdue_sent_for <> c.due_at) AND c.due_at <= $1 ORDER BY c.due_at";
 
 impl<DB: Dialect> SqlStore<DB> {
     async fn owed(&self, owed: &str, now: DateTime<Utc>, limit: u32) -> Result<Vec<Uuid>, RepoError> {
-        let sql = format!("SELECT c.id FROM cases c WHERE {RUNNING} AND {owed} ORDER BY c.due_at LIMIT $2");
+        let sql = format!("SELECT c.id FROM cases c WHERE {RUNNING} AND {owed} LIMIT $2");
         self.ids_at(&sql, now, limit).await
     }
 
