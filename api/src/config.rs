@@ -42,6 +42,9 @@ const LOGIN_LOCKOUT: Key = Key { env: "GRIDLINE_LOGIN_LOCKOUT_S", toml: "login_l
 const CACHE_POLL: Key = Key { env: "GRIDLINE_CACHE_POLL_MS", toml: "cache_poll_ms" };
 const SWEEP_INTERVAL: Key = Key { env: "GRIDLINE_SWEEP_INTERVAL_MS", toml: "sweep_interval_ms" };
 const SYNC_WINDOW: Key = Key { env: "GRIDLINE_SYNC_WINDOW_DAYS", toml: "sync_window_days" };
+const MEDIA_MAX_BYTES: Key = Key { env: "GRIDLINE_MEDIA_MAX_BYTES", toml: "media_max_bytes" };
+const MEDIA_DECODE_CONCURRENCY: Key =
+    Key { env: "GRIDLINE_MEDIA_DECODE_CONCURRENCY", toml: "media_decode_concurrency" };
 
 /// Every key, for the README's table and for spotting misspelt variables.
 const ALL: &[&Key] = &[
@@ -74,6 +77,8 @@ const ALL: &[&Key] = &[
     &CACHE_POLL,
     &SWEEP_INTERVAL,
     &SYNC_WINDOW,
+    &MEDIA_MAX_BYTES,
+    &MEDIA_DECODE_CONCURRENCY,
 ];
 
 /// A secret from configuration: never printed, not even by `Debug`.
@@ -159,6 +164,16 @@ pub struct Settings {
     /// How far back a phone's first sync reaches for closed cases, and how
     /// old a sync cursor may be before the phone starts again.
     pub sync_window_days: u32,
+    pub media: MediaSettings,
+}
+
+/// How evidence files are taken.
+#[derive(Debug, Clone, Copy)]
+pub struct MediaSettings {
+    /// The largest file taken; media routes are exempt from `max_body_bytes`.
+    pub max_bytes: usize,
+    /// How many images are decoded at once (for sizes, EXIF and previews).
+    pub decode_concurrency: usize,
 }
 
 impl fmt::Debug for Settings {
@@ -180,6 +195,7 @@ impl fmt::Debug for Settings {
             .field("cache_poll", &self.cache_poll)
             .field("sweep_interval", &self.sweep_interval)
             .field("sync_window_days", &self.sync_window_days)
+            .field("media", &self.media)
             .finish()
     }
 }
@@ -327,6 +343,10 @@ impl Settings {
         let cache_poll_ms = src.parse(&CACHE_POLL, 500, |v| positive(v, 60_000))?;
         let sweep_ms = src.parse(&SWEEP_INTERVAL, 30_000, |v| positive(v, 3_600_000))?;
         let sync_window_days = src.parse(&SYNC_WINDOW, 90, |v| positive(v, 3_650))? as u32;
+        let media = MediaSettings {
+            max_bytes: src.parse(&MEDIA_MAX_BYTES, 20 * 1024 * 1024, |v| positive(v, 1 << 30))?,
+            decode_concurrency: src.parse(&MEDIA_DECODE_CONCURRENCY, cores, |v| positive(v, 1024))?,
+        };
 
         Ok(Self {
             listen,
@@ -349,6 +369,7 @@ impl Settings {
             cache_poll: Duration::from_millis(cache_poll_ms as u64),
             sweep_interval: Duration::from_millis(sweep_ms as u64),
             sync_window_days,
+            media,
         })
     }
 

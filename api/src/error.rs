@@ -28,6 +28,14 @@ pub enum ApiError {
     #[error("expected a body of type application/json")]
     UnsupportedMediaType,
     #[error("{0}")]
+    UnsupportedFile(String),
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String, errors: Vec<FieldError> },
+    #[error("{detail}")]
+    Missing { code: &'static str, detail: String },
+    #[error("the range is outside the file's {size} bytes")]
+    RangeNotSatisfiable { size: u64 },
+    #[error("{0}")]
     Unauthorized(&'static str),
     #[error("the username or password is wrong")]
     InvalidCredentials,
@@ -62,7 +70,9 @@ impl ApiError {
             Self::QueryTooShort => "query_too_short",
             Self::SyncReset(_) => "sync_reset",
             Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType | Self::UnsupportedFile(_) => "unsupported_media_type",
+            Self::Unprocessable { code, .. } | Self::Missing { code, .. } => code,
+            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::Unauthorized(_) => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::NotFound => "not_found",
@@ -86,7 +96,9 @@ impl ApiError {
             Self::Validation(errors) | Self::InvalidPath(errors) | Self::InvalidQuery(errors) => {
                 problem.with_detail(self.to_string()).with_errors(errors.clone())
             }
-            Self::Conflict { errors, .. } => problem.with_detail(self.to_string()).with_errors(errors.clone()),
+            Self::Conflict { errors, .. } | Self::Unprocessable { errors, .. } => {
+                problem.with_detail(self.to_string()).with_errors(errors.clone())
+            }
             Self::QueryTooShort => problem
                 .with_detail(self.to_string())
                 .with_errors(vec![FieldError::parameter("q", "a one-character word cannot be looked up")]),
@@ -153,11 +165,12 @@ impl ResponseError for ApiError {
             Self::MalformedJson(_) | Self::InvalidPath(_) | Self::InvalidQuery(_) | Self::QueryTooShort => {
                 StatusCode::BAD_REQUEST
             }
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::Missing { .. } => StatusCode::NOT_FOUND,
             Self::SyncReset(_) => StatusCode::GONE,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::WrongState { .. } => StatusCode::CONFLICT,
@@ -179,6 +192,11 @@ impl ResponseError for ApiError {
                     actix_web::http::header::WWW_AUTHENTICATE,
                     actix_web::http::header::HeaderValue::from_static("Bearer realm=\"gridline\""),
                 );
+            }
+            Self::RangeNotSatisfiable { size } => {
+                if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&format!("bytes */{size}")) {
+                    response.headers_mut().insert(actix_web::http::header::CONTENT_RANGE, v);
+                }
             }
             Self::TooManyRequests { retry_after } | Self::Busy { retry_after } => {
                 if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string()) {

@@ -37,6 +37,7 @@ pub(crate) struct AppState {
     clock: Arc<dyn Clock>,
     /// `GRIDLINE_SYNC_WINDOW_DAYS`.
     pub sync_window_days: u32,
+    pub media: crate::media::MediaDesk,
 }
 
 /// Case numbers are taken from the store this many at a time: one statement
@@ -51,6 +52,7 @@ impl AppState {
         keys: Arc<KeyRing>,
         passwords: Passwords,
         clock: Arc<dyn Clock>,
+        media: crate::media::MediaDesk,
     ) -> Self {
         Self {
             store,
@@ -65,6 +67,7 @@ impl AppState {
             last_key_reload: Mutex::new(None),
             clock,
             sync_window_days: 90,
+            media,
         }
     }
 

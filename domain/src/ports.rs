@@ -289,6 +289,27 @@ pub trait SweepRepo: Send + Sync {
     async fn suspensions_ending(&self, today: chrono::NaiveDate, limit: u32) -> Result<Vec<Case>, RepoError>;
 }
 
+/// Evidence files: what is known of each and who sent it. The bytes live in
+/// an object store, never here.
+#[async_trait]
+pub trait MediaRepo: Send + Sync {
+    /// Records that `uploader` sent the file, writing the file's row unless
+    /// it is there already. Answers the row as stored (the first upload's)
+    /// and whether this call wrote it.
+    async fn record_upload(
+        &self,
+        media: &crate::media::StoredMedia,
+        uploader: crate::media::Uploader,
+    ) -> Result<(crate::media::StoredMedia, bool), RepoError>;
+    async fn media(&self, id: &crate::media::MediaId) -> Result<Option<crate::media::StoredMedia>, RepoError>;
+    /// Whether `uploader` sent the file.
+    async fn uploaded_by(
+        &self,
+        id: &crate::media::MediaId,
+        uploader: crate::media::Uploader,
+    ) -> Result<bool, RepoError>;
+}
+
 /// What the figures are computed from.
 #[async_trait]
 pub trait StatsRepo: Send + Sync {
@@ -530,6 +551,7 @@ pub trait Store:
     + SweepRepo
     + StatsRepo
     + BulkRepo
+    + MediaRepo
 {
 }
 
@@ -545,7 +567,8 @@ impl<
             + SettingsRepo
             + SweepRepo
             + StatsRepo
-            + BulkRepo,
+            + BulkRepo
+            + MediaRepo,
     > Store for T
 {
 }

@@ -220,3 +220,17 @@ pub fn urging() -> Value {
 pub fn ranking_weights() -> Value {
     json!({"on_time_closure_rate": 0.5, "closure_rate": 0.3, "rework_rate": -0.2, "timely_acceptance_rate": 0.0})
 }
+
+pub fn media_info() -> Value {
+    json!({
+        "media_id": "9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a",
+        "content_type": "image/jpeg",
+        "bytes": 2_481_113,
+        "width": 4032,
+        "height": 3024,
+        "duration_s": null,
+        "taken_at": "2026-11-28T01:42:10Z",
+        "gps": {"lat": 39.9021, "lon": 116.4013},
+        "thumbnail": true
+    })
+}

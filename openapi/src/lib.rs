@@ -12,6 +12,7 @@ pub mod double_option;
 pub mod examples;
 pub mod geojson;
 pub mod health;
+pub mod media;
 pub mod org;
 pub mod problem;
 pub mod reports;
@@ -50,6 +51,7 @@ never do this).",
         (name = "cases", description = "Report, route, dispatch, handle, verify and close cases"),
         (name = "figures", description = "The figures leaders are judged by (考核指标)"),
         (name = "clocks", description = "The working calendar (工作日历) and the stage time limits that clocks count by"),
+        (name = "media", description = "Evidence files: photos, short videos and voice notes, stored once by their SHA-256"),
     )
 )]
 pub struct ApiDoc;

@@ -6,6 +6,7 @@ mod case_query;
 mod case_rows;
 mod errors;
 mod geojson;
+mod media_rows;
 mod options;
 mod postgres;
 mod repos;

@@ -9,7 +9,7 @@ use gridline_domain::RepoError;
 use sqlx::{Database, Pool, Transaction};
 use uuid::Uuid;
 
-use crate::{case_rows, rows, types::Ts};
+use crate::{case_rows, media_rows, rows, types::Ts};
 
 /// A value bound to a statement; `None` is a NULL of that type.
 #[derive(Debug, Clone)]
@@ -108,6 +108,12 @@ impl From<f64> for Arg {
     }
 }
 
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Self {
+        Self::Float(v)
+    }
+}
+
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {
         Self::Bool(Some(v))
@@ -191,6 +197,7 @@ pub(crate) trait Rows:
     + Reads<case_rows::EventRow>
     + Reads<case_rows::ExtensionRow>
     + Reads<case_rows::TallyRow>
+    + Reads<media_rows::MediaRow>
     + Reads<(i64,)>
     + Reads<(Uuid,)>
     + Reads<(String,)>
@@ -222,6 +229,7 @@ impl<DB> Rows for DB where
         + Reads<case_rows::EventRow>
         + Reads<case_rows::ExtensionRow>
         + Reads<case_rows::TallyRow>
+        + Reads<media_rows::MediaRow>
         + Reads<(i64,)>
         + Reads<(Uuid,)>
         + Reads<(String,)>

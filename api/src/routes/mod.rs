@@ -18,6 +18,7 @@ mod grids;
 mod health;
 pub(crate) mod import;
 mod me;
+mod media;
 mod nearby;
 mod org_units;
 mod reference;
@@ -112,7 +113,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stats::replace_ranking_weights)
         .service(reports::weekly_link)
         .service(reports::weekly_view)
-        .service(reports::weekly);
+        .service(reports::weekly)
+        .service(media::put_media)
+        .service(media::head_media)
+        .service(media::get_media)
+        .service(media::get_media_thumbnail);
 }
 
 /// The OpenAPI document of the API this build serves.

@@ -3,12 +3,14 @@
 //! and HTTP live elsewhere; everything here reads a byte slice.
 
 mod duration;
+mod stored;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::geo::{distance_m, Position};
 
 pub use duration::duration_s;
+pub use stored::{MediaId, StoredMedia, Uploader};
 
 /// A photo taken longer before it was attached than this is suspicious.
 pub const SUSPICIOUS_AGE_H: i64 = 24;

@@ -8,6 +8,7 @@ mod auth;
 mod bulk;
 mod cases;
 mod idempotency;
+mod media;
 mod org;
 mod readiness;
 mod settings;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use gridline_api::media::samples;
 use gridline_tests::{app::DEMO_PASSWORD, Ctx, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -107,6 +108,13 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("GET",    "/api/v1/reports/weekly/link",      [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
     // A link nobody signed opens nothing, whoever holds it.
     ("GET",    "/api/v1/reports/weekly/view",      [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+    // Files: anyone signed in may send one (each call sends new bytes); only
+    // its sender reads it until it is attached to a case (worker1 sent it).
+    //                                              anon api  w1   w2   w3   dc   ds   dd   su   sp   spr  ldr  adm
+    ("PUT",    "/api/v1/media/{media_id}",         [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
+    ("HEAD",   "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("GET",    "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("GET",    "/api/v1/media/{media_id}/thumbnail", [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/v1/stats/ranking-weights",    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("PUT",    "/api/v1/stats/ranking-weights",    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
 ];
@@ -139,6 +147,8 @@ struct Fixture {
     district: String,
     department: String,
     spare_key: String,
+    /// A photo worker1 sent.
+    photo: String,
 }
 
 impl Fixture {
@@ -172,8 +182,20 @@ impl Fixture {
             )
             .await;
         let spare_key = res.json::<Value>().await.unwrap()["api_key"]["id"].as_str().unwrap().to_owned();
+        let worker1 = app.token("worker1").await;
+        let photo = samples::png(40, 30);
+        let res = app
+            .request(Method::PUT, &format!("/api/v1/media/{}", sha256(&photo)))
+            .bearer_auth(&worker1)
+            .body(photo)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "fixture photo");
+        let photo = res.json::<Value>().await.unwrap()["media_id"].as_str().unwrap().to_owned();
         Self {
-            worker1: app.token("worker1").await,
+            worker1,
+            photo,
             dispatcher: app.token("dispatcher_community").await,
             staff: app.token("staff_urban").await,
             urban: app.department_id(&admin, "DEMO-URBAN").await,
@@ -219,6 +241,16 @@ impl Fixture {
             }
         }
         (id, rid)
+    }
+
+    /// A media call's path and raw body: a new file for each upload, else
+    /// worker1's photo.
+    fn media_request(&self, method: &str, template: &str, n: usize) -> (String, Option<Vec<u8>>) {
+        if method == "PUT" {
+            let bytes = samples::png(1 + (n % 97) as u32, 1 + (n / 97) as u32);
+            return (template.replace("{media_id}", &sha256(&bytes)), Some(bytes));
+        }
+        (template.replace("{media_id}", &self.photo), None)
     }
 
     /// The concrete path and body for one call; `n` makes created codes unique.
@@ -318,6 +350,10 @@ impl Fixture {
     }
 }
 
+fn sha256(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A neighbour dispute (no automatic acceptance) in worker1's grid.
 fn report_body() -> Value {
     json!({
@@ -366,13 +402,22 @@ async fn every_operation_answers_each_role_as_the_table_says(ctx: Ctx) {
     for (method, template, expected) in TABLE {
         for (column, caller) in CALLERS.iter().enumerate() {
             n += 1;
-            let (path, body) = fx.request(&app, method, template, n).await;
+            let (path, body, raw) = if template.starts_with("/api/v1/media/") {
+                let (path, raw) = fx.media_request(method, template, n);
+                (path, None, raw)
+            } else {
+                let (path, body) = fx.request(&app, method, template, n).await;
+                (path, body, None)
+            };
             let mut req = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &path);
             if let Some(token) = &tokens[column] {
                 req = req.bearer_auth(token);
             }
             if let Some(body) = body {
                 req = req.json(&body);
+            }
+            if let Some(raw) = raw {
+                req = req.header("content-type", "application/octet-stream").body(raw);
             }
             let res = req.send().await.unwrap();
             let status = res.status().as_u16();

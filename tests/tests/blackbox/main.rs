@@ -13,6 +13,7 @@ mod examples;
 mod export;
 mod finding;
 mod maps;
+mod media;
 mod nodes;
 mod operations;
 mod org;
@@ -59,5 +60,6 @@ fn main() {
     all.extend(trials("secrets_in_logs", secrets_in_logs::TESTS, BOTH));
     all.extend(trials("territory", territory::TESTS, BOTH));
     all.extend(trials("abuse", abuse::TESTS, BOTH));
+    all.extend(trials("media", media::TESTS, BOTH));
     libtest_mimic::run(&args, all).exit();
 }

@@ -1,0 +1,338 @@
+//! Evidence files: sent once by their SHA-256 (a phone on a weak signal asks
+//! first whether the server holds them), read back whole or in ranges.
+
+use std::ops::Range;
+
+use actix_web::{
+    get, head,
+    http::{header, StatusCode},
+    put, web, HttpRequest, HttpResponse,
+};
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use gridline_domain::{
+    identity::{Actor, Principal},
+    media::{MediaId, StoredMedia, Uploader},
+};
+use gridline_openapi::{
+    media::{MediaGps, MediaInfo, MediaPath},
+    FieldError, Problem,
+};
+
+use crate::{
+    auth::Auth,
+    error::ApiError,
+    extract::path_text,
+    media::intake::{Refused, Taken},
+    state::AppState,
+};
+
+fn uploader(p: &Principal) -> Uploader {
+    match &p.actor {
+        Actor::User { id, .. } => Uploader::User(*id),
+        Actor::ApiKey { id, .. } => Uploader::ApiKey(*id),
+    }
+}
+
+fn media_id(req: &HttpRequest) -> Result<MediaId, ApiError> {
+    let raw = path_text(req, "media_id")?;
+    MediaId::parse(raw).ok_or_else(|| {
+        ApiError::InvalidPath(vec![FieldError::parameter("media_id", "must be 64 hexadecimal digits (a SHA-256)")])
+    })
+}
+
+pub(crate) fn info(m: &StoredMedia) -> MediaInfo {
+    MediaInfo {
+        media_id: m.id.to_string(),
+        content_type: m.content_type.clone(),
+        bytes: m.bytes,
+        width: m.width,
+        height: m.height,
+        duration_s: m.duration_s,
+        taken_at: m.taken_at,
+        gps: m.gps.map(|p| MediaGps { lat: p.lat, lon: p.lon }),
+        thumbnail: m.thumbnail,
+    }
+}
+
+/// The file the caller may read: one he sent. Anyone else learns nothing,
+/// not even that it exists.
+async fn readable(state: &AppState, p: &Principal, id: &MediaId) -> Result<StoredMedia, ApiError> {
+    let Some(media) = state.store.media(id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    if !state.store.uploaded_by(id, uploader(p)).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(media)
+}
+
+/// The body, read up to the media limit.
+async fn body_within(mut payload: web::Payload, req: &HttpRequest, limit: usize) -> Result<Bytes, ApiError> {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::Unprocessable {
+            code: "incomplete_body",
+            detail: format!("the body did not arrive whole: {e}"),
+            errors: Vec::new(),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn refused(r: Refused) -> ApiError {
+    let detail = r.to_string();
+    match r {
+        Refused::Unsupported => ApiError::UnsupportedFile(detail),
+        Refused::TooLong { .. } => ApiError::Unprocessable { code: "too_long", detail, errors: Vec::new() },
+        Refused::NoDuration => ApiError::Unprocessable { code: "unreadable_media", detail, errors: Vec::new() },
+        Refused::TooManyPixels(_) => ApiError::Unprocessable { code: "too_many_pixels", detail, errors: Vec::new() },
+        Refused::Unreadable(_) => ApiError::Unprocessable { code: "unreadable_media", detail, errors: Vec::new() },
+    }
+}
+
+/// Store a file by its SHA-256
+///
+/// The raw bytes of one photo (JPEG, PNG, WebP, HEIC/HEIF), MP4 video of at most 60 s, or voice note (AAC,
+/// AMR, M4A) of at most 120 s; what a file is comes from its bytes, never from a name. `media_id` is the
+/// lowercase hex SHA-256 of the bytes: the same bytes are stored once, whoever sends them, and sending
+/// them again answers 200 without storing anything. Photos' size, time and place are read from EXIF, and
+/// JPEG, PNG and WebP get a 320-pixel preview. The limit is `GRIDLINE_MEDIA_MAX_BYTES` (20 MiB by default),
+/// not the JSON body limit; images over 40 megapixels are refused.
+#[utoipa::path(
+    operation_id = "put_media",
+    tag = "media",
+    security(("bearer" = []), ("api_key" = [])),
+    params(MediaPath),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    responses(
+        (status = 200, description = "Already stored: nothing was stored again", body = MediaInfo),
+        (status = 201, description = "Stored", body = MediaInfo),
+        (status = 400, description = "A `media_id` that is not a SHA-256", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than `GRIDLINE_MEDIA_MAX_BYTES` (`payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "None of the kinds taken (`unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The bytes' SHA-256 is not `media_id` (`digest_mismatch`); a video or voice note too long (`too_long`); an image over 40 megapixels (`too_many_pixels`); a file that cannot be read (`unreadable_media`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/media/{media_id}")]
+pub(crate) async fn put_media(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = media_id(&req)?;
+    let bytes = body_within(payload, &req, state.media.max_bytes).await?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    let sent = MediaId::of_digest(digest.as_ref().try_into().expect("a SHA-256 is 32 bytes"));
+    if sent != id {
+        return Err(ApiError::Unprocessable {
+            code: "digest_mismatch",
+            detail: format!("the body's SHA-256 is {sent}, not the path's {id}"),
+            errors: vec![FieldError::parameter("media_id", "is not the SHA-256 of the body")],
+        });
+    }
+    let who = uploader(&auth.0);
+    if let Some(stored) = state.store.media(&id).await? {
+        state.store.record_upload(&StoredMedia { created_at: state.now(), ..stored.clone() }, who).await?;
+        return Ok(HttpResponse::Ok().json(info(&stored)));
+    }
+    let zone = state.calendar().time_zone;
+    let Taken { media, preview } =
+        state.media.take(id.clone(), bytes.clone(), zone, state.now()).await?.map_err(refused)?;
+    state.media.store.put(&id, bytes, preview).await.map_err(ApiError::Unavailable)?;
+    let (stored, written) = state.store.record_upload(&media, who).await?;
+    let status = if written { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(HttpResponse::build(status).json(info(&stored)))
+}
+
+/// Ask whether the server holds a file
+///
+/// 200 when the caller sent these bytes before (and need not send them again), else 404: a phone that lost
+/// the answer to an upload asks before sending again. Nobody learns whether others' files exist.
+#[utoipa::path(
+    operation_id = "head_media",
+    tag = "media",
+    security(("bearer" = []), ("api_key" = [])),
+    params(MediaPath),
+    responses(
+        (status = 200, description = "Held: `Content-Length` and `Content-Type` are the file's"),
+        (status = 400, description = "A `media_id` that is not a SHA-256"),
+        (status = 401, description = "No valid credentials"),
+        (status = 404, description = "Not a file this caller may read"),
+    )
+)]
+#[head("/api/v1/media/{media_id}")]
+pub(crate) async fn head_media(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = media_id(&req)?;
+    let media = readable(&state, &auth.0, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, media.content_type.as_str()))
+        .insert_header((header::ETAG, format!("\"{id}\"")))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .body(Announced(media.bytes)))
+}
+
+/// The body of an answer to `HEAD`: the length of what `GET` would send,
+/// and nothing (the server sends no body to `HEAD`, but takes
+/// `Content-Length` from the body's size).
+struct Announced(u64);
+
+impl actix_web::body::MessageBody for Announced {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        actix_web::body::BodySize::Sized(self.0)
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes, Self::Error>>> {
+        std::task::Poll::Ready(None)
+    }
+}
+
+/// One `bytes=` range of a file of `size` bytes; `None` for none, or for a
+/// form not served in part (several ranges): then the whole file is sent.
+fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, ApiError> {
+    let Some(value) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let Some(spec) = value.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((first, last)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (first, last) = (first.trim(), last.trim());
+    let range = match (first.parse::<u64>(), last.parse::<u64>()) {
+        (Ok(first), Ok(last)) if first <= last => first..last.saturating_add(1).min(size),
+        (Ok(first), Err(_)) if last.is_empty() => first..size,
+        (Err(_), Ok(suffix)) if first.is_empty() && suffix > 0 => size.saturating_sub(suffix)..size,
+        _ => return Ok(None),
+    };
+    if range.start >= size {
+        return Err(ApiError::RangeNotSatisfiable { size });
+    }
+    Ok(Some(range))
+}
+
+/// Download a file
+///
+/// The file's bytes with its stored type, to its sender. `Range: bytes=` asks for part of it (206, one
+/// range; a request for several gets the whole file); `If-None-Match` with its `ETag` answers 304.
+#[utoipa::path(
+    operation_id = "get_media",
+    tag = "media",
+    security(("bearer" = []), ("api_key" = [])),
+    params(
+        MediaPath,
+        ("Range" = Option<String>, Header, description = "One range of bytes, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`"),
+    ),
+    responses(
+        (status = 200, description = "The whole file, in its own type", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/heic"), (Vec<u8> = "video/mp4"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/aac"), (Vec<u8> = "audio/amr"))),
+        (status = 206, description = "The range asked for, with `Content-Range`", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/heic"), (Vec<u8> = "video/mp4"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/aac"), (Vec<u8> = "audio/amr"))),
+        (status = 304, description = "Unchanged: the `If-None-Match` given is the file's `ETag`"),
+        (status = 400, description = "A `media_id` that is not a SHA-256", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a file this caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "A range outside the file (`range_not_satisfiable`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/media/{media_id}")]
+pub(crate) async fn get_media(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = media_id(&req)?;
+    let media = readable(&state, &auth.0, &id).await?;
+    let etag = format!("\"{id}\"");
+    if unchanged(&req, &etag) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    }
+    let range = requested_range(&req, media.bytes)?;
+    let read = state.media.store.read(&id, range.clone()).await.map_err(ApiError::Unavailable)?;
+    let mut res = match range {
+        Some(_) => {
+            let mut res = HttpResponse::PartialContent();
+            res.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{}", read.range.start, read.range.end - 1, read.size),
+            ));
+            res
+        }
+        None => HttpResponse::Ok(),
+    };
+    Ok(res
+        .insert_header((header::CONTENT_TYPE, media.content_type.as_str()))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private"))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .no_chunking(read.range.end - read.range.start)
+        .streaming(read.body))
+}
+
+fn unchanged(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"))
+}
+
+/// Download a file's preview
+///
+/// A JPEG whose longest side is 320 pixels, without the photo's metadata, for lists and maps. Files that
+/// are not JPEG, PNG or WebP have none (`no_thumbnail`).
+#[utoipa::path(
+    operation_id = "get_media_thumbnail",
+    tag = "media",
+    security(("bearer" = []), ("api_key" = [])),
+    params(MediaPath),
+    responses(
+        (status = 200, description = "The preview", body = Vec<u8>, content_type = "image/jpeg"),
+        (status = 400, description = "A `media_id` that is not a SHA-256", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a file this caller may read (`not_found`), or one without a preview (`no_thumbnail`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/media/{media_id}/thumbnail")]
+pub(crate) async fn get_media_thumbnail(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = media_id(&req)?;
+    let media = readable(&state, &auth.0, &id).await?;
+    if !media.thumbnail {
+        return Err(ApiError::Missing {
+            code: "no_thumbnail",
+            detail: format!("a {} file has no preview", media.content_type),
+        });
+    }
+    let read = state.media.store.read_preview(&id).await.map_err(ApiError::Unavailable)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "image/jpeg"))
+        .insert_header((header::ETAG, format!("\"{id}-320\"")))
+        .insert_header((header::CACHE_CONTROL, "private"))
+        .no_chunking(read.size)
+        .streaming(read.body))
+}

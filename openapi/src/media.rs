@@ -1,0 +1,53 @@
+//! Evidence files: photos, short videos and voice notes, named by the
+//! SHA-256 of their bytes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A file as the server stored it, read from its bytes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = crate::examples::media_info)]
+pub struct MediaInfo {
+    /// The lowercase hex SHA-256 of the bytes: the file's name everywhere.
+    #[schema(pattern = "^[0-9a-f]{64}$", min_length = 64, max_length = 64)]
+    pub media_id: String,
+    /// What the bytes are, judged from the bytes and never from a name:
+    /// `image/jpeg`, `image/png`, `image/webp`, `image/heic`, `video/mp4`,
+    /// `audio/mp4`, `audio/aac` or `audio/amr`.
+    pub content_type: String,
+    #[schema(minimum = 1)]
+    pub bytes: u64,
+    /// Pixels across, for images.
+    pub width: Option<u32>,
+    /// Pixels down, for images.
+    pub height: Option<u32>,
+    /// How long a video or voice note plays, in seconds.
+    pub duration_s: Option<f64>,
+    /// When the photo says it was taken (EXIF `DateTimeOriginal`; a time
+    /// without an offset is read in the district's time zone).
+    pub taken_at: Option<DateTime<Utc>>,
+    /// Where the photo says it was taken (EXIF GPS), WGS-84.
+    pub gps: Option<MediaGps>,
+    /// Whether a preview is at `/api/v1/media/{media_id}/thumbnail` (JPEG,
+    /// PNG and WebP; not HEIC, video or voice).
+    pub thumbnail: bool,
+}
+
+/// A point in WGS-84.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct MediaGps {
+    #[schema(minimum = -90, maximum = 90)]
+    pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
+    pub lon: f64,
+}
+
+/// A file's name in a path.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MediaPath {
+    /// The lowercase hex SHA-256 of the file's bytes (either case is taken).
+    #[param(pattern = "^[0-9a-fA-F]{64}$", min_length = 64, max_length = 64)]
+    pub media_id: String,
+}

@@ -1,0 +1,219 @@
+//! Evidence files as a phone sends them: named by their SHA-256, stored
+//! once, asked about before sending again, read back whole or in ranges,
+//! and never shown to anyone but who sent them.
+
+use gridline_api::media::samples::{self, exif::Tag};
+use gridline_tests::{app::problem, Ctx, TestApp};
+use reqwest::{Method, Response};
+use serde_json::Value;
+
+gridline_tests::tests![
+    a_photo_is_stored_once_and_says_when_and_where_it_was_taken,
+    a_phone_asks_before_sending_and_learns_nothing_of_others_files,
+    what_a_file_is_comes_from_its_bytes,
+    files_over_the_limit_and_image_bombs_are_refused,
+    a_download_is_the_file_whole_or_in_a_range,
+];
+
+fn sha256(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn put(app: &TestApp, token: &str, id: &str, bytes: &[u8]) -> Response {
+    app.request(Method::PUT, &format!("/api/v1/media/{id}"))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("PUT reaches the server")
+}
+
+async fn upload(app: &TestApp, token: &str, bytes: &[u8]) -> Response {
+    put(app, token, &sha256(bytes), bytes).await
+}
+
+async fn head(app: &TestApp, token: &str, id: &str) -> Response {
+    app.request(Method::HEAD, &format!("/api/v1/media/{id}")).bearer_auth(token).send().await.unwrap()
+}
+
+/// A photo as a phone takes it: 1600×1200, at a known time and place.
+fn street_photo() -> Vec<u8> {
+    samples::jpeg(
+        1600,
+        1200,
+        &[
+            samples::field(Tag::DateTimeOriginal, samples::text("2026:11:28 09:30:00")),
+            samples::field(Tag::GPSLatitudeRef, samples::text("N")),
+            samples::field(Tag::GPSLatitude, samples::dms(39, 54, 720)),
+            samples::field(Tag::GPSLongitudeRef, samples::text("E")),
+            samples::field(Tag::GPSLongitude, samples::dms(116, 24, 1440)),
+        ],
+    )
+}
+
+async fn a_photo_is_stored_once_and_says_when_and_where_it_was_taken(ctx: Ctx) {
+    let app = ctx.app().await;
+    let (w1, w2) = (app.token("worker1").await, app.token("worker2").await);
+    let photo = street_photo();
+    let id = sha256(&photo);
+
+    let res = upload(&app, &w1, &photo).await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["media_id"], id.as_str());
+    assert_eq!(stored["content_type"], "image/jpeg");
+    assert_eq!(stored["bytes"], photo.len());
+    assert_eq!((stored["width"].as_u64(), stored["height"].as_u64()), (Some(1600), Some(1200)));
+    assert_eq!(stored["taken_at"], "2026-11-28T01:30:00Z", "the phone's local time is Beijing time");
+    let (lat, lon) = (stored["gps"]["lat"].as_f64().unwrap(), stored["gps"]["lon"].as_f64().unwrap());
+    assert!((lat - 39.902).abs() < 1e-6 && (lon - 116.404).abs() < 1e-6, "{lat} {lon}");
+    assert_eq!(stored["thumbnail"], true);
+    assert_eq!(stored["duration_s"], Value::Null);
+
+    // The same bytes again, from the same phone or another: stored once.
+    let again = upload(&app, &w1, &photo).await;
+    assert_eq!(again.status(), 200, "nothing is stored twice");
+    assert_eq!(again.json::<Value>().await.unwrap(), stored);
+    assert_eq!(head(&app, &w2, &id).await.status(), 404, "worker2 never sent it");
+    let theirs = upload(&app, &w2, &photo).await;
+    assert_eq!(theirs.status(), 200);
+    assert_eq!(head(&app, &w2, &id).await.status(), 200, "now he has");
+
+    let original = app.get_as(&w1, &format!("/api/v1/media/{id}")).await;
+    assert_eq!(original.status(), 200);
+    assert_eq!(original.headers()["content-type"], "image/jpeg");
+    assert_eq!(original.headers()["etag"], format!("\"{id}\"").as_str());
+    assert_eq!(original.headers()["cache-control"], "private");
+    assert_eq!(original.bytes().await.unwrap().as_ref(), photo.as_slice(), "the very bytes sent");
+
+    let preview = app.get_as(&w1, &format!("/api/v1/media/{id}/thumbnail")).await;
+    assert_eq!(preview.status(), 200);
+    assert_eq!(preview.headers()["content-type"], "image/jpeg");
+    let preview = preview.bytes().await.unwrap();
+    let decoded = image::load_from_memory(&preview).expect("the preview is an image");
+    assert_eq!((decoded.width(), decoded.height()), (320, 240));
+    assert!(preview.len() < photo.len() / 4, "{} against {}", preview.len(), photo.len());
+    assert!(!preview.windows(6).any(|w| w == b"Exif\0\0"), "the preview carries no EXIF");
+}
+
+async fn a_phone_asks_before_sending_and_learns_nothing_of_others_files(ctx: Ctx) {
+    let app = ctx.app().await;
+    let (w1, w3) = (app.token("worker1").await, app.token("worker3").await);
+    let photo = samples::png(64, 48);
+    let id = sha256(&photo);
+
+    assert_eq!(head(&app, &w1, &id).await.status(), 404, "not held yet: send it");
+    assert_eq!(upload(&app, &w1, &photo).await.status(), 201);
+    let held = head(&app, &w1, &id).await;
+    assert_eq!(held.status(), 200, "held: the phone need not send it again");
+    assert_eq!(held.headers()["content-length"], photo.len().to_string().as_str());
+    assert_eq!(held.headers()["content-type"], "image/png");
+    assert_eq!(head(&app, &w1, &id.to_uppercase()).await.status(), 200, "either case names it");
+
+    // A worker of another community: no sign the file exists.
+    assert_eq!(head(&app, &w3, &id).await.status(), 404);
+    problem(app.get_as(&w3, &format!("/api/v1/media/{id}")).await, 404).await;
+    problem(app.get_as(&w3, &format!("/api/v1/media/{id}/thumbnail")).await, 404).await;
+    problem(app.get(&format!("/api/v1/media/{id}")).await, 401).await;
+
+    let body = problem(app.get_as(&w1, "/api/v1/media/not-a-digest").await, 400).await;
+    assert_eq!(body["errors"][0]["parameter"], "media_id");
+}
+
+async fn what_a_file_is_comes_from_its_bytes(ctx: Ctx) {
+    let app = ctx.app().await;
+    let w1 = app.token("worker1").await;
+
+    // Whatever name a phone gave it, a PNG is a PNG.
+    let png = samples::png(20, 10);
+    let stored: Value = upload(&app, &w1, &png).await.json().await.unwrap();
+    assert_eq!(stored["content_type"], "image/png");
+    assert_eq!(stored["thumbnail"], true);
+
+    let html = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>".to_vec();
+    let body = problem(upload(&app, &w1, &html).await, 415).await;
+    assert_eq!(body["code"], "unsupported_media_type");
+    assert_eq!(head(&app, &w1, &sha256(&html)).await.status(), 404, "nothing stored");
+
+    // Bytes that are not what the path names.
+    let other = samples::png(21, 10);
+    let body = problem(put(&app, &w1, &sha256(&png), &other).await, 422).await;
+    assert_eq!(body["code"], "digest_mismatch");
+    assert_eq!(body["errors"][0]["parameter"], "media_id");
+
+    // A HEIC is stored but not decoded: no preview.
+    let heic = heic_without_pixels();
+    let stored: Value = upload(&app, &w1, &heic).await.json().await.unwrap();
+    assert_eq!(stored["content_type"], "image/heic");
+    assert_eq!(stored["thumbnail"], false);
+    let id = stored["media_id"].as_str().unwrap();
+    let body = problem(app.get_as(&w1, &format!("/api/v1/media/{id}/thumbnail")).await, 404).await;
+    assert_eq!(body["code"], "no_thumbnail");
+}
+
+/// The start of an iPhone's HEIC: its `ftyp` box and an empty `meta`.
+fn heic_without_pixels() -> Vec<u8> {
+    let mut out = 24u32.to_be_bytes().to_vec();
+    out.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    out.extend_from_slice(&12u32.to_be_bytes());
+    out.extend_from_slice(b"meta\0\0\0\0");
+    out
+}
+
+async fn files_over_the_limit_and_image_bombs_are_refused(ctx: Ctx) {
+    let app = ctx.app_with(&[("GRIDLINE_MEDIA_MAX_BYTES", "4096"), ("GRIDLINE_MAX_BODY_BYTES", "100")]).await;
+    let w1 = app.token("worker1").await;
+
+    let small = samples::png(16, 16);
+    assert!(small.len() > 100 && small.len() < 4096, "{}: over the JSON limit, within the media limit", small.len());
+    assert_eq!(upload(&app, &w1, &small).await.status(), 201, "media are exempt from the JSON body limit");
+
+    let large = samples::jpeg(200, 200, &[]);
+    assert!(large.len() > 4096);
+    let body = problem(upload(&app, &w1, &large).await, 413).await;
+    assert_eq!(body["code"], "payload_too_large");
+
+    // A few hundred bytes claiming a 100-megapixel canvas.
+    let bomb = samples::png_header(10_000, 10_000);
+    let body = problem(upload(&app, &w1, &bomb).await, 422).await;
+    assert_eq!(body["code"], "too_many_pixels");
+    assert_eq!(head(&app, &w1, &sha256(&bomb)).await.status(), 404, "nothing stored");
+}
+
+async fn a_download_is_the_file_whole_or_in_a_range(ctx: Ctx) {
+    let app = ctx.app().await;
+    let w1 = app.token("worker1").await;
+    let photo = street_photo();
+    let id = sha256(&photo);
+    assert_eq!(upload(&app, &w1, &photo).await.status(), 201);
+    let path = format!("/api/v1/media/{id}");
+    let ranged = |range: &str| app.as_bearer(Method::GET, &path, &w1).header("range", range.to_owned()).send();
+
+    let res = ranged("bytes=0-9").await.unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.headers()["content-range"], format!("bytes 0-9/{}", photo.len()).as_str());
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &photo[..10]);
+
+    // A phone resuming a download it lost halfway.
+    let half = photo.len() / 2;
+    let res = ranged(&format!("bytes={half}-")).await.unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &photo[half..]);
+
+    let res = ranged("bytes=-16").await.unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &photo[photo.len() - 16..]);
+
+    let res = ranged(&format!("bytes={}-", photo.len())).await.unwrap();
+    assert_eq!(res.headers()["content-range"], format!("bytes */{}", photo.len()).as_str());
+    let body = problem(res, 416).await;
+    assert_eq!(body["code"], "range_not_satisfiable");
+
+    let res = ranged("bytes=0-1,5-9").await.unwrap();
+    assert_eq!(res.status(), 200, "several ranges: the whole file");
+    assert_eq!(res.bytes().await.unwrap().len(), photo.len());
+
+    let res = app.as_bearer(Method::GET, &path, &w1).header("if-none-match", format!("\"{id}\"")).send().await.unwrap();
+    assert_eq!(res.status(), 304, "a phone holding it already downloads nothing");
+}
