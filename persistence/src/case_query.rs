@@ -26,7 +26,7 @@ impl Builder {
     }
 }
 
-fn visibility(b: &mut Builder, scope: &CaseScope) -> String {
+fn visibility<DB: Dialect>(b: &mut Builder, scope: &CaseScope) -> String {
     if scope.all {
         return "1 = 1".into();
     }
@@ -42,10 +42,12 @@ fn visibility(b: &mut Builder, scope: &CaseScope) -> String {
     if !scope.department_ids.is_empty() {
         let ps: Vec<String> = scope.department_ids.iter().map(|id| b.push(Arg::from(*id))).collect();
         let ps = ps.join(", ");
-        // The lead is the case's column; earlier and assisting departments are rows.
+        // The lead is the case's column; earlier and assisting departments
+        // are rows, probed by the case's key.
         any.push(format!(
             "c.lead_department_id IN ({ps}) OR \
-             EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id IN ({ps}))"
+             EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id IN ({ps}){})",
+            DB::PROBE_FENCE
         ));
     }
     if let Some(user) = scope.user_id {
@@ -152,7 +154,9 @@ fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery, among: Among) -> Str
     }
     for word in &q.words {
         let p = b.push(Arg::from(format!("%{word}%")));
-        let held: Vec<String> = ["c.description", "c.address", "c.number"].iter().map(|c| DB::holds(c, &p)).collect();
+        let cased = word.chars().any(|c| c.is_lowercase() || c.is_uppercase());
+        let held: Vec<String> =
+            ["c.description", "c.address", "c.number"].iter().map(|c| DB::holds(c, &p, cased)).collect();
         words.push(format!("({})", held.join(" OR ")));
     }
     let text = format!("({})", words.join(" AND "));
@@ -255,7 +259,7 @@ pub(crate) fn list_where_among<DB: Dialect>(
     }
     // Last: SQLite tests the terms in the order written, and the caller's
     // view (with its subquery over earlier departments) is the dearest.
-    clauses.push(visibility(&mut b, &scope.for_statuses(&filter.statuses)));
+    clauses.push(visibility::<DB>(&mut b, &scope.for_statuses(&filter.statuses)));
     (clauses.join(" AND "), b.args)
 }
 

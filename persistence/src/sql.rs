@@ -266,14 +266,27 @@ pub(crate) trait Dialect: Database + Rows {
     /// SQLite finds each numbered parameter by a linear scan of the names,
     /// which made binding a many-row insert quadratic (85% of a bulk seed).
     const POSITIONAL_VALUES: bool;
+    /// Ends a correlated `EXISTS` that must stay a probe per row: PostgreSQL
+    /// would otherwise hash every row the subquery could reach first (a
+    /// department's 23,000 at a million cases, 11 ms) for a page that probes
+    /// a few hundred; `OFFSET 0` is its documented fence. SQLite probes anyway.
+    const PROBE_FENCE: &'static str;
     /// What follows `FROM cases c` so that a statement walks the named index
     /// in its order: SQLite's `INDEXED BY` (given a broad filter it may
     /// otherwise gather every match and sort it); nothing on PostgreSQL,
     /// which weighs a bounded range of the order against its statistics.
     fn walking(index: &str) -> String;
+    /// The cases of a window of a time order (`range`, at most `window` of
+    /// them) as `FROM` source and the start of a `WHERE` clause, so that a
+    /// filter tested on them stops at a page's last case where it can: SQLite
+    /// walks the order's index to the page's end; PostgreSQL is given the
+    /// window's cases in order, which its planner cannot turn into a scan of
+    /// every match of a common search.
+    fn window_source(index: &str, range: &str, order: &str, window: u32) -> String;
     /// Whether `column` holds the lowercase `LIKE` pattern bound as `param`,
-    /// whatever the case of its ASCII letters.
-    fn holds(column: &str, param: &str) -> String;
+    /// whatever the case of its letters; `cased` when the pattern has any
+    /// (a Chinese word has none, and then no case needs folding).
+    fn holds(column: &str, param: &str, cased: bool) -> String;
     /// A condition that the case `c` holds every term of the space-separated
     /// list bound as `param`, answered by the backend's search index.
     fn has_terms(param: &str) -> String;

@@ -55,13 +55,25 @@ impl Dialect for Postgres {
     const WRITABLE_CTE: bool = true;
     const SORTS_BROAD_MATCHES: bool = false;
     const POSITIONAL_VALUES: bool = false;
+    const PROBE_FENCE: &'static str = " OFFSET 0";
 
     fn walking(_index: &str) -> String {
         String::new()
     }
 
-    fn holds(column: &str, param: &str) -> String {
-        format!("lower({column}) LIKE {param}")
+    fn window_source(_index: &str, range: &str, order: &str, window: u32) -> String {
+        format!("(SELECT c.* FROM cases c WHERE {range} ORDER BY {order} LIMIT {window}) c WHERE 1 = 1")
+    }
+
+    /// `lower()` of every row's text is most of a search's time among the
+    /// newest cases; a pattern without letters of either case matches the
+    /// text as it is exactly where it matches it lowered.
+    fn holds(column: &str, param: &str, cased: bool) -> String {
+        if cased {
+            format!("lower({column}) LIKE {param}")
+        } else {
+            format!("{column} LIKE {param}")
+        }
     }
 
     /// The GIN index over the terms as an array (migration 0015).

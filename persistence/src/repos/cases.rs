@@ -435,9 +435,9 @@ impl<DB: Dialect> SqlStore<DB> {
             let mut b = Builder { args: args.clone() };
             let range = window_range(&mut b, key, from, to);
             let sql = format!(
-                "SELECT {columns} FROM cases c {walk} WHERE {range} AND {where_sql} ORDER BY {order} LIMIT {want}",
+                "SELECT {columns} FROM {source} AND {where_sql} ORDER BY {order} LIMIT {want}",
                 columns = crate::case_rows::CASE_COLUMNS,
-                walk = DB::walking(index),
+                source = DB::window_source(index, &range, &order, window),
                 want = limit as usize - page.len(),
             );
             page.extend(self.cases_from(&sql, b.args).await?);

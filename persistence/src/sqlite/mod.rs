@@ -64,14 +64,19 @@ impl Dialect for Sqlite {
     const WRITABLE_CTE: bool = false;
     const SORTS_BROAD_MATCHES: bool = true;
     const POSITIONAL_VALUES: bool = true;
+    const PROBE_FENCE: &'static str = "";
 
     fn walking(index: &str) -> String {
         format!("INDEXED BY {index}")
     }
 
+    fn window_source(index: &str, range: &str, _order: &str, _window: u32) -> String {
+        format!("cases c INDEXED BY {index} WHERE {range}")
+    }
+
     /// SQLite's `LIKE` already ignores ASCII case, and its `lower()` folds
     /// nothing else: calling it on every row of a search only cost time.
-    fn holds(column: &str, param: &str) -> String {
+    fn holds(column: &str, param: &str, _cased: bool) -> String {
         format!("{column} LIKE {param}")
     }
 
