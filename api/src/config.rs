@@ -45,6 +45,15 @@ const SYNC_WINDOW: Key = Key { env: "GRIDLINE_SYNC_WINDOW_DAYS", toml: "sync_win
 const MEDIA_MAX_BYTES: Key = Key { env: "GRIDLINE_MEDIA_MAX_BYTES", toml: "media_max_bytes" };
 const MEDIA_DECODE_CONCURRENCY: Key =
     Key { env: "GRIDLINE_MEDIA_DECODE_CONCURRENCY", toml: "media_decode_concurrency" };
+const MEDIA_URL: Key = Key { env: "GRIDLINE_MEDIA_URL", toml: "media_url" };
+// An S3-compatible bucket's settings, under the names every S3 client reads.
+const AWS_ENDPOINT_URL: Key = Key { env: "AWS_ENDPOINT_URL", toml: "aws_endpoint_url" };
+const AWS_ACCESS_KEY_ID: Key = Key { env: "AWS_ACCESS_KEY_ID", toml: "aws_access_key_id" };
+const AWS_SECRET_ACCESS_KEY: Key = Key { env: "AWS_SECRET_ACCESS_KEY", toml: "aws_secret_access_key" };
+const AWS_REGION: Key = Key { env: "AWS_REGION", toml: "aws_region" };
+const AWS_ALLOW_HTTP: Key = Key { env: "AWS_ALLOW_HTTP", toml: "aws_allow_http" };
+/// Variables outside `GRIDLINE_` that configure Gridline: the bucket's.
+const S3_KEYS: &[&Key] = &[&AWS_ENDPOINT_URL, &AWS_ACCESS_KEY_ID, &AWS_SECRET_ACCESS_KEY, &AWS_REGION, &AWS_ALLOW_HTTP];
 
 /// Every key, for the README's table and for spotting misspelt variables.
 const ALL: &[&Key] = &[
@@ -79,6 +88,7 @@ const ALL: &[&Key] = &[
     &SYNC_WINDOW,
     &MEDIA_MAX_BYTES,
     &MEDIA_DECODE_CONCURRENCY,
+    &MEDIA_URL,
 ];
 
 /// A secret from configuration: never printed, not even by `Debug`.
@@ -167,13 +177,36 @@ pub struct Settings {
     pub media: MediaSettings,
 }
 
-/// How evidence files are taken.
-#[derive(Debug, Clone, Copy)]
+/// How evidence files are taken, and where they are kept.
+#[derive(Debug, Clone)]
 pub struct MediaSettings {
     /// The largest file taken; media routes are exempt from `max_body_bytes`.
     pub max_bytes: usize,
     /// How many images are decoded at once (for sizes, EXIF and previews).
     pub decode_concurrency: usize,
+    pub store: MediaLocation,
+}
+
+/// Where files' bytes live (`GRIDLINE_MEDIA_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaLocation {
+    /// A directory: `media/` under the data directory unless named.
+    Directory(PathBuf),
+    /// An S3-compatible bucket (Aliyun OSS, Tencent COS, MinIO), which every
+    /// node of an installation reaches.
+    S3(S3Bucket),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Bucket {
+    pub bucket: String,
+    /// Prepended to every object's name; may be empty.
+    pub prefix: String,
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    pub allow_http: bool,
 }
 
 impl fmt::Debug for Settings {
@@ -239,7 +272,9 @@ impl Settings {
     /// # Errors
     /// The first bad value, naming its variable.
     pub fn load(config_file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
-        let env = std::env::vars().filter(|(k, _)| k.starts_with("GRIDLINE_")).collect();
+        let env = std::env::vars()
+            .filter(|(k, _)| k.starts_with("GRIDLINE_") || S3_KEYS.iter().any(|key| key.env == k))
+            .collect();
         let file = match config_file {
             None => None,
             Some(path) => Some((
@@ -343,9 +378,30 @@ impl Settings {
         let cache_poll_ms = src.parse(&CACHE_POLL, 500, |v| positive(v, 60_000))?;
         let sweep_ms = src.parse(&SWEEP_INTERVAL, 30_000, |v| positive(v, 3_600_000))?;
         let sync_window_days = src.parse(&SYNC_WINDOW, 90, |v| positive(v, 3_650))? as u32;
+        let store = match src.parse(&MEDIA_URL, None, |v| media_url(v).map(Some))? {
+            None => MediaLocation::Directory(data_dir.join("media")),
+            Some(MediaUrl::Directory(dir)) => MediaLocation::Directory(dir),
+            Some(MediaUrl::S3 { bucket, prefix }) => {
+                let text = |key: &Key| src.parse(key, None, |v| Ok(Some(v.to_owned())));
+                MediaLocation::S3(S3Bucket {
+                    bucket,
+                    prefix,
+                    endpoint: text(&AWS_ENDPOINT_URL)?,
+                    region: text(&AWS_REGION)?.unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: text(&AWS_ACCESS_KEY_ID)?,
+                    secret_access_key: text(&AWS_SECRET_ACCESS_KEY)?.map(Secret::new),
+                    allow_http: src.parse(&AWS_ALLOW_HTTP, false, |v| match v {
+                        "true" | "1" => Ok(true),
+                        "false" | "0" => Ok(false),
+                        _ => Err(format!("'{v}' is not true or false")),
+                    })?,
+                })
+            }
+        };
         let media = MediaSettings {
             max_bytes: src.parse(&MEDIA_MAX_BYTES, 20 * 1024 * 1024, |v| positive(v, 1 << 30))?,
             decode_concurrency: src.parse(&MEDIA_DECODE_CONCURRENCY, cores, |v| positive(v, 1024))?,
+            store,
         };
 
         Ok(Self {
@@ -380,6 +436,26 @@ impl Settings {
             .filter(|k| k.starts_with("GRIDLINE_") && !k.starts_with("GRIDLINE_TEST_"))
             .filter(|k| !ALL.iter().any(|key| key.env == k) && !EXTRA_VARIABLES.contains(&k.as_str()))
             .collect()
+    }
+}
+
+enum MediaUrl {
+    Directory(PathBuf),
+    S3 { bucket: String, prefix: String },
+}
+
+/// `s3://bucket/prefix` or `file:///absolute/directory`.
+fn media_url(v: &str) -> Result<MediaUrl, String> {
+    if let Some(rest) = v.strip_prefix("s3://") {
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(format!("'{v}' names no bucket (expected s3://bucket/prefix)"));
+        }
+        return Ok(MediaUrl::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_matches('/').to_owned() });
+    }
+    match v.strip_prefix("file://") {
+        Some(path) if path.starts_with('/') => Ok(MediaUrl::Directory(PathBuf::from(path))),
+        _ => Err(format!("'{v}' is neither s3://bucket/prefix nor file:///absolute/directory")),
     }
 }
 

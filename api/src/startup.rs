@@ -53,10 +53,8 @@ async fn prepare_state(
         };
         crate::demo::seed(&*store, &passwords, &password).await?;
     }
-    let media = crate::media::MediaDesk::new(
-        crate::media::store::MediaStore::in_directory(&settings.data_dir.join("media"))?,
-        &settings.media,
-    );
+    let media =
+        crate::media::MediaDesk::new(crate::media::store::MediaStore::open(&settings.media.store)?, &settings.media);
     let mut state = AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords, clock, media);
     state.sync_window_days = settings.sync_window_days;
     let state = web::Data::new(state);

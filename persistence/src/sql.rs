@@ -283,6 +283,10 @@ pub(crate) trait Dialect: Database + Rows {
     /// window's cases in order, which its planner cannot turn into a scan of
     /// every match of a common search.
     fn window_source(index: &str, range: &str, order: &str, window: u32) -> String;
+    /// Whether a window's last case must be found before its walk (SQLite
+    /// walks the index down to it); otherwise only when the walk did not
+    /// fill the page and the next window starts after it.
+    const BOUNDS_WINDOWS_FIRST: bool;
     /// Whether `column` holds the lowercase `LIKE` pattern bound as `param`,
     /// whatever the case of its letters; `cased` when the pattern has any
     /// (a Chinese word has none, and then no case needs folding).

@@ -8,6 +8,7 @@ pub mod forge;
 pub mod harness;
 pub mod process;
 pub mod proxy;
+pub mod s3;
 
 pub use app::TestApp;
 pub use database::Backend;

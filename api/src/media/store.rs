@@ -1,5 +1,6 @@
 //! Where files' bytes live, behind the `object_store` crate: by default a
-//! directory under the data directory, so that `cargo run` needs nothing.
+//! directory under the data directory, so that `cargo run` needs nothing;
+//! for several nodes, an S3-compatible bucket they all reach.
 //! Originals are named by their SHA-256, previews beside them; a name is
 //! written only with the bytes it names, so a write repeated by a retry or
 //! by two nodes at once writes the same object.
@@ -10,8 +11,11 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use gridline_domain::media::MediaId;
 use object_store::{
-    local::LocalFileSystem, path::Path as Key, GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload,
+    aws::AmazonS3Builder, local::LocalFileSystem, path::Path as Key, prefix::PrefixStore, GetOptions, GetRange,
+    ObjectStore, ObjectStoreExt, PutPayload,
 };
+
+use crate::config::{MediaLocation, S3Bucket};
 
 #[derive(Debug, Clone)]
 pub(crate) struct MediaStore {
@@ -28,10 +32,34 @@ pub(crate) struct Read {
 }
 
 impl MediaStore {
+    /// The store `GRIDLINE_MEDIA_URL` names.
+    pub(crate) fn open(location: &MediaLocation) -> anyhow::Result<Self> {
+        match location {
+            MediaLocation::Directory(dir) => Self::in_directory(dir),
+            MediaLocation::S3(bucket) => Self::in_bucket(bucket),
+        }
+    }
+
     /// A store in `dir`, created when missing.
     pub(crate) fn in_directory(dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;
         Ok(Self { objects: Arc::new(LocalFileSystem::new_with_prefix(dir)?) })
+    }
+
+    /// A store in an S3-compatible bucket, under its prefix.
+    fn in_bucket(b: &S3Bucket) -> anyhow::Result<Self> {
+        let mut builder =
+            AmazonS3Builder::new().with_bucket_name(&b.bucket).with_region(&b.region).with_allow_http(b.allow_http);
+        if let Some(endpoint) = &b.endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        if let (Some(id), Some(secret)) = (&b.access_key_id, &b.secret_access_key) {
+            builder = builder.with_access_key_id(id).with_secret_access_key(secret.expose());
+        }
+        let bucket = builder.build()?;
+        let objects: Arc<dyn ObjectStore> =
+            if b.prefix.is_empty() { Arc::new(bucket) } else { Arc::new(PrefixStore::new(bucket, b.prefix.as_str())) };
+        Ok(Self { objects })
     }
 
     fn original(id: &MediaId) -> Key {

@@ -55,6 +55,7 @@ impl Dialect for Postgres {
     const WRITABLE_CTE: bool = true;
     const SORTS_BROAD_MATCHES: bool = false;
     const POSITIONAL_VALUES: bool = false;
+    const BOUNDS_WINDOWS_FIRST: bool = false;
     const PROBE_FENCE: &'static str = " OFFSET 0";
 
     fn walking(_index: &str) -> String {

@@ -431,9 +431,12 @@ impl<DB: Dialect> SqlStore<DB> {
         let mut page = Vec::new();
         let (mut from, mut looked, mut window) = (filter.after, 0u32, limit * FIRST_WINDOW_PER_CASE);
         loop {
-            let to = self.window_end(key, index, from, window).await?;
+            let end = match DB::BOUNDS_WINDOWS_FIRST {
+                true => Some(self.window_end(key, index, from, window).await?),
+                false => None,
+            };
             let mut b = Builder { args: args.clone() };
-            let range = window_range(&mut b, key, from, to);
+            let range = window_range(&mut b, key, from, end.flatten());
             let sql = format!(
                 "SELECT {columns} FROM {source} AND {where_sql} ORDER BY {order} LIMIT {want}",
                 columns = crate::case_rows::CASE_COLUMNS,
@@ -441,13 +444,17 @@ impl<DB: Dialect> SqlStore<DB> {
                 want = limit as usize - page.len(),
             );
             page.extend(self.cases_from(&sql, b.args).await?);
-            let Some(to) = to else {
-                // Fewer cases than the window were left: every one was looked at.
-                return Ok(Some(page));
-            };
             if page.len() == limit as usize {
                 return Ok(Some(page));
             }
+            let end = match end {
+                Some(end) => end,
+                None => self.window_end(key, index, from, window).await?,
+            };
+            let Some(to) = end else {
+                // Fewer cases than the window were left: every one was looked at.
+                return Ok(Some(page));
+            };
             let was_empty = looked > 0 && page.is_empty();
             (from, looked) = (Some(to), looked + window);
             // Enough for the page at the share found so far; ten times more

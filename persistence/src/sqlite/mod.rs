@@ -64,6 +64,7 @@ impl Dialect for Sqlite {
     const WRITABLE_CTE: bool = false;
     const SORTS_BROAD_MATCHES: bool = true;
     const POSITIONAL_VALUES: bool = true;
+    const BOUNDS_WINDOWS_FIRST: bool = true;
     const PROBE_FENCE: &'static str = "";
 
     fn walking(index: &str) -> String {

@@ -3,7 +3,7 @@
 //! and never shown to anyone but who sent them.
 
 use gridline_api::media::samples::{self, exif::Tag};
-use gridline_tests::{app::problem, Ctx, TestApp};
+use gridline_tests::{app::problem, s3::S3Server, Ctx, TestApp};
 use reqwest::{Method, Response};
 use serde_json::Value;
 
@@ -14,6 +14,7 @@ gridline_tests::tests![
     files_over_the_limit_and_image_bombs_are_refused,
     a_download_is_the_file_whole_or_in_a_range,
 ];
+gridline_tests::tests![S3_TESTS: a_second_node_serves_the_same_files_from_the_bucket];
 
 fn sha256(bytes: &[u8]) -> String {
     ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
@@ -216,4 +217,40 @@ async fn a_download_is_the_file_whole_or_in_a_range(ctx: Ctx) {
 
     let res = app.as_bearer(Method::GET, &path, &w1).header("if-none-match", format!("\"{id}\"")).send().await.unwrap();
     assert_eq!(res.status(), 304, "a phone holding it already downloads nothing");
+}
+
+async fn a_second_node_serves_the_same_files_from_the_bucket(ctx: Ctx) {
+    let s3 = S3Server::start("gridline-evidence").await;
+    let settings = s3.settings("district-a");
+    let extra: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (a, b) = (ctx.app_with(&extra).await, ctx.app_with(&extra).await);
+    let photo = street_photo();
+    let id = sha256(&photo);
+
+    let sender = a.token("worker1").await;
+    assert_eq!(upload(&a, &sender, &photo).await.status(), 201);
+    // The bytes are in the bucket under the installation's prefix, not on a node's disk.
+    let listing = s3.listing().await;
+    let original = format!("<Key>district-a/originals/{}/{id}</Key>", &id[..2]);
+    let preview = format!("<Key>district-a/thumbnails/{}/{id}.jpg</Key>", &id[..2]);
+    assert!(listing.contains(&original) && listing.contains(&preview), "{listing}");
+    assert!(listing.contains(&format!("<Size>{}</Size>", photo.len())), "{listing}");
+    assert!(!ctx.data_dir().join("media").exists(), "nothing written to the data directory");
+
+    // Another node serves the same file, its preview and its ranges.
+    let same_user = b.token("worker1").await;
+    let res = b.get_as(&same_user, &format!("/api/v1/media/{id}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
+    let res = b.get_as(&same_user, &format!("/api/v1/media/{id}/thumbnail")).await;
+    assert_eq!(res.status(), 200);
+    let res = b
+        .as_bearer(Method::GET, &format!("/api/v1/media/{id}"), &same_user)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &photo[100..200]);
+    assert_eq!(upload(&b, &same_user, &photo).await.status(), 200, "held already, whichever node is asked");
 }
