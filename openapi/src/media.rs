@@ -51,3 +51,8 @@ pub struct MediaPath {
     #[param(pattern = "^[0-9a-fA-F]{64}$", min_length = 64, max_length = 64)]
     pub media_id: String,
 }
+
+/// A file's bytes, as sent or as stored.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);

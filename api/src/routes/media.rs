@@ -15,7 +15,7 @@ use gridline_domain::{
     media::{MediaId, StoredMedia, Uploader},
 };
 use gridline_openapi::{
-    media::{MediaGps, MediaInfo, MediaPath},
+    media::{FileBytes, MediaGps, MediaInfo, MediaPath},
     FieldError, Problem,
 };
 
@@ -113,7 +113,7 @@ fn refused(r: Refused) -> ApiError {
     tag = "media",
     security(("bearer" = []), ("api_key" = [])),
     params(MediaPath),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    request_body(content = FileBytes, content_type = "application/octet-stream", description = "The file's bytes"),
     responses(
         (status = 200, description = "Already stored: nothing was stored again", body = MediaInfo),
         (status = 201, description = "Stored", body = MediaInfo),
@@ -248,8 +248,8 @@ fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, A
         ("Range" = Option<String>, Header, description = "One range of bytes, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`"),
     ),
     responses(
-        (status = 200, description = "The whole file, in its own type", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/heic"), (Vec<u8> = "video/mp4"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/aac"), (Vec<u8> = "audio/amr"))),
-        (status = 206, description = "The range asked for, with `Content-Range`", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/heic"), (Vec<u8> = "video/mp4"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/aac"), (Vec<u8> = "audio/amr"))),
+        (status = 200, description = "The whole file, in its own type", content((FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/webp"), (FileBytes = "image/heic"), (FileBytes = "video/mp4"), (FileBytes = "audio/mp4"), (FileBytes = "audio/aac"), (FileBytes = "audio/amr"))),
+        (status = 206, description = "The range asked for, with `Content-Range`", content((FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/webp"), (FileBytes = "image/heic"), (FileBytes = "video/mp4"), (FileBytes = "audio/mp4"), (FileBytes = "audio/aac"), (FileBytes = "audio/amr"))),
         (status = 304, description = "Unchanged: the `If-None-Match` given is the file's `ETag`"),
         (status = 400, description = "A `media_id` that is not a SHA-256", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
@@ -308,7 +308,7 @@ fn unchanged(req: &HttpRequest, etag: &str) -> bool {
     security(("bearer" = []), ("api_key" = [])),
     params(MediaPath),
     responses(
-        (status = 200, description = "The preview", body = Vec<u8>, content_type = "image/jpeg"),
+        (status = 200, description = "The preview", body = FileBytes, content_type = "image/jpeg"),
         (status = 400, description = "A `media_id` that is not a SHA-256", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a file this caller may read (`not_found`), or one without a preview (`no_thumbnail`)", body = Problem, content_type = "application/problem+json"),
