@@ -56,3 +56,10 @@ pub struct MediaPath {
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct FileBytes(pub Vec<u8>);
+
+/// A file sent as a form.
+#[derive(ToSchema)]
+pub struct MediaUpload {
+    /// The file's bytes; its name and declared type are ignored.
+    pub file: FileBytes,
+}

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod database;
 pub mod forge;
+pub mod forms;
 pub mod harness;
 pub mod process;
 pub mod proxy;

@@ -6,7 +6,7 @@ use std::ops::Range;
 use actix_web::{
     get, head,
     http::{header, StatusCode},
-    put, web, HttpRequest, HttpResponse,
+    post, put, web, HttpRequest, HttpResponse,
 };
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
@@ -15,7 +15,7 @@ use gridline_domain::{
     media::{MediaId, StoredMedia, Uploader},
 };
 use gridline_openapi::{
-    media::{FileBytes, MediaGps, MediaInfo, MediaPath},
+    media::{FileBytes, MediaGps, MediaInfo, MediaPath, MediaUpload},
     FieldError, Problem,
 };
 
@@ -133,16 +133,24 @@ pub(crate) async fn put_media(
 ) -> Result<HttpResponse, ApiError> {
     let id = media_id(&req)?;
     let bytes = body_within(payload, &req, state.media.max_bytes).await?;
-    let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
-    let sent = MediaId::of_digest(digest.as_ref().try_into().expect("a SHA-256 is 32 bytes"));
-    if sent != id {
+    if digest_of(&bytes) != id {
         return Err(ApiError::Unprocessable {
             code: "digest_mismatch",
-            detail: format!("the body's SHA-256 is {sent}, not the path's {id}"),
+            detail: format!("the body's SHA-256 is {}, not the path's {id}", digest_of(&bytes)),
             errors: vec![FieldError::parameter("media_id", "is not the SHA-256 of the body")],
         });
     }
-    let who = uploader(&auth.0);
+    keep(&state, &auth.0, id, bytes).await
+}
+
+fn digest_of(bytes: &[u8]) -> MediaId {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    MediaId::of_digest(digest.as_ref().try_into().expect("a SHA-256 is 32 bytes"))
+}
+
+/// Stores a file sent by `p` unless it is stored already: 201, or 200.
+async fn keep(state: &AppState, p: &Principal, id: MediaId, bytes: Bytes) -> Result<HttpResponse, ApiError> {
+    let who = uploader(p);
     if let Some(stored) = state.store.media(&id).await? {
         state.store.record_upload(&StoredMedia { created_at: state.now(), ..stored.clone() }, who).await?;
         return Ok(HttpResponse::Ok().json(info(&stored)));
@@ -154,6 +162,74 @@ pub(crate) async fn put_media(
     let (stored, written) = state.store.record_upload(&media, who).await?;
     let status = if written { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).json(info(&stored)))
+}
+
+/// Store a file sent as a form
+///
+/// One file in the `multipart/form-data` part named `file`, as a browser or a phone's form upload sends
+/// it; otherwise as `PUT /api/v1/media/{media_id}`, whose name the server computes here. The file's own
+/// name and declared type are ignored: what it is comes from its bytes.
+#[utoipa::path(
+    operation_id = "post_media",
+    tag = "media",
+    security(("bearer" = []), ("api_key" = [])),
+    request_body(content = MediaUpload, content_type = "multipart/form-data", description = "One part named `file`"),
+    responses(
+        (status = 200, description = "Already stored: nothing was stored again", body = MediaInfo),
+        (status = 201, description = "Stored", body = MediaInfo),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than `GRIDLINE_MEDIA_MAX_BYTES` (`payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a `multipart/form-data` body, or a file of none of the kinds taken (`unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No part named `file`, or more than one (`validation_failed`); a video or voice note too long (`too_long`); an image over 40 megapixels (`too_many_pixels`); a file that cannot be read (`unreadable_media`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/media")]
+pub(crate) async fn post_media(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = form_file(&req, payload, state.media.max_bytes).await?;
+    keep(&state, &auth.0, digest_of(&bytes), bytes).await
+}
+
+/// The one part named `file` of a `multipart/form-data` body, read up to the media limit.
+async fn form_file(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Err(ApiError::UnsupportedFile("expected a multipart/form-data body with a part named file".into()));
+    }
+    let malformed = |e: actix_multipart::MultipartError| ApiError::Unprocessable {
+        code: "incomplete_body",
+        detail: format!("the form cannot be read: {e}"),
+        errors: Vec::new(),
+    };
+    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut file: Option<BytesMut> = None;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(malformed)?;
+        let is_file = field.name() == Some("file");
+        if is_file && file.is_some() {
+            return Err(ApiError::field("/file", "one file per request"));
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(malformed)?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if is_file {
+            file = Some(body);
+        }
+    }
+    file.map(BytesMut::freeze).ok_or_else(|| ApiError::field("/file", "a part named file is required"))
 }
 
 /// Ask whether the server holds a file

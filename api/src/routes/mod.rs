@@ -114,6 +114,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reports::weekly_link)
         .service(reports::weekly_view)
         .service(reports::weekly)
+        .service(media::post_media)
         .service(media::put_media)
         .service(media::head_media)
         .service(media::get_media)

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use gridline_api::media::samples;
-use gridline_tests::{app::DEMO_PASSWORD, Ctx, TestApp};
+use gridline_tests::{app::DEMO_PASSWORD, forms::multipart, Ctx, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -111,6 +111,7 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     // Files: anyone signed in may send one (each call sends new bytes); only
     // its sender reads it until it is attached to a case (worker1 sent it).
     //                                              anon api  w1   w2   w3   dc   ds   dd   su   sp   spr  ldr  adm
+    ("POST",   "/api/v1/media",                    [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
     ("PUT",    "/api/v1/media/{media_id}",         [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
     ("HEAD",   "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
@@ -243,14 +244,17 @@ impl Fixture {
         (id, rid)
     }
 
-    /// A media call's path and raw body: a new file for each upload, else
-    /// worker1's photo.
-    fn media_request(&self, method: &str, template: &str, n: usize) -> (String, Option<Vec<u8>>) {
-        if method == "PUT" {
-            let bytes = samples::png(1 + (n % 97) as u32, 1 + (n / 97) as u32);
-            return (template.replace("{media_id}", &sha256(&bytes)), Some(bytes));
+    /// A media call's path, raw body and its type: a new file for each
+    /// upload, else worker1's photo.
+    fn media_request(&self, method: &str, template: &str, n: usize) -> (String, Option<(String, Vec<u8>)>) {
+        let fresh = samples::png(1 + (n % 97) as u32, 1 + (n / 97) as u32);
+        match method {
+            "PUT" => {
+                (template.replace("{media_id}", &sha256(&fresh)), Some(("application/octet-stream".into(), fresh)))
+            }
+            "POST" => (template.to_owned(), Some(multipart(&[("file", "photo.png", &fresh)]))),
+            _ => (template.replace("{media_id}", &self.photo), None),
         }
-        (template.replace("{media_id}", &self.photo), None)
     }
 
     /// The concrete path and body for one call; `n` makes created codes unique.
@@ -402,7 +406,7 @@ async fn every_operation_answers_each_role_as_the_table_says(ctx: Ctx) {
     for (method, template, expected) in TABLE {
         for (column, caller) in CALLERS.iter().enumerate() {
             n += 1;
-            let (path, body, raw) = if template.starts_with("/api/v1/media/") {
+            let (path, body, raw) = if template.starts_with("/api/v1/media") {
                 let (path, raw) = fx.media_request(method, template, n);
                 (path, None, raw)
             } else {
@@ -416,8 +420,8 @@ async fn every_operation_answers_each_role_as_the_table_says(ctx: Ctx) {
             if let Some(body) = body {
                 req = req.json(&body);
             }
-            if let Some(raw) = raw {
-                req = req.header("content-type", "application/octet-stream").body(raw);
+            if let Some((content_type, raw)) = raw {
+                req = req.header("content-type", content_type).body(raw);
             }
             let res = req.send().await.unwrap();
             let status = res.status().as_u16();

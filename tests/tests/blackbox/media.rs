@@ -3,7 +3,7 @@
 //! and never shown to anyone but who sent them.
 
 use gridline_api::media::samples::{self, exif::Tag};
-use gridline_tests::{app::problem, s3::S3Server, Ctx, TestApp};
+use gridline_tests::{app::problem, forms::multipart, s3::S3Server, Ctx, TestApp};
 use reqwest::{Method, Response};
 use serde_json::Value;
 
@@ -13,6 +13,7 @@ gridline_tests::tests![
     what_a_file_is_comes_from_its_bytes,
     files_over_the_limit_and_image_bombs_are_refused,
     a_download_is_the_file_whole_or_in_a_range,
+    a_form_upload_is_the_same_file_whatever_it_is_called,
 ];
 gridline_tests::tests![S3_TESTS: a_second_node_serves_the_same_files_from_the_bucket];
 
@@ -253,4 +254,43 @@ async fn a_second_node_serves_the_same_files_from_the_bucket(ctx: Ctx) {
     assert_eq!(res.status(), 206);
     assert_eq!(res.bytes().await.unwrap().as_ref(), &photo[100..200]);
     assert_eq!(upload(&b, &same_user, &photo).await.status(), 200, "held already, whichever node is asked");
+}
+
+async fn post_form(app: &TestApp, token: &str, parts: &[(&str, &str, &[u8])]) -> Response {
+    let (content_type, body) = multipart(parts);
+    app.request(Method::POST, "/api/v1/media")
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_form_upload_is_the_same_file_whatever_it_is_called(ctx: Ctx) {
+    let app = ctx.app().await;
+    let w1 = app.token("worker1").await;
+    let png = samples::png(30, 20);
+
+    // A PNG named .jpg and declared image/jpeg is a PNG.
+    let res = post_form(&app, &w1, &[("file", "IMG_0001.jpg", &png)]).await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["content_type"], "image/png");
+    assert_eq!(stored["media_id"], sha256(&png).as_str(), "named by its SHA-256, computed by the server");
+    assert_eq!(upload(&app, &w1, &png).await.status(), 200, "the same file, whichever way it came");
+    assert_eq!(post_form(&app, &w1, &[("file", "again.png", &png)]).await.status(), 200);
+
+    let html = b"<html><body>not a photo</body></html>".as_slice();
+    let body = problem(post_form(&app, &w1, &[("file", "photo.jpg", html)]).await, 415).await;
+    assert_eq!(body["code"], "unsupported_media_type");
+
+    let body = problem(post_form(&app, &w1, &[("picture", "a.png", &png)]).await, 422).await;
+    assert_eq!(body["errors"][0]["pointer"], "/file");
+    let two = [("file", "a.png", png.as_slice()), ("file", "b.png", png.as_slice())];
+    let body = problem(post_form(&app, &w1, &two).await, 422).await;
+    assert_eq!(body["errors"][0]["pointer"], "/file");
+
+    let res = app.send_as(&w1, Method::POST, "/api/v1/media", &serde_json::json!({"file": "x"})).await;
+    assert_eq!(problem(res, 415).await["code"], "unsupported_media_type");
 }
