@@ -286,9 +286,14 @@ impl actix_web::body::MessageBody for Announced {
 /// One `bytes=` range of a file of `size` bytes; `None` for none, or for a
 /// form not served in part (several ranges): then the whole file is sent.
 fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, ApiError> {
-    let Some(value) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+    let Some(raw) = req.headers().get(header::RANGE) else {
         return Ok(None);
     };
+    // Any form is answered whole but one that is not text at all.
+    let value =
+        raw.to_str().ok().filter(|v| v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())).ok_or_else(|| {
+            ApiError::InvalidQuery(vec![FieldError::parameter("Range", "must be visible ASCII, as bytes=first-last")])
+        })?;
     let Some(spec) = value.trim().strip_prefix("bytes=") else {
         return Ok(None);
     };
@@ -327,7 +332,7 @@ fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, A
         (status = 200, description = "The whole file, in its own type", content((FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/webp"), (FileBytes = "image/heic"), (FileBytes = "video/mp4"), (FileBytes = "audio/mp4"), (FileBytes = "audio/aac"), (FileBytes = "audio/amr"))),
         (status = 206, description = "The range asked for, with `Content-Range`", content((FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/webp"), (FileBytes = "image/heic"), (FileBytes = "video/mp4"), (FileBytes = "audio/mp4"), (FileBytes = "audio/aac"), (FileBytes = "audio/amr"))),
         (status = 304, description = "Unchanged: the `If-None-Match` given is the file's `ETag`"),
-        (status = 400, description = "A `media_id` that is not a SHA-256", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A `media_id` that is not a SHA-256, or a `Range` that is not visible ASCII", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a file this caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "A range outside the file (`range_not_satisfiable`)", body = Problem, content_type = "application/problem+json"),

@@ -212,6 +212,14 @@ async fn a_download_is_the_file_whole_or_in_a_range(ctx: Ctx) {
     let body = problem(res, 416).await;
     assert_eq!(body["code"], "range_not_satisfiable");
 
+    let res = app
+        .as_bearer(Method::GET, &path, &w1)
+        .header("range", reqwest::header::HeaderValue::from_bytes(b"bytes=\xc2\x84").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res, 400).await["errors"][0]["parameter"], "Range", "a control character is no range");
+
     let res = ranged("bytes=0-1,5-9").await.unwrap();
     assert_eq!(res.status(), 200, "several ranges: the whole file");
     assert_eq!(res.bytes().await.unwrap().len(), photo.len());
