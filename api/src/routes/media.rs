@@ -68,14 +68,23 @@ async fn readable(state: &AppState, p: &Principal, id: &MediaId) -> Result<Store
 }
 
 /// The body, read up to the media limit.
-async fn body_within(mut payload: web::Payload, req: &HttpRequest, limit: usize) -> Result<Bytes, ApiError> {
+async fn body_within(payload: web::Payload, req: &HttpRequest, limit: usize) -> Result<Bytes, ApiError> {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let mut body = BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
-    while let Some(chunk) = payload.next().await {
+    collect_within(payload, limit, declared.map_or(0, |n| n as usize)).await
+}
+
+/// A stream's bytes (a body, or a form's part), up to the media limit.
+async fn collect_within<E: std::fmt::Display>(
+    mut chunks: impl futures::Stream<Item = Result<Bytes, E>> + Unpin,
+    limit: usize,
+    expected: usize,
+) -> Result<Bytes, ApiError> {
+    let mut body = BytesMut::with_capacity(expected.min(limit));
+    while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|e| ApiError::Unprocessable {
             code: "incomplete_body",
             detail: format!("the body did not arrive whole: {e}"),
@@ -133,10 +142,11 @@ pub(crate) async fn put_media(
 ) -> Result<HttpResponse, ApiError> {
     let id = media_id(&req)?;
     let bytes = body_within(payload, &req, state.media.max_bytes).await?;
-    if digest_of(&bytes) != id {
+    let sent = digest_of(&bytes);
+    if sent != id {
         return Err(ApiError::Unprocessable {
             code: "digest_mismatch",
-            detail: format!("the body's SHA-256 is {}, not the path's {id}", digest_of(&bytes)),
+            detail: format!("the body's SHA-256 is {sent}, not the path's {id}"),
             errors: vec![FieldError::parameter("media_id", "is not the SHA-256 of the body")],
         });
     }
@@ -204,32 +214,24 @@ async fn form_file(req: &HttpRequest, payload: web::Payload, limit: usize) -> Re
     if !multipart {
         return Err(ApiError::UnsupportedFile("expected a multipart/form-data body with a part named file".into()));
     }
-    let malformed = |e: actix_multipart::MultipartError| ApiError::Unprocessable {
-        code: "incomplete_body",
-        detail: format!("the form cannot be read: {e}"),
-        errors: Vec::new(),
-    };
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut file: Option<BytesMut> = None;
+    let mut file = None;
     while let Some(field) = form.next().await {
-        let mut field = field.map_err(malformed)?;
+        let mut field = field.map_err(|e| ApiError::Unprocessable {
+            code: "incomplete_body",
+            detail: format!("the form cannot be read: {e}"),
+            errors: Vec::new(),
+        })?;
         let is_file = field.name() == Some("file");
         if is_file && file.is_some() {
             return Err(ApiError::field("/file", "one file per request"));
         }
-        let mut body = BytesMut::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(malformed)?;
-            if body.len() + chunk.len() > limit {
-                return Err(ApiError::PayloadTooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = collect_within(&mut field, limit, 0).await?;
         if is_file {
             file = Some(body);
         }
     }
-    file.map(BytesMut::freeze).ok_or_else(|| ApiError::field("/file", "a part named file is required"))
+    file.ok_or_else(|| ApiError::field("/file", "a part named file is required"))
 }
 
 /// Ask whether the server holds a file
