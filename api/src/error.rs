@@ -19,6 +19,8 @@ pub enum ApiError {
     InvalidPath(Vec<FieldError>),
     #[error("invalid query parameter")]
     InvalidQuery(Vec<FieldError>),
+    #[error("a request header is not valid")]
+    InvalidHeader(Vec<FieldError>),
     #[error("every word of q needs at least two characters")]
     QueryTooShort,
     #[error("{0}; sync again without a cursor")]
@@ -49,6 +51,8 @@ pub enum ApiError {
     WrongState { status: CaseStatus, allowed: Vec<CaseAction> },
     #[error("the resource changed: its version is now {current}")]
     PreconditionFailed { current: i64 },
+    #[error("this server speaks tus 1.0.0: send Tus-Resumable: 1.0.0")]
+    TusVersion,
     #[error("too many failed attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: i64 },
     #[error("the server is busy; try again in {retry_after} seconds")]
@@ -67,6 +71,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::InvalidPath(_) => "invalid_path_parameter",
             Self::InvalidQuery(_) => "invalid_query_parameter",
+            Self::InvalidHeader(_) => "invalid_header",
             Self::QueryTooShort => "query_too_short",
             Self::SyncReset(_) => "sync_reset",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -81,6 +86,7 @@ impl ApiError {
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::WrongState { .. } => "invalid_state",
             Self::PreconditionFailed { .. } => "precondition_failed",
+            Self::TusVersion => "unsupported_tus_version",
             Self::Busy { .. } => "server_busy",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
@@ -93,9 +99,10 @@ impl ApiError {
         let title = status.canonical_reason().unwrap_or("Error");
         let problem = Problem::new(status.as_u16(), self.code(), title);
         match self {
-            Self::Validation(errors) | Self::InvalidPath(errors) | Self::InvalidQuery(errors) => {
-                problem.with_detail(self.to_string()).with_errors(errors.clone())
-            }
+            Self::Validation(errors)
+            | Self::InvalidPath(errors)
+            | Self::InvalidQuery(errors)
+            | Self::InvalidHeader(errors) => problem.with_detail(self.to_string()).with_errors(errors.clone()),
             Self::Conflict { errors, .. } | Self::Unprocessable { errors, .. } => {
                 problem.with_detail(self.to_string()).with_errors(errors.clone())
             }
@@ -162,9 +169,11 @@ impl From<RepoError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MalformedJson(_) | Self::InvalidPath(_) | Self::InvalidQuery(_) | Self::QueryTooShort => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MalformedJson(_)
+            | Self::InvalidPath(_)
+            | Self::InvalidQuery(_)
+            | Self::InvalidHeader(_)
+            | Self::QueryTooShort => StatusCode::BAD_REQUEST,
             Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType | Self::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -174,7 +183,7 @@ impl ResponseError for ApiError {
             Self::SyncReset(_) => StatusCode::GONE,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::WrongState { .. } => StatusCode::CONFLICT,
-            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionFailed { .. } | Self::TusVersion => StatusCode::PRECONDITION_FAILED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -202,6 +211,12 @@ impl ResponseError for ApiError {
                 if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string()) {
                     response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
                 }
+            }
+            Self::TusVersion => {
+                response.headers_mut().insert(
+                    actix_web::http::header::HeaderName::from_static("tus-version"),
+                    actix_web::http::header::HeaderValue::from_static("1.0.0"),
+                );
             }
             _ => {}
         }

@@ -310,6 +310,25 @@ pub trait MediaRepo: Send + Sync {
     ) -> Result<bool, RepoError>;
 }
 
+/// Files on their way in, piece by piece. Only the count of bytes that
+/// arrived is kept here; the pieces are in the object store.
+#[async_trait]
+pub trait UploadRepo: Send + Sync {
+    async fn create_upload(&self, upload: &crate::media::Upload) -> Result<(), RepoError>;
+    async fn upload(&self, id: Uuid) -> Result<Option<crate::media::Upload>, RepoError>;
+    /// Moves an upload's offset from `from` to `to` (and names its file when
+    /// it is whole), unless another request moved it first: whether it did.
+    async fn advance_upload(
+        &self,
+        id: Uuid,
+        from: u64,
+        to: u64,
+        media: Option<&crate::media::MediaId>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError>;
+    async fn drop_upload(&self, id: Uuid) -> Result<(), RepoError>;
+}
+
 /// What the figures are computed from.
 #[async_trait]
 pub trait StatsRepo: Send + Sync {
@@ -552,6 +571,7 @@ pub trait Store:
     + StatsRepo
     + BulkRepo
     + MediaRepo
+    + UploadRepo
 {
 }
 
@@ -568,7 +588,8 @@ impl<
             + SweepRepo
             + StatsRepo
             + BulkRepo
-            + MediaRepo,
+            + MediaRepo
+            + UploadRepo,
     > Store for T
 {
 }

@@ -234,3 +234,12 @@ pub fn media_info() -> Value {
         "thumbnail": true
     })
 }
+
+pub fn upload_info() -> Value {
+    json!({
+        "upload_id": "0b9e6a52-3c1f-4d2e-9a7b-5f0c8e1d2a34",
+        "location": "/api/v1/uploads/0b9e6a52-3c1f-4d2e-9a7b-5f0c8e1d2a34",
+        "length": 5_242_880,
+        "offset": 0
+    })
+}

@@ -38,7 +38,7 @@ Every error is an RFC 9457 `application/problem+json` body with a stable `code`.
 never do this).",
         license(name = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError, reports::ReportFormat, cases::Me, cases::CaseSort)),
+    components(schemas(Problem, FieldError, reports::ReportFormat, cases::Me, cases::CaseSort, media::TusVersion)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness, readiness and this document"),

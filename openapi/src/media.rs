@@ -63,3 +63,33 @@ pub struct MediaUpload {
     /// The file's bytes; its name and declared type are ignored.
     pub file: FileBytes,
 }
+
+/// An upload begun by `POST /api/v1/uploads` (tus 1.0): where its bytes go
+/// and how many have arrived.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = crate::examples::upload_info)]
+pub struct UploadInfo {
+    pub upload_id: uuid::Uuid,
+    /// Where to send the bytes (`PATCH`) and ask how many arrived (`HEAD`):
+    /// also the `Location` header.
+    pub location: String,
+    /// The whole file's length, as `Upload-Length` declared it.
+    pub length: u64,
+    /// How many bytes have arrived.
+    pub offset: u64,
+}
+
+/// An upload's id in a path.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UploadPath {
+    /// The id `POST /api/v1/uploads` gave in `Location`.
+    pub upload_id: uuid::Uuid,
+}
+
+/// The tus version a request speaks: `Tus-Resumable: 1.0.0`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum TusVersion {
+    #[serde(rename = "1.0.0")]
+    V1_0_0,
+}

@@ -2,9 +2,11 @@
 
 use gridline_domain::{
     geo::Position,
-    media::{MediaId, StoredMedia},
+    media::{MediaId, StoredMedia, Upload, Uploader},
     RepoError,
 };
+
+use uuid::Uuid;
 
 use crate::types::Ts;
 
@@ -43,6 +45,50 @@ impl TryFrom<MediaRow> for StoredMedia {
             taken_at: r.taken_at.map(|t| t.0),
             gps: r.gps_lat.zip(r.gps_lon).map(|(lat, lon)| Position { lat, lon }),
             thumbnail: r.thumbnail,
+            created_at: r.created_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UploadRow {
+    id: Uuid,
+    uploader_kind: String,
+    uploader_id: Uuid,
+    length: i64,
+    offset: i64,
+    filename: Option<String>,
+    declared_type: Option<String>,
+    media_id: Option<String>,
+    created_at: Ts,
+}
+
+pub(crate) const UPLOAD_COLUMNS: &str =
+    "id, uploader_kind, uploader_id, length, \"offset\", filename, declared_type, media_id, created_at";
+
+impl TryFrom<UploadRow> for Upload {
+    type Error = RepoError;
+
+    fn try_from(r: UploadRow) -> Result<Self, RepoError> {
+        let corrupt = |what: &str| RepoError::Unknown(anyhow::anyhow!("corrupt row: upload {}: {what}", r.id));
+        let uploader = match r.uploader_kind.as_str() {
+            "user" => Uploader::User(r.uploader_id),
+            "api_key" => Uploader::ApiKey(r.uploader_id),
+            _ => return Err(corrupt("an unknown kind of sender")),
+        };
+        let count = |v: i64| u64::try_from(v).map_err(|_| corrupt("a negative count"));
+        let media_id = match &r.media_id {
+            Some(id) => Some(MediaId::parse(id).ok_or_else(|| corrupt("not a SHA-256"))?),
+            None => None,
+        };
+        Ok(Self {
+            id: r.id,
+            uploader,
+            length: count(r.length)?,
+            offset: count(r.offset)?,
+            filename: r.filename,
+            declared_type: r.declared_type,
+            media_id,
             created_at: r.created_at.0,
         })
     }

@@ -198,6 +198,7 @@ pub(crate) trait Rows:
     + Reads<case_rows::ExtensionRow>
     + Reads<case_rows::TallyRow>
     + Reads<media_rows::MediaRow>
+    + Reads<media_rows::UploadRow>
     + Reads<(i64,)>
     + Reads<(Uuid,)>
     + Reads<(String,)>
@@ -230,6 +231,7 @@ impl<DB> Rows for DB where
         + Reads<case_rows::ExtensionRow>
         + Reads<case_rows::TallyRow>
         + Reads<media_rows::MediaRow>
+        + Reads<media_rows::UploadRow>
         + Reads<(i64,)>
         + Reads<(Uuid,)>
         + Reads<(String,)>

@@ -51,6 +51,22 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// A PNG of noise, which does not compress: a file of about three bytes
+/// a pixel, as large as a test needs.
+pub fn noisy_png(width: u32, height: u32) -> Vec<u8> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let img = image::RgbImage::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let [r, g, b, ..] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut out = Vec::new();
+    PngEncoder::new(&mut out).write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8).unwrap();
+    out
+}
+
 /// A PNG that claims a canvas it does not hold: its header and no pixels.
 pub fn png_header(width: u32, height: u32) -> Vec<u8> {
     fn crc32(bytes: &[u8]) -> u32 {

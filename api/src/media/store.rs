@@ -7,6 +7,9 @@
 
 use std::{ops::Range, path::Path, sync::Arc};
 
+use futures::TryStreamExt;
+use uuid::Uuid;
+
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use gridline_domain::media::MediaId;
@@ -93,5 +96,100 @@ impl MediaStore {
         let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
         let got = self.objects.get_opts(key, options).await?;
         Ok(Read { size: got.meta.size, range: got.range.clone(), body: got.into_stream() })
+    }
+
+    fn parts_of(upload: Uuid) -> Key {
+        Key::from(format!("uploads/{upload}"))
+    }
+
+    /// The bytes `start..end` of an upload. A part is named by its range,
+    /// so a retried piece never overwrites a different one.
+    pub(crate) async fn put_part(&self, upload: Uuid, start: u64, bytes: Bytes) -> anyhow::Result<()> {
+        let end = start + bytes.len() as u64;
+        let key = Key::from(format!("uploads/{upload}/{start:020}-{end:020}"));
+        self.objects.put(&key, PutPayload::from(bytes)).await?;
+        Ok(())
+    }
+
+    /// An upload's first `offset` bytes, joined from its parts. Parts left
+    /// by a request that lost a race or died before it was counted cover
+    /// the same bytes as the counted ones (the client sends one file), so
+    /// any chain of parts from 0 to `offset` is the file.
+    pub(crate) async fn joined_parts(&self, upload: Uuid, offset: u64) -> anyhow::Result<Bytes> {
+        let parts: Vec<(u64, u64, Key)> = self
+            .objects
+            .list(Some(&Self::parts_of(upload)))
+            .map_ok(|meta| meta.location)
+            .try_collect::<Vec<_>>()
+            .await?
+            .into_iter()
+            .filter_map(|key| {
+                let (start, end) = key.filename()?.split_once('-')?;
+                Some((start.parse().ok()?, end.parse().ok()?, key.clone()))
+            })
+            .filter(|(start, end, _)| start < end && *end <= offset)
+            .collect();
+        let chain = chain(&parts, offset)
+            .ok_or_else(|| anyhow::anyhow!("upload {upload}: its parts do not reach byte {offset}"))?;
+        let mut joined = bytes::BytesMut::with_capacity(offset as usize);
+        for key in chain {
+            joined.extend_from_slice(&self.objects.get(key).await?.bytes().await?);
+        }
+        Ok(joined.freeze())
+    }
+
+    /// Removes an upload's parts; parts already gone are no error.
+    pub(crate) async fn drop_parts(&self, upload: Uuid) -> anyhow::Result<()> {
+        let keys: Vec<Key> =
+            self.objects.list(Some(&Self::parts_of(upload))).map_ok(|meta| meta.location).try_collect().await?;
+        for key in keys {
+            match self.objects.delete(&key).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parts `(start, end)` that lead from byte 0 to `offset`, in order.
+fn chain<K>(parts: &[(u64, u64, K)], offset: u64) -> Option<Vec<&K>> {
+    // Breadth-first over positions: a part that reaches a position first
+    // is the one kept for it.
+    let mut came_by: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut frontier = vec![0u64];
+    while let Some(at) = frontier.pop() {
+        if at == offset {
+            break;
+        }
+        for (i, (start, end, _)) in parts.iter().enumerate() {
+            if *start == at && *end != 0 && !came_by.contains_key(end) {
+                came_by.insert(*end, i);
+                frontier.push(*end);
+            }
+        }
+    }
+    let mut keys = Vec::new();
+    let mut at = offset;
+    while at > 0 {
+        let i = *came_by.get(&at)?;
+        keys.push(&parts[i].2);
+        at = parts[i].0;
+    }
+    keys.reverse();
+    Some(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+
+    #[test]
+    fn a_chain_of_parts_goes_around_a_piece_that_leads_nowhere() {
+        let parts = [(0, 5, "a"), (0, 3, "b"), (3, 8, "c"), (5, 6, "d")];
+        assert_eq!(chain(&parts, 8), Some(vec![&"b", &"c"]));
+        assert_eq!(chain(&parts, 6), Some(vec![&"a", &"d"]));
+        assert_eq!(chain(&parts, 7), None);
+        assert_eq!(chain(&parts, 0), Some(vec![]));
     }
 }

@@ -27,7 +27,7 @@ use crate::{
     state::AppState,
 };
 
-fn uploader(p: &Principal) -> Uploader {
+pub(crate) fn uploader(p: &Principal) -> Uploader {
     match &p.actor {
         Actor::User { id, .. } => Uploader::User(*id),
         Actor::ApiKey { id, .. } => Uploader::ApiKey(*id),
@@ -78,7 +78,7 @@ async fn body_within(payload: web::Payload, req: &HttpRequest, limit: usize) -> 
 }
 
 /// A stream's bytes (a body, or a form's part), up to the media limit.
-async fn collect_within<E: std::fmt::Display>(
+pub(crate) async fn collect_within<E: std::fmt::Display>(
     mut chunks: impl futures::Stream<Item = Result<Bytes, E>> + Unpin,
     limit: usize,
     expected: usize,
@@ -98,7 +98,7 @@ async fn collect_within<E: std::fmt::Display>(
     Ok(body.freeze())
 }
 
-fn refused(r: Refused) -> ApiError {
+pub(crate) fn refused(r: Refused) -> ApiError {
     let detail = r.to_string();
     match r {
         Refused::Unsupported => ApiError::UnsupportedFile(detail),
@@ -153,25 +153,36 @@ pub(crate) async fn put_media(
     keep(&state, &auth.0, id, bytes).await
 }
 
-fn digest_of(bytes: &[u8]) -> MediaId {
+pub(crate) fn digest_of(bytes: &[u8]) -> MediaId {
     let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
     MediaId::of_digest(digest.as_ref().try_into().expect("a SHA-256 is 32 bytes"))
 }
 
 /// Stores a file sent by `p` unless it is stored already: 201, or 200.
 async fn keep(state: &AppState, p: &Principal, id: MediaId, bytes: Bytes) -> Result<HttpResponse, ApiError> {
+    let (stored, written) = keep_file(state, p, id, bytes).await?;
+    let status = if written { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(HttpResponse::build(status).json(info(&stored)))
+}
+
+/// Stores a file sent by `p` unless it is stored already; whether this
+/// call stored it.
+pub(crate) async fn keep_file(
+    state: &AppState,
+    p: &Principal,
+    id: MediaId,
+    bytes: Bytes,
+) -> Result<(StoredMedia, bool), ApiError> {
     let who = uploader(p);
     if let Some(stored) = state.store.media(&id).await? {
         state.store.record_upload(&StoredMedia { created_at: state.now(), ..stored.clone() }, who).await?;
-        return Ok(HttpResponse::Ok().json(info(&stored)));
+        return Ok((stored, false));
     }
     let zone = state.calendar().time_zone;
     let Taken { media, preview } =
         state.media.take(id.clone(), bytes.clone(), zone, state.now()).await?.map_err(refused)?;
     state.media.store.put(&id, bytes, preview).await.map_err(ApiError::Unavailable)?;
-    let (stored, written) = state.store.record_upload(&media, who).await?;
-    let status = if written { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(HttpResponse::build(status).json(info(&stored)))
+    Ok(state.store.record_upload(&media, who).await?)
 }
 
 /// Store a file sent as a form
@@ -294,7 +305,7 @@ fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, A
     // Any form is answered whole but one that is not text at all.
     let value =
         raw.to_str().ok().filter(|v| v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())).ok_or_else(|| {
-            ApiError::InvalidQuery(vec![FieldError::parameter("Range", "must be visible ASCII, as bytes=first-last")])
+            ApiError::InvalidHeader(vec![FieldError::parameter("Range", "must be visible ASCII, as bytes=first-last")])
         })?;
     let Some(spec) = value.trim().strip_prefix("bytes=") else {
         return Ok(None);
@@ -334,7 +345,7 @@ fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, A
         (status = 200, description = "The whole file, in its own type", content((FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/webp"), (FileBytes = "image/heic"), (FileBytes = "video/mp4"), (FileBytes = "audio/mp4"), (FileBytes = "audio/aac"), (FileBytes = "audio/amr"))),
         (status = 206, description = "The range asked for, with `Content-Range`", content((FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/webp"), (FileBytes = "image/heic"), (FileBytes = "video/mp4"), (FileBytes = "audio/mp4"), (FileBytes = "audio/aac"), (FileBytes = "audio/amr"))),
         (status = 304, description = "Unchanged: the `If-None-Match` given is the file's `ETag`"),
-        (status = 400, description = "A `media_id` that is not a SHA-256, or a `Range` that is not visible ASCII", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A `media_id` that is not a SHA-256 (`invalid_path_parameter`), or a `Range` that is not visible ASCII (`invalid_header`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a file this caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "A range outside the file (`range_not_satisfiable`)", body = Problem, content_type = "application/problem+json"),

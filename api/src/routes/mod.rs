@@ -28,6 +28,7 @@ pub(crate) mod scope;
 mod stats;
 mod sync;
 mod todo;
+mod uploads;
 mod users;
 
 use actix_web::{App, HttpRequest};
@@ -118,7 +119,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(media::put_media)
         .service(media::head_media)
         .service(media::get_media)
-        .service(media::get_media_thumbnail);
+        .service(media::get_media_thumbnail)
+        .service(uploads::upload_options)
+        .service(uploads::create_upload)
+        .service(uploads::upload_offset)
+        .service(uploads::upload_piece);
 }
 
 /// The OpenAPI document of the API this build serves.

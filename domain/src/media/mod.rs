@@ -4,6 +4,7 @@
 
 mod duration;
 mod stored;
+mod upload;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -11,6 +12,7 @@ use crate::geo::{distance_m, Position};
 
 pub use duration::duration_s;
 pub use stored::{MediaId, StoredMedia, Uploader};
+pub use upload::Upload;
 
 /// A photo taken longer before it was attached than this is suspicious.
 pub const SUSPICIOUS_AGE_H: i64 = 24;

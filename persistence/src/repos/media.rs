@@ -3,21 +3,14 @@ use gridline_domain::{
     ports::MediaRepo,
     RepoError,
 };
-use uuid::Uuid;
 
+use super::uploads::uploader_parts;
 use crate::{
     errors::map_sqlx,
     media_rows::{MediaRow, MEDIA_COLUMNS},
     sql::{query, query_as, query_scalar, Dialect, SqlStore},
     types::Ts,
 };
-
-fn uploader_parts(uploader: Uploader) -> (&'static str, Uuid) {
-    match uploader {
-        Uploader::User(id) => ("user", id),
-        Uploader::ApiKey(id) => ("api_key", id),
-    }
-}
 
 #[async_trait::async_trait]
 impl<DB: Dialect> MediaRepo for SqlStore<DB> {

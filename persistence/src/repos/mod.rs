@@ -14,6 +14,7 @@ mod readiness;
 mod settings;
 mod stats;
 mod sweep;
+mod uploads;
 mod users;
 
 use gridline_domain::{audit::NewAuditEntry, RepoError};

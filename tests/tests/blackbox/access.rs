@@ -116,6 +116,10 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("HEAD",   "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/v1/media/{media_id}/thumbnail", [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("OPTIONS", "/api/v1/uploads",                 [204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
+    ("POST",   "/api/v1/uploads",                  [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
+    ("HEAD",   "/api/v1/uploads/{upload_id}",      [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("PATCH",  "/api/v1/uploads/{upload_id}",      [401, 404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/v1/stats/ranking-weights",    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("PUT",    "/api/v1/stats/ranking-weights",    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
 ];
@@ -150,6 +154,8 @@ struct Fixture {
     spare_key: String,
     /// A photo worker1 sent.
     photo: String,
+    /// An upload worker1 began, and the file it is for.
+    upload: (String, Vec<u8>),
 }
 
 impl Fixture {
@@ -194,9 +200,21 @@ impl Fixture {
             .unwrap();
         assert_eq!(res.status(), 201, "fixture photo");
         let photo = res.json::<Value>().await.unwrap()["media_id"].as_str().unwrap().to_owned();
+        let pending = samples::png(50, 40);
+        let res = app
+            .request(Method::POST, "/api/v1/uploads")
+            .bearer_auth(&worker1)
+            .header("tus-resumable", "1.0.0")
+            .header("upload-length", pending.len().to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "fixture upload");
+        let upload = (res.headers()["location"].to_str().unwrap().to_owned(), pending);
         Self {
             worker1,
             photo,
+            upload,
             dispatcher: app.token("dispatcher_community").await,
             staff: app.token("staff_urban").await,
             urban: app.department_id(&admin, "DEMO-URBAN").await,
@@ -244,17 +262,39 @@ impl Fixture {
         (id, rid)
     }
 
-    /// A media call's path, raw body and its type: a new file for each
-    /// upload, else worker1's photo.
-    fn media_request(&self, method: &str, template: &str, n: usize) -> (String, Option<(String, Vec<u8>)>) {
+    /// A media call's path, headers, raw body and its type: a new file for
+    /// each upload, else worker1's photo; tus calls go to worker1's upload.
+    #[allow(clippy::type_complexity)]
+    fn media_request(
+        &self,
+        method: &str,
+        template: &str,
+        n: usize,
+    ) -> (String, Vec<(&'static str, String)>, Option<(String, Vec<u8>)>) {
         let fresh = samples::png(1 + (n % 97) as u32, 1 + (n / 97) as u32);
-        match method {
+        if template.starts_with("/api/v1/uploads") {
+            let tus = ("tus-resumable", "1.0.0".to_owned());
+            let (location, pending) = &self.upload;
+            return match method {
+                "POST" => (template.to_owned(), vec![tus, ("upload-length", "1000".into())], None),
+                // One byte of worker1's upload: the first call that may, moves it on.
+                "PATCH" => (
+                    location.clone(),
+                    vec![tus, ("upload-offset", "0".into())],
+                    Some(("application/offset+octet-stream".into(), pending[..1].to_vec())),
+                ),
+                "HEAD" => (location.clone(), vec![tus], None),
+                _ => (template.to_owned(), Vec::new(), None),
+            };
+        }
+        let (path, raw) = match method {
             "PUT" => {
                 (template.replace("{media_id}", &sha256(&fresh)), Some(("application/octet-stream".into(), fresh)))
             }
             "POST" => (template.to_owned(), Some(multipart(&[("file", "photo.png", &fresh)]))),
             _ => (template.replace("{media_id}", &self.photo), None),
-        }
+        };
+        (path, Vec::new(), raw)
     }
 
     /// The concrete path and body for one call; `n` makes created codes unique.
@@ -406,14 +446,18 @@ async fn every_operation_answers_each_role_as_the_table_says(ctx: Ctx) {
     for (method, template, expected) in TABLE {
         for (column, caller) in CALLERS.iter().enumerate() {
             n += 1;
-            let (path, body, raw) = if template.starts_with("/api/v1/media") {
-                let (path, raw) = fx.media_request(method, template, n);
-                (path, None, raw)
-            } else {
-                let (path, body) = fx.request(&app, method, template, n).await;
-                (path, body, None)
-            };
+            let (path, body, headers, raw) =
+                if template.starts_with("/api/v1/media") || template.starts_with("/api/v1/uploads") {
+                    let (path, headers, raw) = fx.media_request(method, template, n);
+                    (path, None, headers, raw)
+                } else {
+                    let (path, body) = fx.request(&app, method, template, n).await;
+                    (path, body, Vec::new(), None)
+                };
             let mut req = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &path);
+            for (name, value) in headers {
+                req = req.header(name, value);
+            }
             if let Some(token) = &tokens[column] {
                 req = req.bearer_auth(token);
             }

@@ -25,6 +25,7 @@ mod sweeper;
 mod sync;
 mod territory;
 mod tokens;
+mod uploads;
 
 use gridline_tests::harness::{trials, BOTH, POSTGRES_ONLY, SQLITE_ONLY};
 
@@ -65,7 +66,10 @@ fn main() {
     if no_s3 {
         eprintln!("no moto_server: the S3 media tests are reported as ignored (.ci/run installs it)");
     }
-    all.extend(trials("media", media::S3_TESTS, BOTH).into_iter().map(|t| {
+    all.extend(trials("uploads", uploads::TESTS, BOTH));
+    let s3_trials =
+        trials("media", media::S3_TESTS, BOTH).into_iter().chain(trials("uploads", uploads::S3_TESTS, BOTH));
+    all.extend(s3_trials.map(|t| {
         let ignored = t.has_ignored_flag() || no_s3;
         t.with_ignored_flag(ignored)
     }));
