@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::{
     case_views,
     error::ApiError,
+    evidence::Attaching,
     idempotency::{Guard, StoredAnswer},
     state::AppState,
 };
@@ -173,6 +174,7 @@ pub(crate) async fn commit(
     route: Option<Uuid>,
     status: StatusCode,
     guard: Option<&Guard>,
+    attaching: Option<Attaching>,
 ) -> Result<HttpResponse, ApiError> {
     let calendar = state.calendar();
     let stage_limits = state.stage_limits();
@@ -184,7 +186,10 @@ pub(crate) async fn commit(
         calendar: &calendar,
         stage_limits: &stage_limits,
     };
-    let outcome = cases::apply(case, command, &ctx)?;
+    let mut outcome = cases::apply(case, command, &ctx)?;
+    if let Some(a) = attaching {
+        cases::attach(&mut outcome, p, a.stage, a.files, a.internal, ctx.now);
+    }
     let body = serialise(state, &outcome.case, p, state.now(), Crs::Wgs84)?;
     let record = WriteRecord {
         key: guard.map(|g| (g.key.clone(), StoredAnswer { status: status.as_u16(), body: body.clone() }.receipt())),

@@ -2,13 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use gridline_domain::{
-    cases::{allowed_steps, mask_phone, sees_resident_phone, Case, CaseEvent, Category, EventActor},
+    cases::{allowed_steps, mask_phone, sees_resident_phone, shows, Case, CaseEvent, Category, EventActor},
     crs::Crs,
     identity::Principal,
+    policy::reads_internal_notes,
 };
 use gridline_openapi::{
     cases::{
-        CaseEventView, CaseView, CategoryView, EventActorView, ExtensionView, Location, ResidentView, TimeLimitView,
+        AttachmentView, CaseEventView, CaseView, CategoryView, EventActorView, ExtensionView, Location, ResidentView,
+        TimeLimitView,
     },
     values::ActorKind,
 };
@@ -30,6 +32,7 @@ pub fn category(c: &Category) -> CategoryView {
         auto_accept: c.auto_accept,
         auto_dispatch: c.auto_dispatch,
         auto_escalate_after_hours: c.auto_escalate_after_hours,
+        requires_resolution_photo: c.requires_resolution_photo,
         active: c.active,
         created_at: c.created_at,
         updated_at: c.updated_at,
@@ -84,20 +87,42 @@ pub(crate) fn case(c: &Case, p: &Principal, now: DateTime<Utc>, names: &Referenc
         updated_at: c.updated_at,
         allowed_actions: allowed_steps(p, c).into_iter().map(Into::into).collect(),
         labels: names.labels(c),
+        attachments: attachments(c, reads_internal_notes(p)),
     }
 }
 
-pub fn event(e: &CaseEvent) -> CaseEventView {
-    let (kind, id) = match &e.actor {
+fn attachments(c: &Case, reads_internal: bool) -> Vec<AttachmentView> {
+    c.attachments
+        .iter()
+        .filter(|a| shows(a, reads_internal))
+        .map(|a| AttachmentView {
+            media_id: a.media_id.to_string(),
+            stage: a.stage.into(),
+            caption: a.caption.clone(),
+            content_type: a.content_type.clone(),
+            thumbnail: a.thumbnail,
+            suspicious: a.suspicious,
+            uploaded_by: actor(&a.attached_by),
+            at: a.at,
+        })
+        .collect()
+}
+
+fn actor(a: &EventActor) -> EventActorView {
+    let (kind, id) = match a {
         EventActor::User { id, .. } => (ActorKind::User, Some(*id)),
         EventActor::ApiKey { id, .. } => (ActorKind::ApiKey, Some(*id)),
         EventActor::System => (ActorKind::System, None),
     };
+    EventActorView { kind, id, label: a.label().into() }
+}
+
+pub fn event(e: &CaseEvent) -> CaseEventView {
     CaseEventView {
         seq: e.seq,
         id: e.id,
         type_: e.event_type.into(),
-        actor: EventActorView { kind, id, label: e.actor.label().into() },
+        actor: actor(&e.actor),
         at: e.at,
         from_status: e.from_status.map(Into::into),
         to_status: e.to_status.into(),

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+mod evidence;
 pub mod extract;
 mod idempotency;
 pub mod media;

@@ -308,6 +308,8 @@ pub trait MediaRepo: Send + Sync {
         id: &crate::media::MediaId,
         uploader: crate::media::Uploader,
     ) -> Result<bool, RepoError>;
+    /// The cases the file is attached to, newest first, at most `limit`.
+    async fn cases_holding(&self, id: &crate::media::MediaId, limit: u32) -> Result<Vec<Case>, RepoError>;
 }
 
 /// Files on their way in, piece by piece. Only the count of bytes that

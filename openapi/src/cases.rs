@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::values::{
-    ActorKind, CaseAction, CaseStatus, Crs, DepartmentKind, EventType, Priority, Source, Stage, TimeLimitStatus,
-    TimeUnit,
+    ActorKind, AttachStage, CaseAction, CaseStatus, Crs, DepartmentKind, EventType, Priority, Source, Stage,
+    TimeLimitStatus, TimeUnit,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -39,6 +39,8 @@ pub struct CategoryView {
     /// yet dispatched one level up (上报上级), or urges one in handling (督办);
     /// `null`: never.
     pub auto_escalate_after_hours: Option<u32>,
+    /// A resolution must carry an "after" photo (`media`).
+    pub requires_resolution_photo: bool,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -68,6 +70,9 @@ pub struct CreateCategory {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 8760)]
     pub auto_escalate_after_hours: Option<u32>,
+    /// A resolution must carry an "after" photo; default `false`.
+    #[serde(default)]
+    pub requires_resolution_photo: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -87,6 +92,8 @@ pub struct UpdateCategory {
     #[serde(default, with = "crate::double_option")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 8760)]
     pub auto_escalate_after_hours: Option<Option<u32>>,
+    /// A resolution must carry an "after" photo.
+    pub requires_resolution_photo: Option<bool>,
     /// `false` retires the category: no new reports, existing cases keep it.
     pub active: Option<bool>,
 }
@@ -164,6 +171,59 @@ pub struct ReportCase {
     /// A matter the reporter settled himself: the case starts `resolved`.
     #[serde(default)]
     pub resolved_on_site: Option<OnSite>,
+    /// Photos, videos or voice notes of the problem, uploaded first.
+    #[serde(default)]
+    #[schema(max_items = 9)]
+    pub media: Vec<MediaRef>,
+}
+
+/// A file to attach: one the caller uploaded, or may download.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaRef {
+    /// The file's SHA-256, as its upload answered.
+    #[schema(pattern = "^[0-9a-fA-F]{64}$", min_length = 64, max_length = 64)]
+    pub media_id: String,
+    /// What it shows.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub caption: Option<String>,
+}
+
+/// A file attached to a case.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentView {
+    #[schema(pattern = "^[0-9a-f]{64}$", min_length = 64, max_length = 64)]
+    pub media_id: String,
+    pub stage: AttachStage,
+    pub caption: Option<String>,
+    pub content_type: String,
+    /// Whether `/api/v1/media/{media_id}/thumbnail` has a preview.
+    pub thumbnail: bool,
+    /// The photo's EXIF says it was taken more than 24 hours before it was
+    /// attached, or more than 500 m from the case's point: perhaps reused.
+    pub suspicious: bool,
+    /// Who attached it.
+    pub uploaded_by: EventActorView,
+    /// When it was attached.
+    pub at: DateTime<Utc>,
+}
+
+/// Evidence added to a case later.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::attach_media)]
+pub struct AttachMedia {
+    #[schema(min_items = 1, max_items = 9)]
+    pub media: Vec<MediaRef>,
+    /// What the files document: `comment` by default; `report` for the
+    /// reporter, `resolution` for whoever may resolve the case, `verification`
+    /// for whoever may verify it.
+    #[serde(default)]
+    pub stage: Option<AttachStage>,
+    /// Shown only to those who read internal comments (not integrations).
+    #[serde(default)]
+    pub internal: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -235,6 +295,9 @@ pub struct CaseView {
     /// The steps the caller may take now.
     pub allowed_actions: Vec<CaseAction>,
     pub labels: CaseLabels,
+    /// Evidence files, in the order they were attached; those of internal
+    /// comments only for callers who read internal comments.
+    pub attachments: Vec<AttachmentView>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -390,6 +453,10 @@ pub struct Urging {
 pub struct Resolution {
     #[schema(max_length = 2000)]
     pub note: String,
+    /// The "after" photos; required where the category says so.
+    #[serde(default)]
+    #[schema(max_items = 9)]
+    pub media: Vec<MediaRef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -401,6 +468,10 @@ pub struct Verification {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+    /// What the verifier saw on site.
+    #[serde(default)]
+    #[schema(max_items = 9)]
+    pub media: Vec<MediaRef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -432,6 +503,10 @@ pub struct CommentBody {
     /// Internal comments are never shown to citizens or integrations.
     #[serde(default)]
     pub internal: bool,
+    /// Files that go with the comment (hidden with it when it is internal).
+    #[serde(default)]
+    #[schema(max_items = 9)]
+    pub media: Vec<MediaRef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

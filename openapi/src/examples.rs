@@ -243,3 +243,11 @@ pub fn upload_info() -> Value {
         "offset": 0
     })
 }
+
+pub fn attach_media() -> Value {
+    json!({
+        "media": [{"media_id": "9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a", "caption": "整改后 after clean-up"}],
+        "stage": "resolution",
+        "internal": false
+    })
+}

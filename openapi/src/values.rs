@@ -85,8 +85,14 @@ wire_enum! {
     EventType = cases::EventType {
         Reported, Accepted, Rejected, Escalated, Dispatched, Returned, Started, Resolved, Verified, Reworked,
         Cancelled, Corrected, ExtensionRequested, ExtensionDecided, Commented, Suspended, Resumed, Urged,
-        Warning, Overdue,
+        Warning, Overdue, MediaAttached,
     }
+}
+
+wire_enum! {
+    /// The moment of a case a file documents: `report` (before), `resolution`
+    /// (after), `verification`, or `comment` (added with a comment or later).
+    AttachStage = cases::AttachStage { Report, Resolution, Verification, Comment }
 }
 
 wire_enum! {

@@ -22,7 +22,7 @@ fn corrupt(what: &str, value: &str) -> RepoError {
 }
 
 pub(crate) const CATEGORY_COLUMNS: &str = "code, parent_code, name_zh, name_en, department_kind, time_limits, \
-     auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours";
+     auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours, requires_resolution_photo";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CategoryRow {
@@ -38,6 +38,7 @@ pub(crate) struct CategoryRow {
     created_at: Ts,
     updated_at: Ts,
     auto_escalate_after_hours: Option<i64>,
+    requires_resolution_photo: bool,
 }
 
 pub(crate) fn encode_limits(limits: &[TimeLimit]) -> String {
@@ -87,6 +88,7 @@ impl TryFrom<CategoryRow> for Category {
                 Some(h) => Some(u32::try_from(h).map_err(|_| corrupt("auto_escalate_after_hours", &h.to_string()))?),
                 None => None,
             },
+            requires_resolution_photo: r.requires_resolution_photo,
             active: r.active,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
@@ -207,11 +209,12 @@ impl Departments {
 }
 
 impl CaseRow {
-    /// The case, given its departments and pending extension request.
+    /// The case, given its departments, pending extension request and files.
     pub(crate) fn into_case(
         self,
         departments: Departments,
         pending_extension: Option<ExtensionRequest>,
+        attachments: Vec<gridline_domain::cases::Attachment>,
     ) -> Result<Case, RepoError> {
         let Departments { history: mut department_history, mut assisting } = departments;
         // The lead is the case's own column; it is never also assisting.
@@ -259,6 +262,7 @@ impl CaseRow {
                 None => None,
             },
             pending_extension,
+            attachments,
             version: self.version,
             created_at: self.created_at.0,
             updated_at: self.updated_at.0,
@@ -323,11 +327,7 @@ impl TryFrom<EventRow> for CaseEvent {
     type Error = RepoError;
 
     fn try_from(r: EventRow) -> Result<Self, RepoError> {
-        let actor = match (r.actor_kind.as_str(), r.actor_id) {
-            ("user", Some(id)) => EventActor::User { id, label: r.actor_label },
-            ("api_key", Some(id)) => EventActor::ApiKey { id, label: r.actor_label },
-            _ => EventActor::System,
-        };
+        let actor = actor_of_columns(&r.actor_kind, r.actor_id, r.actor_label);
         let status = |s: &str| CaseStatus::parse(s).ok_or_else(|| corrupt("status", s));
         Ok(Self {
             seq: r.seq,
@@ -345,6 +345,14 @@ impl TryFrom<EventRow> for CaseEvent {
             visible_before: r.visible_before.as_deref().map(decode_visibility).transpose()?,
             visible_after: decode_visibility(&r.visible_after)?,
         })
+    }
+}
+
+pub(crate) fn actor_of_columns(kind: &str, id: Option<Uuid>, label: String) -> EventActor {
+    match (kind, id) {
+        ("user", Some(id)) => EventActor::User { id, label },
+        ("api_key", Some(id)) => EventActor::ApiKey { id, label },
+        _ => EventActor::System,
     }
 }
 
@@ -392,4 +400,46 @@ impl TryFrom<ExtensionRow> for ExtensionRequest {
 
 pub(crate) fn changes_json(changes: &BTreeMap<String, String>) -> String {
     serde_json::to_string(changes).unwrap_or_else(|_| "{}".into())
+}
+
+pub(crate) const ATTACHMENT_COLUMNS: &str = "case_id, media_id, stage, caption, content_type, thumbnail, suspicious, \
+     internal, actor_kind, actor_id, actor_label, attached_at, event_id, ordinal";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttachmentRow {
+    pub(crate) case_id: Uuid,
+    media_id: String,
+    stage: String,
+    caption: Option<String>,
+    content_type: String,
+    thumbnail: bool,
+    suspicious: bool,
+    internal: bool,
+    actor_kind: String,
+    actor_id: Option<Uuid>,
+    actor_label: String,
+    attached_at: Ts,
+    event_id: Uuid,
+    #[allow(dead_code)]
+    ordinal: i32,
+}
+
+impl TryFrom<AttachmentRow> for gridline_domain::cases::Attachment {
+    type Error = RepoError;
+
+    fn try_from(r: AttachmentRow) -> Result<Self, RepoError> {
+        Ok(Self {
+            media_id: gridline_domain::media::MediaId::parse(&r.media_id)
+                .ok_or_else(|| corrupt("media id", &r.media_id))?,
+            stage: gridline_domain::cases::AttachStage::parse(&r.stage).ok_or_else(|| corrupt("stage", &r.stage))?,
+            caption: r.caption,
+            content_type: r.content_type,
+            thumbnail: r.thumbnail,
+            suspicious: r.suspicious,
+            internal: r.internal,
+            attached_by: actor_of_columns(&r.actor_kind, r.actor_id, r.actor_label),
+            at: r.attached_at.0,
+            event_id: r.event_id,
+        })
+    }
 }

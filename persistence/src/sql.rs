@@ -199,6 +199,7 @@ pub(crate) trait Rows:
     + Reads<case_rows::TallyRow>
     + Reads<media_rows::MediaRow>
     + Reads<media_rows::UploadRow>
+    + Reads<case_rows::AttachmentRow>
     + Reads<(i64,)>
     + Reads<(Uuid,)>
     + Reads<(String,)>
@@ -232,6 +233,7 @@ impl<DB> Rows for DB where
         + Reads<case_rows::TallyRow>
         + Reads<media_rows::MediaRow>
         + Reads<media_rows::UploadRow>
+        + Reads<case_rows::AttachmentRow>
         + Reads<(i64,)>
         + Reads<(Uuid,)>
         + Reads<(String,)>

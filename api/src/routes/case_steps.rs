@@ -4,13 +4,14 @@
 
 use actix_web::{http::StatusCode, post, web, HttpRequest, HttpResponse};
 use gridline_domain::{
-    cases::{Command, Decided, Step},
+    cases::{may_attach_as, AttachStage, Case, Category, Command, Decided, Step},
+    identity::Principal,
     validation,
 };
 use gridline_openapi::{
     cases::{
-        CaseView, CommentBody, Dispatch, ExtensionDecision, ExtensionRequestBody, Reason, Rejection, Resolution,
-        Suspension, Urging, Verification,
+        AttachMedia, CaseView, CommentBody, Dispatch, ExtensionDecision, ExtensionRequestBody, MediaRef, Reason,
+        Rejection, Resolution, Suspension, Urging, Verification,
     },
     Problem,
 };
@@ -20,6 +21,7 @@ use crate::{
     auth::Auth,
     case_service::{category_of, commit, precheck, route, visible_case},
     error::ApiError,
+    evidence::{evidence, Attaching},
     extract::{canonical_digest, path_uuid, ValidJson},
     idempotency::{self, Begin},
     references,
@@ -30,8 +32,59 @@ fn text(value: &str, pointer: &str) -> Result<String, ApiError> {
     validation::text(value, 2000).map_err(|e| ApiError::field(pointer, e))
 }
 
+/// A step's command and the files its body names.
+struct Stepping {
+    command: Command,
+    media: Option<Wanted>,
+}
+
+/// Files a body names under `/media`, to attach as evidence of `stage`.
+struct Wanted {
+    stage: AttachStage,
+    refs: Vec<MediaRef>,
+    internal: bool,
+}
+
+impl From<Command> for Stepping {
+    fn from(command: Command) -> Self {
+        Self { command, media: None }
+    }
+}
+
+impl Stepping {
+    fn with(command: Command, stage: AttachStage, refs: Vec<MediaRef>, internal: bool) -> Self {
+        Self { command, media: Some(Wanted { stage, refs, internal }) }
+    }
+}
+
+/// The files a step attaches, each checked; a category that requires an
+/// "after" photo gets none without one.
+async fn attaching(
+    state: &AppState,
+    p: &Principal,
+    case: &Case,
+    category: &Category,
+    stepping: &mut Stepping,
+) -> Result<Option<Attaching>, ApiError> {
+    let wanted = stepping.media.take().filter(|w| !w.refs.is_empty());
+    if matches!(stepping.command, Command::Resolve { .. }) && category.requires_resolution_photo && wanted.is_none() {
+        return Err(ApiError::field("/media", "this category's resolution needs an \"after\" photo"));
+    }
+    let Some(w) = wanted else { return Ok(None) };
+    if matches!(stepping.command, Command::Attach) && !may_attach_as(p, case, w.stage) {
+        let whose = match w.stage {
+            AttachStage::Report => "the reporter's",
+            AttachStage::Resolution => "whoever may resolve the case's",
+            _ => "whoever may verify the case's",
+        };
+        return Err(ApiError::field("/stage", format!("{} files are {whose}", w.stage.as_str())));
+    }
+    let files = evidence(state, p, &w.refs, "/media").await?;
+    Ok(Some(Attaching { stage: w.stage, files, internal: w.internal }))
+}
+
 /// Runs one step: load, check in order, build the command, apply, write.
-async fn run<F, Fut>(
+async fn run<F, Fut, T>(
     auth: Auth,
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -41,7 +94,8 @@ async fn run<F, Fut>(
 ) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(gridline_domain::cases::Case) -> Fut,
-    Fut: std::future::Future<Output = Result<Command, ApiError>>,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+    T: Into<Stepping>,
 {
     let p = &auth.0;
     let guard = match idempotency::begin(&state, &req, p, &digest).await? {
@@ -56,13 +110,15 @@ where
         let id = path_uuid(&req, "id")?;
         let case = visible_case(&state, p, id).await?;
         precheck(&req, p, &case, step)?;
-        let command = command(case.clone()).await?;
+        let mut stepping: Stepping = command(case.clone()).await?.into();
         let category = category_of(&state, &case.category_code).await?;
+        let attaching = attaching(&state, p, &case, &category, &mut stepping).await?;
+        let command = stepping.command;
         // Only acceptance consults routing (a suggestion, or auto-dispatch).
         let route = if step == Step::Accept { route(&state, &category, &case.grid_path).await? } else { None };
         let status =
             if matches!(step, Step::RequestExtension | Step::Comment) { StatusCode::CREATED } else { StatusCode::OK };
-        commit(&state, p, &case, command, &category, route, status, guard.as_ref()).await
+        commit(&state, p, &case, command, &category, route, status, guard.as_ref(), attaching).await
     }
     .await;
     if let Err(e) = &result {
@@ -225,7 +281,12 @@ step! {
     /// waits for verification.
     #[post("/api/v1/cases/{id}/resolve")]
     pub(crate) async fn resolve(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Resolution>) -> Result<HttpResponse, ApiError> {
-        run(auth, state, req, body.digest().to_vec(), Step::Resolve, |_| async move { Ok(Command::Resolve { note: text(&body.parse()?.note, "/note")? }) }).await
+        run(auth, state, req, body.digest().to_vec(), Step::Resolve, |_| async move {
+            let body = body.parse()?;
+            let note = text(&body.note, "/note")?;
+            Ok(Stepping::with(Command::Resolve { note }, AttachStage::Resolution, body.media, false))
+        })
+        .await
     }
 }
 
@@ -243,7 +304,7 @@ step! {
         run(auth, state, req, body.digest().to_vec(), Step::VerifyPassed, |_| async move {
             let body = body.parse()?;
             let note = body.note.as_deref().map(|n| text(n, "/note")).transpose()?;
-            Ok(Command::Verify { passed: body.passed, note })
+            Ok(Stepping::with(Command::Verify { passed: body.passed, note }, AttachStage::Verification, body.media, false))
         })
         .await
     }
@@ -338,7 +399,33 @@ step! {
     pub(crate) async fn comment(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<CommentBody>) -> Result<HttpResponse, ApiError> {
         run(auth, state, req, body.digest().to_vec(), Step::Comment, |_| async move {
             let body = body.parse()?;
-            Ok(Command::Comment { text: text(&body.text, "/text")?, internal: body.internal })
+            let command = Command::Comment { text: text(&body.text, "/text")?, internal: body.internal };
+            Ok(Stepping::with(command, AttachStage::Comment, body.media, body.internal))
+        })
+        .await
+    }
+}
+
+step! {
+    "attach_media",
+    created,
+    request_body = AttachMedia,
+    /// Add evidence to a case
+    ///
+    /// Photos, videos or voice notes uploaded first (`PUT /api/v1/media/{media_id}` or a tus upload), added to
+    /// an open case by anyone who may comment on it: one `media_attached` event lists them. `stage` says what
+    /// they document: `comment` by default; `report` is the reporter's, `resolution` whoever may resolve the
+    /// case, `verification` whoever may verify it. A file the caller neither sent nor may see is refused on
+    /// its pointer. Answers 201 with the case.
+    #[post("/api/v1/cases/{id}/media")]
+    pub(crate) async fn attach_media(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<AttachMedia>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, body.digest().to_vec(), Step::Comment, |_| async move {
+            let body = body.parse()?;
+            if body.media.is_empty() {
+                return Err(ApiError::field("/media", "name at least one file"));
+            }
+            let stage = body.stage.map_or(AttachStage::Comment, Into::into);
+            Ok(Stepping::with(Command::Attach, stage, body.media, body.internal))
         })
         .await
     }

@@ -3,7 +3,7 @@
 use actix_web::{get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse};
 use chrono::Datelike;
 use gridline_domain::{
-    cases::{self, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step},
+    cases::{self, AttachStage, Category, Command, NewCase, Priority, ReportContext, Resident, Source, Step},
     crs::Crs,
     geo::Position,
     identity::Principal,
@@ -24,6 +24,7 @@ use crate::{
     },
     case_views,
     error::ApiError,
+    evidence::evidence,
     extract::{path_uuid, ValidJson, ValidQuery},
     idempotency::{self, Begin, Guard, StoredAnswer},
     placement,
@@ -191,6 +192,7 @@ async fn report_once(
     let body = body.parse()?;
     let (checked, category) = check_report(state, &body).await?;
     let grid = placement::report_grid(state, p, body.grid_id, checked.position).await?;
+    let files = evidence(state, p, &body.media, "/media").await?;
     if let Some(id) = body.id {
         // Only a valid report learns that its id is taken; one look-up
         // tells a replay of it from a clash.
@@ -237,7 +239,8 @@ async fn report_once(
         stage_limits: &stage_limits,
     };
     let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
-    let outcome = cases::report(new, &ctx, pointer)?;
+    let mut outcome = cases::report(new, &ctx, pointer)?;
+    cases::attach(&mut outcome, p, AttachStage::Report, files, false, at);
     // The answer speaks the system the report spoke.
     let crs = body.location.crs.map_or(Crs::Wgs84, Into::into);
     let answer = StoredAnswer { status: 201, body: serialise(state, &outcome.case, p, at, crs)? };
@@ -391,5 +394,5 @@ pub(crate) async fn update(
         location: position,
         description,
     };
-    commit(&state, p, &case, command, &category, route, StatusCode::OK, None).await
+    commit(&state, p, &case, command, &category, route, StatusCode::OK, None, None).await
 }

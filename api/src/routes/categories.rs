@@ -141,6 +141,7 @@ pub(crate) async fn create_category(
         auto_accept: body.auto_accept,
         auto_dispatch: body.auto_dispatch,
         auto_escalate_after_hours: body.auto_escalate_after_hours,
+        requires_resolution_photo: body.requires_resolution_photo,
         active: true,
         created_at: at,
         updated_at: at,
@@ -214,6 +215,7 @@ pub(crate) async fn update_category(
     if let Some(hours) = body.auto_escalate_after_hours {
         category.auto_escalate_after_hours = hours;
     }
+    category.requires_resolution_photo = body.requires_resolution_photo.unwrap_or(category.requires_resolution_photo);
     category.active = body.active.unwrap_or(category.active);
     let at = now();
     category.updated_at = at;

@@ -55,16 +55,10 @@ pub(crate) fn info(m: &StoredMedia) -> MediaInfo {
     }
 }
 
-/// The file the caller may read: one he sent. Anyone else learns nothing,
-/// not even that it exists.
+/// The file the caller may read: one he sent, or one on a case he sees.
+/// Anyone else learns nothing, not even that it exists.
 async fn readable(state: &AppState, p: &Principal, id: &MediaId) -> Result<StoredMedia, ApiError> {
-    let Some(media) = state.store.media(id).await? else {
-        return Err(ApiError::NotFound);
-    };
-    if !state.store.uploaded_by(id, uploader(p)).await? {
-        return Err(ApiError::NotFound);
-    }
-    Ok(media)
+    crate::evidence::readable(state, p, id).await?.ok_or(ApiError::NotFound)
 }
 
 /// The body, read up to the media limit.

@@ -18,7 +18,7 @@ mod grids;
 mod health;
 pub(crate) mod import;
 mod me;
-mod media;
+pub(crate) mod media;
 mod nearby;
 mod org_units;
 mod reference;
@@ -107,6 +107,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_steps::suspend)
         .service(case_steps::resume)
         .service(case_steps::urge)
+        .service(case_steps::attach_media)
         .service(changes::changes)
         .service(stats::stats)
         .service(stats::ranking)

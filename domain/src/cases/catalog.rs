@@ -35,6 +35,9 @@ const ENTRIES: &[Entry] = &[
     ("other", None, "其他", "Other", DepartmentKind::Other, 72, 24, false, false),
 ];
 
+/// Matters whose resolution a verifier judges by an "after" photo.
+const AFTER_PHOTO: &[&str] = &["sanitation", "street_vending", "illegal_construction", "damaged_facility"];
+
 /// The default catalog, stamped with `at`.
 pub fn default_catalog(at: DateTime<Utc>) -> Vec<Category> {
     ENTRIES
@@ -49,6 +52,7 @@ pub fn default_catalog(at: DateTime<Utc>) -> Vec<Category> {
             auto_accept,
             auto_dispatch,
             auto_escalate_after_hours: None,
+            requires_resolution_photo: AFTER_PHOTO.contains(&code),
             active: true,
             created_at: at,
             updated_at: at,

@@ -90,6 +90,8 @@ pub struct Category {
     /// Working hours past a deadline after which the sweeper escalates a case
     /// not yet dispatched one level up, or urges one in handling; `None`: never.
     pub auto_escalate_after_hours: Option<u32>,
+    /// A resolution must carry an "after" photo.
+    pub requires_resolution_photo: bool,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -41,6 +41,7 @@ pub(crate) fn case_at(status: CaseStatus, at: DateTime<Utc>) -> Case {
         suspended_at: None,
         suspended_until: None,
         pending_extension: None,
+        attachments: Vec::new(),
         version: 1,
         created_at: at,
         updated_at: at,

@@ -2,6 +2,7 @@
 //! handle → verify → close, after the national digital urban management
 //! standard (GB/T 30428).
 
+mod attachments;
 mod catalog;
 mod category;
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod transitions;
 mod visibility;
 mod workflow;
 
+pub use attachments::{attach, attached_by, shows, AttachStage, Attachment, Evidence, MAX_ATTACHMENTS};
 pub use catalog::default_catalog;
 pub use category::{Category, Priority, TimeLimit, TimeUnit};
 pub use model::{
@@ -32,6 +34,6 @@ pub use todo::{todo_steps, Party, Pending, TodoRule, TodoScope, TODO_RULES};
 pub use transitions::{next_status, Step};
 pub use visibility::{can_see, department_serves, mask_phone, saw, sees_resident_phone, CaseScope};
 pub use workflow::{
-    allowed_steps, apply, check, default_source, may_report, report, ClockContext, Command, Decided, Outcome,
-    ReportContext, StepError, WorkflowContext,
+    allowed_steps, apply, check, default_source, may_attach_as, may_report, report, ClockContext, Command, Decided,
+    Outcome, ReportContext, StepError, WorkflowContext,
 };

@@ -131,6 +131,8 @@ pub struct Case {
     /// The date it resumes by itself; `None` while suspended: until resumed by hand.
     pub suspended_until: Option<chrono::NaiveDate>,
     pub pending_extension: Option<ExtensionRequest>,
+    /// Evidence files, in the order they were attached.
+    pub attachments: Vec<super::Attachment>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -212,10 +214,13 @@ pub enum EventType {
     Warning,
     /// The running stage's clock ran out (超时); written by the sweeper.
     Overdue,
+    /// Photos, videos or voice notes were attached (with a report, a
+    /// resolution, a verification or a comment, or later as evidence).
+    MediaAttached,
 }
 
 impl EventType {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Reported,
         Self::Accepted,
         Self::Rejected,
@@ -236,6 +241,7 @@ impl EventType {
         Self::Urged,
         Self::Warning,
         Self::Overdue,
+        Self::MediaAttached,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -260,6 +266,7 @@ impl EventType {
             Self::Urged => "urged",
             Self::Warning => "warning",
             Self::Overdue => "overdue",
+            Self::MediaAttached => "media_attached",
         }
     }
 

@@ -109,6 +109,9 @@ pub enum Command {
     Urge {
         note: String,
     },
+    /// Evidence added later: who may comment, while the case is open. The
+    /// files themselves are added by [`super::attach`].
+    Attach,
 }
 
 impl Command {
@@ -131,6 +134,7 @@ impl Command {
             Self::Suspend { .. } => Step::Suspend,
             Self::Resume => Step::Resume,
             Self::Urge { .. } => Step::Urge,
+            Self::Attach => Step::Comment,
         }
     }
 }
@@ -178,7 +182,7 @@ pub struct Outcome {
     pub extension: Option<ExtensionRequest>,
 }
 
-fn actor_of(p: &Principal) -> EventActor {
+pub(crate) fn actor_of(p: &Principal) -> EventActor {
     match &p.actor {
         Actor::User { id, username, .. } => EventActor::User { id: *id, label: username.clone() },
         Actor::ApiKey { id, name } => EventActor::ApiKey { id: *id, label: format!("api-key:{name}") },
@@ -280,6 +284,19 @@ fn may_take(p: &Principal, case: &Case, step: Step) -> bool {
         // Leaders urge and comment within their area; admins act on no case.
         Step::Comment => super::can_see(p, case) && commenter(p, case),
         Step::Urge => super::can_see(p, case) && urger(p, case),
+    }
+}
+
+/// Whether `p` may add files to `case` as evidence of `stage` later: the
+/// reporter his report's, whoever may resolve it the "after" photos,
+/// whoever may verify it what he saw; a comment's, anyone who may comment.
+pub fn may_attach_as(p: &Principal, case: &Case, stage: super::AttachStage) -> bool {
+    use super::AttachStage;
+    match stage {
+        AttachStage::Report => reporter(p, case),
+        AttachStage::Resolution => may_take(p, case, Step::Resolve),
+        AttachStage::Verification => may_take(p, case, Step::VerifyPassed),
+        AttachStage::Comment => true,
     }
 }
 
@@ -705,6 +722,11 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
         Command::Urge { note } => {
             events.push(with(event(&next, Some(p), EventType::Urged, from, now), Some(note), &[]));
         }
+        Command::Attach => {
+            if case.status.is_final() {
+                return Err(StepError::WrongState { status: case.status, allowed: allowed_steps(p, case) });
+            }
+        }
     }
     if Stage::of(case.status) != Stage::of(next.status) {
         enter_stage(&mut next, Some((Stage::of(case.status), case.due_at)), ctx, &mut events);
@@ -818,6 +840,7 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
         suspended_at: None,
         suspended_until: None,
         pending_extension: None,
+        attachments: Vec::new(),
         version: 1,
         created_at: now,
         updated_at: now,

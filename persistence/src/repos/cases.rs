@@ -523,12 +523,12 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<(), gridline_domain::RepoError> {
         let sql = if create {
             "INSERT INTO categories (code, parent_code, name_zh, name_en, department_kind, time_limits, \
-             auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+             auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours, \
+             requires_resolution_photo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         } else {
             "UPDATE categories SET parent_code = $2, name_zh = $3, name_en = $4, department_kind = $5, \
              time_limits = $6, auto_accept = $7, auto_dispatch = $8, active = $9, updated_at = $11, \
-             auto_escalate_after_hours = $12 WHERE code = $1 AND created_at = $10"
+             auto_escalate_after_hours = $12, requires_resolution_photo = $13 WHERE code = $1 AND created_at = $10"
         };
         query(sql)
             .bind(&c.code)
@@ -543,6 +543,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .bind(crate::types::Ts(c.created_at))
             .bind(crate::types::Ts(c.updated_at))
             .bind(c.auto_escalate_after_hours.map(i64::from))
+            .bind(c.requires_resolution_photo)
             .execute(&mut *tx)
             .await
             .map_err(crate::errors::map_sqlx)?;
@@ -577,6 +578,7 @@ impl<DB: Dialect> SqlStore<DB> {
         if outcome.events.iter().any(|e| matches!(e.event_type, EventType::Dispatched | EventType::Returned)) {
             Self::write_departments(tx, c).await?;
         }
+        Self::write_attachments(tx, outcome).await?;
         if let Some(r) = &outcome.extension {
             query(
                 "INSERT INTO case_extension_requests (id, case_id, hours, reason, state, requested_by, \
@@ -661,6 +663,44 @@ impl<DB: Dialect> SqlStore<DB> {
             .collect()
     }
 
+    /// The files the outcome's events attached, in one statement.
+    async fn write_attachments(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        outcome: &gridline_domain::cases::Outcome,
+    ) -> Result<(), gridline_domain::RepoError> {
+        const COLUMNS: usize = 14;
+        let new: Vec<_> = gridline_domain::cases::attached_by(&outcome.case, &outcome.events).collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO case_media ({}) VALUES {}",
+            crate::case_rows::ATTACHMENT_COLUMNS,
+            tuples::<DB>(new.len(), COLUMNS, 0)
+        );
+        let mut insert = query(&sql);
+        for (ordinal, a) in new.into_iter().enumerate() {
+            let (kind, actor_id, label) = crate::case_rows::actor_columns(&a.attached_by);
+            insert = insert
+                .bind(outcome.case.id)
+                .bind(a.media_id.as_str())
+                .bind(a.stage.as_str())
+                .bind(&a.caption)
+                .bind(&a.content_type)
+                .bind(a.thumbnail)
+                .bind(a.suspicious)
+                .bind(a.internal)
+                .bind(kind)
+                .bind(actor_id)
+                .bind(label)
+                .bind(crate::types::Ts(a.at))
+                .bind(a.event_id)
+                .bind(i32::try_from(ordinal).unwrap_or(i32::MAX));
+        }
+        insert.execute(&mut *tx).await.map_err(crate::errors::map_sqlx)?;
+        Ok(())
+    }
+
     /// Every department the case was dispatched to but its lead (the lead is
     /// the case's own column), each with its place among the assisting ones;
     /// one statement, none for a case with only a lead.
@@ -693,7 +733,7 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// The cases a built query selects (`CASE_COLUMNS` of `c`), completed.
-    async fn cases_from(
+    pub(super) async fn cases_from(
         &self,
         sql: &str,
         args: Vec<crate::sql::Arg>,
@@ -733,15 +773,29 @@ impl<DB: Dialect> SqlStore<DB> {
             crate::case_rows::EXTENSION_COLUMNS
         );
         let mut pending: HashMap<uuid::Uuid, gridline_domain::cases::ExtensionRequest> = HashMap::new();
-        let requests = query_as::<crate::case_rows::ExtensionRow>(&sql).bind_all(ids);
+        let requests = query_as::<crate::case_rows::ExtensionRow>(&sql).bind_all(ids.clone());
         for row in requests.fetch_all(self.reader()).await.map_err(map_sqlx)? {
             let request: gridline_domain::cases::ExtensionRequest = row.try_into()?;
             pending.insert(request.case_id, request);
         }
+        let sql = format!(
+            "SELECT {} FROM case_media WHERE case_id IN ({placeholders}) ORDER BY attached_at, event_id, ordinal",
+            crate::case_rows::ATTACHMENT_COLUMNS
+        );
+        let mut files: HashMap<uuid::Uuid, Vec<gridline_domain::cases::Attachment>> = HashMap::new();
+        let attached = query_as::<crate::case_rows::AttachmentRow>(&sql).bind_all(ids);
+        for row in attached.fetch_all(self.reader()).await.map_err(map_sqlx)? {
+            let case_id = row.case_id;
+            files.entry(case_id).or_default().push(row.try_into()?);
+        }
         rows.into_iter()
             .map(|row| {
                 let id = row.id();
-                row.into_case(history.remove(&id).unwrap_or_default(), pending.remove(&id))
+                row.into_case(
+                    history.remove(&id).unwrap_or_default(),
+                    pending.remove(&id),
+                    files.remove(&id).unwrap_or_default(),
+                )
             })
             .collect()
     }

@@ -79,4 +79,14 @@ impl<DB: Dialect> MediaRepo for SqlStore<DB> {
         .map_err(map_sqlx)?;
         Ok(found > 0)
     }
+
+    async fn cases_holding(&self, id: &MediaId, limit: u32) -> Result<Vec<gridline_domain::cases::Case>, RepoError> {
+        let sql = format!(
+            "SELECT {} FROM cases c WHERE c.id IN (SELECT case_id FROM case_media WHERE media_id = $1) \
+             ORDER BY c.created_at DESC LIMIT {}",
+            crate::case_rows::CASE_COLUMNS,
+            limit.clamp(1, 500)
+        );
+        self.cases_from(&sql, vec![id.as_str().to_owned().into()]).await
+    }
 }

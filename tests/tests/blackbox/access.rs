@@ -98,6 +98,8 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/cases/{id}/extension-requests", [401, 404, 403, 404, 404, 403, 403, 403, 201, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/extension-requests/{rid}/decision", [401, 404, 403, 404, 404, 200, 403, 403, 403, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/comments",      [401, 404, 201, 404, 404, 201, 201, 201, 404, 404, 404, 201, 403]),
+    // worker1 attaches the photo he sent; from then on whoever sees his case may attach it too.
+    ("POST",   "/api/v1/cases/{id}/media",         [401, 404, 201, 404, 404, 201, 201, 201, 404, 404, 404, 201, 403]),
     ("POST",   "/api/v1/cases/{id}/suspend",       [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/resume",        [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/urge",          [401, 404, 403, 404, 404, 403, 200, 200, 404, 404, 404, 200, 403]),
@@ -113,9 +115,10 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     //                                              anon api  w1   w2   w3   dc   ds   dd   su   sp   spr  ldr  adm
     ("POST",   "/api/v1/media",                    [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
     ("PUT",    "/api/v1/media/{media_id}",         [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
-    ("HEAD",   "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
-    ("GET",    "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
-    ("GET",    "/api/v1/media/{media_id}/thumbnail", [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    // worker1's photo, attached by the row of /media above to cases of his grid: who sees those reads it.
+    ("HEAD",   "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 200, 200, 200, 404, 404, 404, 200, 200]),
+    ("GET",    "/api/v1/media/{media_id}",         [401, 404, 200, 404, 404, 200, 200, 200, 404, 404, 404, 200, 200]),
+    ("GET",    "/api/v1/media/{media_id}/thumbnail", [401, 404, 200, 404, 404, 200, 200, 200, 404, 404, 404, 200, 200]),
     ("OPTIONS", "/api/v1/uploads",                 [204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
     ("POST",   "/api/v1/uploads",                  [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
     ("HEAD",   "/api/v1/uploads/{upload_id}",      [401, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
@@ -312,6 +315,7 @@ impl Fixture {
                 "extension-requests" => Some(json!({"hours": 12, "reason": "rain"})),
                 "decision" => Some(json!({"approved": true})),
                 "comments" => Some(json!({"text": "seen"})),
+                "media" => Some(json!({"media": [{"media_id": self.photo, "caption": "现场"}]})),
                 _ => None,
             };
             return (path, body);

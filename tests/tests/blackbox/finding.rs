@@ -328,7 +328,19 @@ async fn the_todo_list_is_what_allowed_actions_say(ctx: Ctx) {
     d.step(&dc, &resolved, "accept", json!({})).await;
     d.step(&dc, &resolved, "dispatch", json!({"lead_department_id": urban})).await;
     d.step(&su, &resolved, "start", json!({})).await;
-    d.step(&su, &resolved, "resolve", json!({"note": "已拆除"})).await;
+    // 违法建设 is resolved with an "after" photo.
+    let after = gridline_api::media::samples::png(16, 9);
+    let after_id: String =
+        ring::digest::digest(&ring::digest::SHA256, &after).as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let res = app
+        .request(Method::PUT, &format!("/api/v1/media/{after_id}"))
+        .bearer_auth(&su)
+        .body(after)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    d.step(&su, &resolved, "resolve", json!({"note": "已拆除", "media": [{"media_id": after_id}]})).await;
     // Settled on site by worker1: worker4 verifies, worker1 never.
     let body = json!({
         "category_code": "damaged_facility", "description": "井盖归位", "address": "和平路 7 号", "priority": "normal",

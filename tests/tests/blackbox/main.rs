@@ -4,6 +4,7 @@
 mod abuse;
 mod access;
 mod allowed_actions;
+mod attachments;
 mod cases;
 mod clocks;
 mod crash;
@@ -62,6 +63,7 @@ fn main() {
     all.extend(trials("territory", territory::TESTS, BOTH));
     all.extend(trials("abuse", abuse::TESTS, BOTH));
     all.extend(trials("media", media::TESTS, BOTH));
+    all.extend(trials("attachments", attachments::TESTS, BOTH));
     let no_s3 = gridline_tests::s3::moto_server().is_none();
     if no_s3 {
         eprintln!("no moto_server: the S3 media tests are reported as ignored (.ci/run installs it)");
