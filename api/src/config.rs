@@ -46,6 +46,7 @@ const MEDIA_MAX_BYTES: Key = Key { env: "GRIDLINE_MEDIA_MAX_BYTES", toml: "media
 const MEDIA_DECODE_CONCURRENCY: Key =
     Key { env: "GRIDLINE_MEDIA_DECODE_CONCURRENCY", toml: "media_decode_concurrency" };
 const MEDIA_URL: Key = Key { env: "GRIDLINE_MEDIA_URL", toml: "media_url" };
+const MEDIA_ORPHAN_HOURS: Key = Key { env: "GRIDLINE_MEDIA_ORPHAN_HOURS", toml: "media_orphan_hours" };
 // An S3-compatible bucket's settings, under the names every S3 client reads.
 const AWS_ENDPOINT_URL: Key = Key { env: "AWS_ENDPOINT_URL", toml: "aws_endpoint_url" };
 const AWS_ACCESS_KEY_ID: Key = Key { env: "AWS_ACCESS_KEY_ID", toml: "aws_access_key_id" };
@@ -88,6 +89,7 @@ const ALL: &[&Key] = &[
     &SYNC_WINDOW,
     &MEDIA_MAX_BYTES,
     &MEDIA_DECODE_CONCURRENCY,
+    &MEDIA_ORPHAN_HOURS,
     &MEDIA_URL,
 ];
 
@@ -185,6 +187,8 @@ pub struct MediaSettings {
     /// How many images are decoded at once (for sizes, EXIF and previews).
     pub decode_concurrency: usize,
     pub store: MediaLocation,
+    /// Files never attached, and uploads abandoned, are removed after this long.
+    pub orphan_hours: u32,
 }
 
 /// Where files' bytes live (`GRIDLINE_MEDIA_URL`).
@@ -402,6 +406,7 @@ impl Settings {
             max_bytes: src.parse(&MEDIA_MAX_BYTES, 20 * 1024 * 1024, |v| positive(v, 1 << 30))?,
             decode_concurrency: src.parse(&MEDIA_DECODE_CONCURRENCY, cores, |v| positive(v, 1024))?,
             store,
+            orphan_hours: src.parse(&MEDIA_ORPHAN_HOURS, 24, |v| positive(v, 8760))? as u32,
         };
 
         Ok(Self {

@@ -31,6 +31,9 @@ pub(crate) async fn run(state: web::Data<AppState>, every: Duration) {
         if let Err(e) = sweep(&state).await {
             tracing::warn!(error = %e, "the sweep failed; the next one retries");
         }
+        if let Err(e) = crate::media::janitor::tidy(&state).await {
+            tracing::warn!(error = %format!("{e:#}"), "removing orphaned files failed; the next sweep retries");
+        }
     }
 }
 

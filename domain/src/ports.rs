@@ -310,6 +310,12 @@ pub trait MediaRepo: Send + Sync {
     ) -> Result<bool, RepoError>;
     /// The cases the file is attached to, newest first, at most `limit`.
     async fn cases_holding(&self, id: &crate::media::MediaId, limit: u32) -> Result<Vec<Case>, RepoError>;
+    /// Files never attached, first stored before `before` and not sent
+    /// again since, oldest first.
+    async fn orphans(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<crate::media::MediaId>, RepoError>;
+    /// Removes an orphan's row, unless it was attached or sent again
+    /// meanwhile: whether this call removed it (another node may have).
+    async fn forget_orphan(&self, id: &crate::media::MediaId, before: DateTime<Utc>) -> Result<bool, RepoError>;
 }
 
 /// Files on their way in, piece by piece. Only the count of bytes that
@@ -329,6 +335,8 @@ pub trait UploadRepo: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<bool, RepoError>;
     async fn drop_upload(&self, id: Uuid) -> Result<(), RepoError>;
+    /// Uploads nobody added to since `before`, finished or not.
+    async fn stale_uploads(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<Uuid>, RepoError>;
 }
 
 /// What the figures are computed from.

@@ -4,6 +4,7 @@
 //! [`store::MediaStore`].
 
 pub(crate) mod intake;
+pub(crate) mod janitor;
 pub mod photo;
 pub mod samples;
 pub(crate) mod store;
@@ -19,12 +20,18 @@ use crate::{config::MediaSettings, error::ApiError};
 pub(crate) struct MediaDesk {
     pub store: store::MediaStore,
     pub max_bytes: usize,
+    pub orphan_hours: u32,
     decodes: tokio::sync::Semaphore,
 }
 
 impl MediaDesk {
     pub(crate) fn new(store: store::MediaStore, settings: &MediaSettings) -> Self {
-        Self { store, max_bytes: settings.max_bytes, decodes: tokio::sync::Semaphore::new(settings.decode_concurrency) }
+        Self {
+            store,
+            max_bytes: settings.max_bytes,
+            orphan_hours: settings.orphan_hours,
+            decodes: tokio::sync::Semaphore::new(settings.decode_concurrency),
+        }
     }
 
     /// Reads a file in on a blocking thread, when a decode permit is free.

@@ -98,6 +98,51 @@ impl MediaStore {
         Ok(Read { size: got.meta.size, range: got.range.clone(), body: got.into_stream() })
     }
 
+    fn trashed(id: &MediaId) -> (Key, Key) {
+        (Key::from(format!("trash/{id}")), Key::from(format!("trash/{id}.jpg")))
+    }
+
+    /// Whether the original is in the store.
+    pub(crate) async fn holds(&self, id: &MediaId) -> anyhow::Result<bool> {
+        match self.objects.head(&Self::original(id)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Moves a file and its preview aside, to be purged or restored: a file
+    /// whose row was removed may be sent again while it is being removed.
+    pub(crate) async fn set_aside(&self, id: &MediaId) -> anyhow::Result<()> {
+        let (original, preview) = Self::trashed(id);
+        self.move_if_there(&Self::original(id), &original).await?;
+        self.move_if_there(&Self::preview(id), &preview).await
+    }
+
+    pub(crate) async fn restore(&self, id: &MediaId) -> anyhow::Result<()> {
+        let (original, preview) = Self::trashed(id);
+        self.move_if_there(&original, &Self::original(id)).await?;
+        self.move_if_there(&preview, &Self::preview(id)).await
+    }
+
+    pub(crate) async fn purge(&self, id: &MediaId) -> anyhow::Result<()> {
+        let (original, preview) = Self::trashed(id);
+        for key in [original, preview] {
+            match self.objects.delete(&key).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    async fn move_if_there(&self, from: &Key, to: &Key) -> anyhow::Result<()> {
+        match self.objects.rename(from, to).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn parts_of(upload: Uuid) -> Key {
         Key::from(format!("uploads/{upload}"))
     }

@@ -168,15 +168,24 @@ pub(crate) async fn keep_file(
     bytes: Bytes,
 ) -> Result<(StoredMedia, bool), ApiError> {
     let who = uploader(p);
-    if let Some(stored) = state.store.media(&id).await? {
-        state.store.record_upload(&StoredMedia { created_at: state.now(), ..stored.clone() }, who).await?;
-        return Ok((stored, false));
-    }
     let zone = state.calendar().time_zone;
-    let Taken { media, preview } =
-        state.media.take(id.clone(), bytes.clone(), zone, state.now()).await?.map_err(refused)?;
-    state.media.store.put(&id, bytes, preview).await.map_err(ApiError::Unavailable)?;
-    Ok(state.store.record_upload(&media, who).await?)
+    let kept = match state.store.media(&id).await? {
+        Some(stored) => state.store.record_upload(&StoredMedia { created_at: state.now(), ..stored }, who).await?,
+        None => {
+            let Taken { media, preview } =
+                state.media.take(id.clone(), bytes.clone(), zone, state.now()).await?.map_err(refused)?;
+            state.media.store.put(&id, bytes.clone(), preview).await.map_err(ApiError::Unavailable)?;
+            state.store.record_upload(&media, who).await?
+        }
+    };
+    // The orphan clean-up may have removed the bytes while this row was
+    // written (media::janitor): they are written again.
+    if !state.media.store.holds(&id).await.map_err(ApiError::Unavailable)? {
+        let Taken { preview, .. } =
+            state.media.take(id.clone(), bytes.clone(), zone, state.now()).await?.map_err(refused)?;
+        state.media.store.put(&id, bytes, preview).await.map_err(ApiError::Unavailable)?;
+    }
+    Ok(kept)
 }
 
 /// Store a file sent as a form

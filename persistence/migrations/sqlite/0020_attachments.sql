@@ -25,3 +25,9 @@ CREATE INDEX case_media_media ON case_media (media_id);
 ALTER TABLE categories ADD COLUMN requires_resolution_photo INTEGER NOT NULL DEFAULT 0;
 UPDATE categories SET requires_resolution_photo = 1
  WHERE code IN ('sanitation', 'street_vending', 'illegal_construction', 'damaged_facility');
+
+-- A file once attached stays; one never attached is removed after
+-- GRIDLINE_MEDIA_ORPHAN_HOURS, found through this index of the others only.
+ALTER TABLE media ADD COLUMN attached INTEGER NOT NULL DEFAULT 0;
+DROP INDEX media_created;
+CREATE INDEX media_unattached ON media (created_at) WHERE NOT attached;

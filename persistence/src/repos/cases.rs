@@ -673,6 +673,19 @@ impl<DB: Dialect> SqlStore<DB> {
         if new.is_empty() {
             return Ok(());
         }
+        // An attached file is kept for good: the orphan clean-up passes it by.
+        let ids: Vec<&str> = new.iter().map(|a| a.media_id.as_str()).collect();
+        let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("UPDATE media SET attached = true WHERE id IN ({placeholders}) RETURNING id");
+        let mut mark = query_as::<(String,)>(&sql);
+        for id in &ids {
+            mark = mark.bind(*id);
+        }
+        let marked = mark.fetch_all(&mut *tx).await.map_err(crate::errors::map_sqlx)?;
+        if ids.iter().any(|id| !marked.iter().any(|(m,)| m == id)) {
+            // Removed as an orphan since it was checked: the caller tries again and is told.
+            return Err(gridline_domain::RepoError::Conflict);
+        }
         let sql = format!(
             "INSERT INTO case_media ({}) VALUES {}",
             crate::case_rows::ATTACHMENT_COLUMNS,

@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use gridline_domain::{
     media::{MediaId, StoredMedia, Uploader},
     ports::MediaRepo,
@@ -39,7 +40,7 @@ impl<DB: Dialect> MediaRepo for SqlStore<DB> {
         let (kind, id) = uploader_parts(uploader);
         query(
             "INSERT INTO media_uploads (media_id, uploader_kind, uploader_id, uploaded_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (media_id, uploader_kind, uploader_id) DO NOTHING",
+             ON CONFLICT (media_id, uploader_kind, uploader_id) DO UPDATE SET uploaded_at = excluded.uploaded_at",
         )
         .bind(m.id.as_str())
         .bind(kind)
@@ -88,5 +89,43 @@ impl<DB: Dialect> MediaRepo for SqlStore<DB> {
             limit.clamp(1, 500)
         );
         self.cases_from(&sql, vec![id.as_str().to_owned().into()]).await
+    }
+
+    async fn orphans(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<MediaId>, RepoError> {
+        let ids: Vec<(String,)> = query_as(&format!(
+            "SELECT m.id FROM media m WHERE NOT m.attached AND m.created_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM media_uploads u WHERE u.media_id = m.id AND u.uploaded_at >= $1) \
+             ORDER BY m.created_at LIMIT {}",
+            limit.clamp(1, 1000)
+        ))
+        .bind(Ts(before))
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_sqlx)?;
+        Ok(ids.into_iter().filter_map(|(id,)| MediaId::parse(&id)).collect())
+    }
+
+    async fn forget_orphan(&self, id: &MediaId, before: DateTime<Utc>) -> Result<bool, RepoError> {
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        let gone = query(
+            "DELETE FROM media WHERE id = $1 AND NOT attached AND created_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM media_uploads u WHERE u.media_id = $1 AND u.uploaded_at >= $2)",
+        )
+        .bind(id.as_str())
+        .bind(Ts(before))
+        .execute(&mut tx)
+        .await
+        .map_err(map_sqlx)?
+        .rows_affected()
+            == 1;
+        if gone {
+            query("DELETE FROM media_uploads WHERE media_id = $1")
+                .bind(id.as_str())
+                .execute(&mut tx)
+                .await
+                .map_err(map_sqlx)?;
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(gone)
     }
 }

@@ -85,4 +85,16 @@ impl<DB: Dialect> UploadRepo for SqlStore<DB> {
         query("DELETE FROM uploads WHERE id = $1").bind(id).execute(self.writer()).await.map_err(map_sqlx)?;
         Ok(())
     }
+
+    async fn stale_uploads(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<Uuid>, RepoError> {
+        let ids: Vec<(Uuid,)> = query_as(&format!(
+            "SELECT id FROM uploads WHERE updated_at < $1 ORDER BY updated_at LIMIT {}",
+            limit.clamp(1, 1000)
+        ))
+        .bind(Ts(before))
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_sqlx)?;
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
 }

@@ -3,6 +3,10 @@
 //! and never shown to anyone but who sent them.
 
 use gridline_api::media::samples::{self, exif::Tag};
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use gridline_domain::time::ManualClock;
 use gridline_tests::{app::problem, forms::multipart, s3::S3Server, Ctx, TestApp};
 use reqwest::{Method, Response};
 use serde_json::Value;
@@ -14,8 +18,12 @@ gridline_tests::tests![
     files_over_the_limit_and_image_bombs_are_refused,
     a_download_is_the_file_whole_or_in_a_range,
     a_form_upload_is_the_same_file_whatever_it_is_called,
+    files_never_attached_and_abandoned_uploads_are_removed_after_a_day,
 ];
-gridline_tests::tests![S3_TESTS: a_second_node_serves_the_same_files_from_the_bucket];
+gridline_tests::tests![
+    S3_TESTS: a_second_node_serves_the_same_files_from_the_bucket,
+    files_never_attached_are_removed_from_the_bucket_too,
+];
 
 fn sha256(bytes: &[u8]) -> String {
     ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
@@ -301,4 +309,137 @@ async fn a_form_upload_is_the_same_file_whatever_it_is_called(ctx: Ctx) {
 
     let res = app.send_as(&w1, Method::POST, "/api/v1/media", &serde_json::json!({"file": "x"})).await;
     assert_eq!(problem(res, 415).await["code"], "unsupported_media_type");
+}
+
+/// Waits for the sweeper to have removed `id` (its sender no longer finds it).
+async fn removed(app: &TestApp, token: &str, id: &str) -> bool {
+    for _ in 0..100 {
+        if head(app, token, id).await.status() == 404 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// A case of worker1's carrying `media_id`.
+async fn report_with(app: &TestApp, token: &str, media_id: &str) -> Value {
+    let body = serde_json::json!({
+        "category_code": "neighbour_dispute",
+        "description": "楼道堆物",
+        "priority": "normal",
+        "location": {"lat": 39.902, "lon": 116.402},
+        "address": "和平路 5 号",
+        "media": [{"media_id": media_id}],
+    });
+    let res = app.send_as(token, Method::POST, "/api/v1/cases", &body).await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+async fn files_never_attached_and_abandoned_uploads_are_removed_after_a_day(ctx: Ctx) {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = ctx.app_with_clock(&[("GRIDLINE_SWEEP_INTERVAL_MS", "50")], clock.clone()).await;
+    let w1 = app.token("worker1").await;
+    let (kept, orphan) = (samples::png(21, 13), samples::png(22, 13));
+    let (kept_id, orphan_id) = (sha256(&kept), sha256(&orphan));
+    assert_eq!(upload(&app, &w1, &kept).await.status(), 201);
+    assert_eq!(upload(&app, &w1, &orphan).await.status(), 201);
+    report_with(&app, &w1, &kept_id).await;
+    // An upload begun and abandoned half-way.
+    let res = app
+        .request(Method::POST, "/api/v1/uploads")
+        .bearer_auth(&w1)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", orphan.len().to_string())
+        .send()
+        .await
+        .unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let res = app
+        .request(Method::PATCH, &location)
+        .bearer_auth(&w1)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-offset", "0")
+        .header("content-type", "application/offset+octet-stream")
+        .body(orphan[..10].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    // Twenty-three hours on, nothing is removed.
+    clock.advance(chrono::Duration::hours(23));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(head(&app, &w1, &orphan_id).await.status(), 200);
+
+    clock.advance(chrono::Duration::hours(2));
+    assert!(removed(&app, &w1, &orphan_id).await, "the file never attached was removed");
+    let media_dir = ctx.data_dir().join("media");
+    // The row goes first; the bytes a moment later.
+    let mut left = files_under(&media_dir);
+    for _ in 0..100 {
+        if !left.iter().any(|f| f.contains(&orphan_id) || f.contains("/uploads/")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        left = files_under(&media_dir);
+    }
+    assert!(!left.iter().any(|f| f.contains(&orphan_id)), "its bytes and preview are gone: {left:?}");
+    assert!(!left.iter().any(|f| f.contains("/uploads/")), "the abandoned upload's piece is gone: {left:?}");
+    let abandoned =
+        app.request(Method::HEAD, &location).bearer_auth(&w1).header("tus-resumable", "1.0.0").send().await.unwrap();
+    assert_eq!(abandoned.status(), 404);
+    // The attached file stays, bytes and all.
+    let res = app.get_as(&w1, &format!("/api/v1/media/{kept_id}")).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), kept.as_slice());
+    assert!(left.iter().any(|f| f.contains(&kept_id)));
+
+    // Sent again, it is a new file, stored anew and whole.
+    assert_eq!(upload(&app, &w1, &orphan).await.status(), 201);
+    let res = app.get_as(&w1, &format!("/api/v1/media/{orphan_id}")).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), orphan.as_slice());
+}
+
+async fn files_never_attached_are_removed_from_the_bucket_too(ctx: Ctx) {
+    let s3 = S3Server::start("gridline-janitor").await;
+    let settings = s3.settings("district-c");
+    let mut extra: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    extra.push(("GRIDLINE_SWEEP_INTERVAL_MS", "50"));
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = ctx.app_with_clock(&extra, clock.clone()).await;
+    let w1 = app.token("worker1").await;
+    let (kept, orphan) = (street_photo(), samples::png(23, 13));
+    let (kept_id, orphan_id) = (sha256(&kept), sha256(&orphan));
+    assert_eq!(upload(&app, &w1, &kept).await.status(), 201);
+    assert_eq!(upload(&app, &w1, &orphan).await.status(), 201);
+    report_with(&app, &w1, &kept_id).await;
+    clock.advance(chrono::Duration::hours(25));
+    assert!(removed(&app, &w1, &orphan_id).await);
+    // The row goes first; the bytes a moment later.
+    let mut listing = s3.listing().await;
+    for _ in 0..100 {
+        if !listing.contains(&orphan_id) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        listing = s3.listing().await;
+    }
+    assert!(!listing.contains(&orphan_id), "{listing}");
+    assert!(listing.contains(&format!("district-c/originals/{}/{kept_id}", &kept_id[..2])), "{listing}");
+    assert!(listing.contains(&format!("district-c/thumbnails/{}/{kept_id}.jpg", &kept_id[..2])), "{listing}");
 }
