@@ -31,6 +31,10 @@ pub(crate) async fn run(state: web::Data<AppState>, every: Duration) {
         if let Err(e) = sweep(&state).await {
             tracing::warn!(error = %e, "the sweep failed; the next one retries");
         }
+        let kept_from = state.now() - chrono::Duration::days(gridline_domain::notifications::KEPT_DAYS);
+        if let Err(e) = state.store.forget_notifications(kept_from).await {
+            tracing::warn!(error = %e, "removing old notifications failed; the next sweep retries");
+        }
         if let Err(e) = crate::media::janitor::tidy(&state).await {
             tracing::warn!(error = %format!("{e:#}"), "removing orphaned files failed; the next sweep retries");
         }

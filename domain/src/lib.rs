@@ -11,6 +11,7 @@ pub mod error;
 pub mod geo;
 pub mod identity;
 pub mod media;
+pub mod notifications;
 pub mod org;
 pub mod policy;
 pub mod ports;

@@ -339,6 +339,27 @@ pub trait UploadRepo: Send + Sync {
     async fn stale_uploads(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<Uuid>, RepoError>;
 }
 
+/// The inbox: notifications are written with the events that cause them
+/// (by the case writes); here they are read and marked read.
+#[async_trait]
+pub trait NotificationRepo: Send + Sync {
+    /// A user's notifications, newest first, older than `before` if given.
+    async fn notifications(
+        &self,
+        user: Uuid,
+        unread_only: bool,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<crate::notifications::Notification>, RepoError>;
+    async fn unread_count(&self, user: Uuid) -> Result<i64, RepoError>;
+    /// Marks these of the user's notifications read: how many were unread.
+    async fn mark_read(&self, user: Uuid, ids: &[Uuid], at: DateTime<Utc>) -> Result<u64, RepoError>;
+    /// Marks read every notification of the user up to this one, inclusive.
+    async fn mark_read_up_to(&self, user: Uuid, id: Uuid, at: DateTime<Utc>) -> Result<u64, RepoError>;
+    /// Removes notifications older than `before`.
+    async fn forget_notifications(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
+}
+
 /// What the figures are computed from.
 #[async_trait]
 pub trait StatsRepo: Send + Sync {
@@ -582,6 +603,7 @@ pub trait Store:
     + BulkRepo
     + MediaRepo
     + UploadRepo
+    + NotificationRepo
 {
 }
 
@@ -599,7 +621,8 @@ impl<
             + StatsRepo
             + BulkRepo
             + MediaRepo
-            + UploadRepo,
+            + UploadRepo
+            + NotificationRepo,
     > Store for T
 {
 }

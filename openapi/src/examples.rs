@@ -251,3 +251,7 @@ pub fn attach_media() -> Value {
         "internal": false
     })
 }
+
+pub fn mark_read() -> Value {
+    json!({"up_to": "0193a7b2-5c1e-7d3f-8a9b-0c1d2e3f4a5b"})
+}

@@ -13,6 +13,7 @@ pub mod examples;
 pub mod geojson;
 pub mod health;
 pub mod media;
+pub mod notifications;
 pub mod org;
 pub mod problem;
 pub mod reports;

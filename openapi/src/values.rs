@@ -2,7 +2,7 @@
 //! document lists its values and the server refuses any other before a
 //! handler runs. Each converts to and from its domain counterpart.
 
-use gridline_domain::{audit, cases, crs, identity, org};
+use gridline_domain::{audit, cases, crs, identity, notifications, org};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -213,5 +213,16 @@ mod tests {
         for p in [cases::Priority::Normal, cases::Priority::Urgent] {
             assert_eq!(name(serde_json::json!(Priority::from(p))), p.as_str());
         }
+    }
+}
+
+wire_enum! {
+    /// What a notification is about: `queued` (a report waits for acceptance,
+    /// or was escalated to the unit), `dispatched`, `returned`,
+    /// `verify_waiting`, `urged`, `extension_decided`, `warning`, `overdue`,
+    /// `commented`, `closed` or `rejected`.
+    NotificationKind = notifications::NotificationKind {
+        Queued, Dispatched, Returned, VerifyWaiting, Urged, ExtensionDecided, Warning, Overdue, Commented, Closed,
+        Rejected,
     }
 }

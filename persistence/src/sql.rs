@@ -200,6 +200,7 @@ pub(crate) trait Rows:
     + Reads<media_rows::MediaRow>
     + Reads<media_rows::UploadRow>
     + Reads<case_rows::AttachmentRow>
+    + Reads<(Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
     + Reads<(i64,)>
     + Reads<(Uuid,)>
     + Reads<(String,)>
@@ -234,6 +235,7 @@ impl<DB> Rows for DB where
         + Reads<media_rows::MediaRow>
         + Reads<media_rows::UploadRow>
         + Reads<case_rows::AttachmentRow>
+        + Reads<(Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
         + Reads<(i64,)>
         + Reads<(Uuid,)>
         + Reads<(String,)>

@@ -20,6 +20,7 @@ pub(crate) mod import;
 mod me;
 pub(crate) mod media;
 mod nearby;
+mod notifications;
 mod org_units;
 mod reference;
 mod reports;
@@ -124,7 +125,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(uploads::upload_options)
         .service(uploads::create_upload)
         .service(uploads::upload_offset)
-        .service(uploads::upload_piece);
+        .service(uploads::upload_piece)
+        .service(notifications::list_notifications)
+        .service(notifications::unread_count)
+        .service(notifications::mark_read);
 }
 
 /// The OpenAPI document of the API this build serves.

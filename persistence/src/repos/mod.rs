@@ -9,6 +9,7 @@ mod bulk;
 mod cases;
 mod idempotency;
 mod media;
+mod notifications;
 mod org;
 mod readiness;
 mod settings;

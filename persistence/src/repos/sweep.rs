@@ -102,6 +102,8 @@ impl<DB: Dialect> SweepRepo for SqlStore<DB> {
         }
         let seqs = DB::reserve_seqs(&mut tx, events.len()).await?;
         Self::insert_events(&mut tx, events, &seqs, None).await?;
+        let notices = gridline_domain::notifications::notices(&alarm.case, events, None);
+        Self::write_notices(&mut tx, &notices).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(true)
     }

@@ -79,6 +79,9 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("GET",    "/api/v1/cases",                    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/cases/nearby",             [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/me/todo",                  [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/me/notifications",         [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/me/notifications/unread-count", [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/me/notifications/read",    [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/sync",                     [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/cases/export.csv",         [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/cases/export.geojson",     [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -385,6 +388,7 @@ impl Fixture {
                 "holidays": [], "workdays": []
             })),
             ("POST", "/api/v1/cases") => Some(report_body()),
+            ("POST", "/api/v1/me/notifications/read") => Some(json!({"up_to": "ffffffff-ffff-7fff-bfff-ffffffffffff"})),
             _ => None,
         };
         let path = match template {

@@ -16,6 +16,7 @@ mod finding;
 mod maps;
 mod media;
 mod nodes;
+mod notifications;
 mod operations;
 mod org;
 mod secrets_in_logs;
@@ -64,6 +65,7 @@ fn main() {
     all.extend(trials("abuse", abuse::TESTS, BOTH));
     all.extend(trials("media", media::TESTS, BOTH));
     all.extend(trials("attachments", attachments::TESTS, BOTH));
+    all.extend(trials("notifications", notifications::TESTS, BOTH));
     let no_s3 = gridline_tests::s3::moto_server().is_none();
     if no_s3 {
         eprintln!("no moto_server: the S3 media tests are reported as ignored (.ci/run installs it)");
