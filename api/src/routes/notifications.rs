@@ -77,7 +77,7 @@ pub(crate) async fn list_notifications(
 
 /// Count the caller's unread notifications
 ///
-/// For the app's badge.
+/// How many of the caller's notifications are not read yet, for the app's badge; cheaper than listing them.
 #[utoipa::path(
     operation_id = "count_unread_notifications",
     tag = "me",
