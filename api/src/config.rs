@@ -42,6 +42,7 @@ const LOGIN_LOCKOUT: Key = Key { env: "GRIDLINE_LOGIN_LOCKOUT_S", toml: "login_l
 const CACHE_POLL: Key = Key { env: "GRIDLINE_CACHE_POLL_MS", toml: "cache_poll_ms" };
 const SWEEP_INTERVAL: Key = Key { env: "GRIDLINE_SWEEP_INTERVAL_MS", toml: "sweep_interval_ms" };
 const SYNC_WINDOW: Key = Key { env: "GRIDLINE_SYNC_WINDOW_DAYS", toml: "sync_window_days" };
+const SSE_HEARTBEAT: Key = Key { env: "GRIDLINE_SSE_HEARTBEAT_S", toml: "sse_heartbeat_s" };
 const MEDIA_MAX_BYTES: Key = Key { env: "GRIDLINE_MEDIA_MAX_BYTES", toml: "media_max_bytes" };
 const MEDIA_DECODE_CONCURRENCY: Key =
     Key { env: "GRIDLINE_MEDIA_DECODE_CONCURRENCY", toml: "media_decode_concurrency" };
@@ -87,6 +88,7 @@ const ALL: &[&Key] = &[
     &CACHE_POLL,
     &SWEEP_INTERVAL,
     &SYNC_WINDOW,
+    &SSE_HEARTBEAT,
     &MEDIA_MAX_BYTES,
     &MEDIA_DECODE_CONCURRENCY,
     &MEDIA_ORPHAN_HOURS,
@@ -176,6 +178,8 @@ pub struct Settings {
     /// How far back a phone's first sync reaches for closed cases, and how
     /// old a sync cursor may be before the phone starts again.
     pub sync_window_days: u32,
+    /// How often an open stream says it is alive (and checks its credentials).
+    pub sse_heartbeat: Duration,
     pub media: MediaSettings,
 }
 
@@ -232,6 +236,7 @@ impl fmt::Debug for Settings {
             .field("cache_poll", &self.cache_poll)
             .field("sweep_interval", &self.sweep_interval)
             .field("sync_window_days", &self.sync_window_days)
+            .field("sse_heartbeat", &self.sse_heartbeat)
             .field("media", &self.media)
             .finish()
     }
@@ -382,6 +387,7 @@ impl Settings {
         let cache_poll_ms = src.parse(&CACHE_POLL, 500, |v| positive(v, 60_000))?;
         let sweep_ms = src.parse(&SWEEP_INTERVAL, 30_000, |v| positive(v, 3_600_000))?;
         let sync_window_days = src.parse(&SYNC_WINDOW, 90, |v| positive(v, 3_650))? as u32;
+        let sse_heartbeat = Duration::from_secs(src.parse(&SSE_HEARTBEAT, 15, |v| positive(v, 3_600))? as u64);
         let store = match src.parse(&MEDIA_URL, None, |v| media_url(v).map(Some))? {
             None => MediaLocation::Directory(data_dir.join("media")),
             Some(MediaUrl::Directory(dir)) => MediaLocation::Directory(dir),
@@ -430,6 +436,7 @@ impl Settings {
             cache_poll: Duration::from_millis(cache_poll_ms as u64),
             sweep_interval: Duration::from_millis(sweep_ms as u64),
             sync_window_days,
+            sse_heartbeat,
             media,
         })
     }

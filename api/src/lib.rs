@@ -22,6 +22,7 @@ mod references;
 pub mod routes;
 pub mod startup;
 mod state;
+mod stream;
 mod sweeper;
 pub mod telemetry;
 mod views;

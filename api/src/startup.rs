@@ -57,6 +57,7 @@ async fn prepare_state(
         crate::media::MediaDesk::new(crate::media::store::MediaStore::open(&settings.media.store)?, &settings.media);
     let mut state = AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords, clock, media);
     state.sync_window_days = settings.sync_window_days;
+    state.changes = crate::stream::Hub::new(settings.sse_heartbeat);
     let state = web::Data::new(state);
     state.reload_keys().await?;
     state.reload_grids().await?;
@@ -72,6 +73,8 @@ pub struct Application {
     database: Arc<Database>,
     cache_follower: tokio::task::JoinHandle<()>,
     sweeper: tokio::task::JoinHandle<()>,
+    change_follower: tokio::task::JoinHandle<()>,
+    stopping: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -99,7 +102,8 @@ impl Application {
         let state = prepare_state(&settings, &database, clock).await?;
         let listener =
             TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
-        Self::serve(&settings, database, state, listener)
+        let change_listener = database.change_listener().await?;
+        Self::serve(&settings, database, state, listener, change_listener)
     }
 
     fn serve(
@@ -107,6 +111,7 @@ impl Application {
         database: Database,
         state: web::Data<AppState>,
         listener: TcpListener,
+        change_listener: Option<gridline_persistence::ChangeListener>,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let database = Arc::new(database);
@@ -116,6 +121,8 @@ impl Application {
         let doc = web::Data::new(routes::docs::Published(gridline_openapi::contract::published(&doc)));
         let cache_follower = tokio::spawn(crate::caches::follow(state.clone(), settings.cache_poll));
         let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), settings.sweep_interval));
+        let change_follower = tokio::spawn(crate::stream::follow(state.clone(), change_listener));
+        let stopping = tokio::spawn(crate::stream::close_on_signal(state.clone()));
         let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
 
         let server = HttpServer::new(move || {
@@ -147,7 +154,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = ?database.backend(), "listening");
-        Ok(Self { port, server, database, cache_follower, sweeper })
+        Ok(Self { port, server, database, cache_follower, sweeper, change_follower, stopping })
     }
 
     pub fn port(&self) -> u16 {
@@ -168,6 +175,8 @@ impl Application {
         let result = self.server.await;
         self.cache_follower.abort();
         self.sweeper.abort();
+        self.change_follower.abort();
+        self.stopping.abort();
         self.database.close().await;
         result
     }

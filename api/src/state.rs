@@ -38,6 +38,8 @@ pub(crate) struct AppState {
     /// `GRIDLINE_SYNC_WINDOW_DAYS`.
     pub sync_window_days: u32,
     pub media: crate::media::MediaDesk,
+    /// Live changes for open streams.
+    pub changes: crate::stream::Hub,
 }
 
 /// Case numbers are taken from the store this many at a time: one statement
@@ -67,6 +69,7 @@ impl AppState {
             last_key_reload: Mutex::new(None),
             clock,
             sync_window_days: 90,
+            changes: crate::stream::Hub::new(Duration::from_secs(15)),
             media,
         }
     }

@@ -356,6 +356,11 @@ pub trait NotificationRepo: Send + Sync {
     async fn mark_read(&self, user: Uuid, ids: &[Uuid], at: DateTime<Utc>) -> Result<u64, RepoError>;
     /// Marks read every notification of the user up to this one, inclusive.
     async fn mark_read_up_to(&self, user: Uuid, id: Uuid, at: DateTime<Utc>) -> Result<u64, RepoError>;
+    /// The notifications these events caused, whoever they went to.
+    async fn notifications_of_events(
+        &self,
+        events: &[Uuid],
+    ) -> Result<Vec<crate::notifications::Notification>, RepoError>;
     /// Removes notifications older than `before`.
     async fn forget_notifications(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
 }

@@ -106,11 +106,47 @@ impl Database {
         self.store.clone()
     }
 
+    /// A listener woken when any node commits a change (PostgreSQL's
+    /// `LISTEN`); `None` for SQLite, whose single node polls.
+    ///
+    /// # Errors
+    /// When the listening connection cannot be opened.
+    pub async fn change_listener(&self) -> Result<Option<ChangeListener>, gridline_domain::RepoError> {
+        match &self.pools {
+            Pools::Postgres(s) => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(s.writer())
+                    .await
+                    .map_err(|e| gridline_domain::RepoError::Unavailable(e.into()))?;
+                listener
+                    .listen("gridline_changes")
+                    .await
+                    .map_err(|e| gridline_domain::RepoError::Unavailable(e.into()))?;
+                Ok(Some(ChangeListener(listener)))
+            }
+            Pools::Sqlite(_) => Ok(None),
+        }
+    }
+
     /// Closes every pooled connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         match &self.pools {
             Pools::Postgres(s) => s.close().await,
             Pools::Sqlite(s) => s.close().await,
         }
+    }
+}
+
+/// Wakes when a change commits on any node.
+pub struct ChangeListener(sqlx::postgres::PgListener);
+
+impl ChangeListener {
+    /// Waits for the next change announced. The connection is re-opened by
+    /// itself when lost; changes announced meanwhile are found by the next
+    /// read of the change sequence.
+    ///
+    /// # Errors
+    /// When the connection is lost and cannot be re-opened.
+    pub async fn next(&mut self) -> Result<(), gridline_domain::RepoError> {
+        self.0.recv().await.map(|_| ()).map_err(|e| gridline_domain::RepoError::Unavailable(e.into()))
     }
 }

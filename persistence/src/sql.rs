@@ -201,6 +201,7 @@ pub(crate) trait Rows:
     + Reads<media_rows::UploadRow>
     + Reads<case_rows::AttachmentRow>
     + Reads<(Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
+    + Reads<(Uuid, Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
     + Reads<(i64,)>
     + Reads<(Uuid,)>
     + Reads<(String,)>
@@ -236,6 +237,7 @@ impl<DB> Rows for DB where
         + Reads<media_rows::UploadRow>
         + Reads<case_rows::AttachmentRow>
         + Reads<(Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
+        + Reads<(Uuid, Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
         + Reads<(i64,)>
         + Reads<(Uuid,)>
         + Reads<(String,)>
@@ -277,6 +279,9 @@ pub(crate) trait Dialect: Database + Rows {
     /// department's 23,000 at a million cases, 11 ms) for a page that probes
     /// a few hundred; `OFFSET 0` is its documented fence. SQLite probes anyway.
     const PROBE_FENCE: &'static str;
+    /// A statement, run in a write's transaction, that wakes every node
+    /// listening for changes when it commits; `None` where nodes poll.
+    const ANNOUNCE_CHANGE: Option<&'static str>;
     /// What follows `FROM cases c` so that a statement walks the named index
     /// in its order: SQLite's `INDEXED BY` (given a broad filter it may
     /// otherwise gather every match and sort it); nothing on PostgreSQL,

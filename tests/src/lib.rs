@@ -10,6 +10,7 @@ pub mod harness;
 pub mod process;
 pub mod proxy;
 pub mod s3;
+pub mod sse;
 
 pub use app::TestApp;
 pub use database::Backend;

@@ -11,6 +11,7 @@ use crate::{error::ApiError, state::AppState};
 /// The authenticated caller.
 pub struct Auth(pub Principal);
 
+#[derive(Clone)]
 enum Credentials {
     Jwt(String),
     ApiKey(String),
@@ -32,6 +33,50 @@ fn credentials(req: &HttpRequest) -> Result<Credentials, ApiError> {
         Ok(Credentials::ApiKey(token.to_owned()))
     } else {
         Ok(Credentials::Jwt(token.to_owned()))
+    }
+}
+
+/// A stream's caller: who, until when his token holds, and how to ask again
+/// whether it still does (a session ended, a user deactivated, a key revoked).
+pub(crate) struct StreamCaller {
+    pub principal: Principal,
+    pub expires: Option<chrono::DateTime<chrono::Utc>>,
+    credentials: Credentials,
+}
+
+impl StreamCaller {
+    /// The bearer header, or `access_token` in the query for browsers'
+    /// `EventSource`, which cannot set headers (paths are logged, queries never).
+    pub(crate) async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Self, ApiError> {
+        let from_query = || {
+            web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.get("access_token").cloned())
+        };
+        let credentials = match credentials(req) {
+            Ok(c) => c,
+            Err(e) => match from_query() {
+                Some(token) if token.starts_with(API_KEY_PREFIX) => Credentials::ApiKey(token),
+                Some(token) => Credentials::Jwt(token),
+                None => return Err(e),
+            },
+        };
+        let expires = match &credentials {
+            Credentials::Jwt(token) => {
+                let now = gridline_domain::time::now();
+                verify_access_token(&state.keys, &state.auth, token, now)
+                    .ok()
+                    .and_then(|c| chrono::DateTime::from_timestamp(c.exp, 0))
+            }
+            Credentials::ApiKey(_) => None,
+        };
+        let principal = authenticate(state, credentials.clone()).await?;
+        Ok(Self { principal, expires, credentials })
+    }
+
+    /// Whether the credentials still hold.
+    pub(crate) async fn still_valid(&self, state: &AppState) -> bool {
+        authenticate(state, self.credentials.clone()).await.is_ok()
     }
 }
 

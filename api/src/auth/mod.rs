@@ -10,6 +10,7 @@ mod tokens;
 mod verified;
 
 pub use extractor::Auth;
+pub(crate) use extractor::StreamCaller;
 pub use keyring::KeyRing;
 pub use passwords::Passwords;
 pub(crate) use throttle::LoginThrottle;

@@ -27,6 +27,7 @@ mod reports;
 mod roles;
 pub(crate) mod scope;
 mod stats;
+mod stream;
 mod sync;
 mod todo;
 mod uploads;
@@ -128,7 +129,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(uploads::upload_piece)
         .service(notifications::list_notifications)
         .service(notifications::unread_count)
-        .service(notifications::mark_read);
+        .service(notifications::mark_read)
+        .service(stream::stream_changes);
 }
 
 /// The OpenAPI document of the API this build serves.

@@ -31,6 +31,14 @@ fn notification(user_id: Uuid, (id, kind, case_id, title, body, at, read_at): Ro
 impl<DB: Dialect> SqlStore<DB> {
     /// Writes the notifications a case write owes, in its transaction: one
     /// statement per notice, its audience resolved to active users there.
+    /// Wakes the nodes listening for changes when the transaction commits.
+    pub(super) async fn announce_change(tx: &mut sqlx::Transaction<'_, DB>) -> Result<(), RepoError> {
+        if let Some(announce) = DB::ANNOUNCE_CHANGE {
+            query(announce).execute(&mut *tx).await.map_err(map_sqlx)?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn write_notices(tx: &mut sqlx::Transaction<'_, DB>, notices: &[Notice]) -> Result<(), RepoError> {
         for n in notices {
             let mut args: Vec<Arg> = vec![
@@ -136,6 +144,27 @@ impl<DB: Dialect> NotificationRepo for SqlStore<DB> {
                 .await
                 .map_err(map_sqlx)?;
         Ok(done.rows_affected())
+    }
+
+    async fn notifications_of_events(&self, events: &[Uuid]) -> Result<Vec<Notification>, RepoError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (1..=events.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT user_id, event_id, kind, case_id, title, body, at, read_at FROM notifications \
+             WHERE event_id IN ({list})"
+        );
+        let mut q = query_as::<(Uuid, Uuid, String, Uuid, String, String, Ts, Option<Ts>)>(&sql);
+        for id in events {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(self.reader()).await.map_err(map_sqlx)?;
+        rows.into_iter()
+            .map(|(user, id, kind, case_id, title, body, at, read_at)| {
+                notification(user, (id, kind, case_id, title, body, at, read_at))
+            })
+            .collect()
     }
 
     async fn forget_notifications(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {

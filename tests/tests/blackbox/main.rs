@@ -23,6 +23,7 @@ mod secrets_in_logs;
 mod seeding;
 mod startup;
 mod stats;
+mod stream;
 mod sweeper;
 mod sync;
 mod territory;
@@ -66,6 +67,8 @@ fn main() {
     all.extend(trials("media", media::TESTS, BOTH));
     all.extend(trials("attachments", attachments::TESTS, BOTH));
     all.extend(trials("notifications", notifications::TESTS, BOTH));
+    all.extend(trials("stream", stream::TESTS, BOTH));
+    all.extend(trials("stream", stream::PG_TESTS, POSTGRES_ONLY));
     let no_s3 = gridline_tests::s3::moto_server().is_none();
     if no_s3 {
         eprintln!("no moto_server: the S3 media tests are reported as ignored (.ci/run installs it)");
