@@ -42,6 +42,8 @@ const LOGIN_LOCKOUT: Key = Key { env: "GRIDLINE_LOGIN_LOCKOUT_S", toml: "login_l
 const CACHE_POLL: Key = Key { env: "GRIDLINE_CACHE_POLL_MS", toml: "cache_poll_ms" };
 const SWEEP_INTERVAL: Key = Key { env: "GRIDLINE_SWEEP_INTERVAL_MS", toml: "sweep_interval_ms" };
 const SYNC_WINDOW: Key = Key { env: "GRIDLINE_SYNC_WINDOW_DAYS", toml: "sync_window_days" };
+const PUSH_GATEWAY_URL: Key = Key { env: "GRIDLINE_PUSH_GATEWAY_URL", toml: "push_gateway_url" };
+const PUSH_GATEWAY_SECRET: Key = Key { env: "GRIDLINE_PUSH_GATEWAY_SECRET", toml: "push_gateway_secret" };
 const SSE_HEARTBEAT: Key = Key { env: "GRIDLINE_SSE_HEARTBEAT_S", toml: "sse_heartbeat_s" };
 const MEDIA_MAX_BYTES: Key = Key { env: "GRIDLINE_MEDIA_MAX_BYTES", toml: "media_max_bytes" };
 const MEDIA_DECODE_CONCURRENCY: Key =
@@ -89,6 +91,8 @@ const ALL: &[&Key] = &[
     &SWEEP_INTERVAL,
     &SYNC_WINDOW,
     &SSE_HEARTBEAT,
+    &PUSH_GATEWAY_URL,
+    &PUSH_GATEWAY_SECRET,
     &MEDIA_MAX_BYTES,
     &MEDIA_DECODE_CONCURRENCY,
     &MEDIA_ORPHAN_HOURS,
@@ -180,6 +184,9 @@ pub struct Settings {
     pub sync_window_days: u32,
     /// How often an open stream says it is alive (and checks its credentials).
     pub sse_heartbeat: Duration,
+    /// The operator's relay to the phone vendors' push services, and the
+    /// secret its requests are signed with; `None`: nothing is pushed.
+    pub push_gateway: Option<(String, Secret)>,
     pub media: MediaSettings,
 }
 
@@ -237,6 +244,7 @@ impl fmt::Debug for Settings {
             .field("sweep_interval", &self.sweep_interval)
             .field("sync_window_days", &self.sync_window_days)
             .field("sse_heartbeat", &self.sse_heartbeat)
+            .field("push_gateway", &self.push_gateway.as_ref().map(|(url, _)| url))
             .field("media", &self.media)
             .finish()
     }
@@ -388,6 +396,19 @@ impl Settings {
         let sweep_ms = src.parse(&SWEEP_INTERVAL, 30_000, |v| positive(v, 3_600_000))?;
         let sync_window_days = src.parse(&SYNC_WINDOW, 90, |v| positive(v, 3_650))? as u32;
         let sse_heartbeat = Duration::from_secs(src.parse(&SSE_HEARTBEAT, 15, |v| positive(v, 3_600))? as u64);
+        let push_gateway = match src.parse(&PUSH_GATEWAY_URL, None, |v| http_url(v).map(Some))? {
+            None => None,
+            Some(url) => match secret(&PUSH_GATEWAY_SECRET, 16)? {
+                Some(secret) => Some((url, secret)),
+                None => {
+                    return Err(ConfigError {
+                        name: PUSH_GATEWAY_SECRET.env.into(),
+                        problem: "is required with GRIDLINE_PUSH_GATEWAY_URL: the gateway checks what it receives"
+                            .into(),
+                    })
+                }
+            },
+        };
         let store = match src.parse(&MEDIA_URL, None, |v| media_url(v).map(Some))? {
             None => MediaLocation::Directory(data_dir.join("media")),
             Some(MediaUrl::Directory(dir)) => MediaLocation::Directory(dir),
@@ -437,6 +458,7 @@ impl Settings {
             sweep_interval: Duration::from_millis(sweep_ms as u64),
             sync_window_days,
             sse_heartbeat,
+            push_gateway,
             media,
         })
     }
@@ -479,6 +501,16 @@ fn whole(v: &str, max: usize) -> Result<usize, String> {
         Ok(n) if n <= max => Ok(n),
         Ok(_) => Err(format!("'{v}' is larger than {max}")),
         Err(_) => Err(format!("'{v}' is not a whole number")),
+    }
+}
+
+/// An `http://` or `https://` URL.
+fn http_url(v: &str) -> Result<String, String> {
+    let lower = v.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !v.chars().any(char::is_whitespace) => Ok(v.to_owned()),
+        _ => Err("must be an http:// or https:// URL".into()),
     }
 }
 

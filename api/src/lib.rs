@@ -9,6 +9,7 @@ mod case_service;
 mod case_views;
 pub mod cli;
 pub mod config;
+mod delivery;
 pub mod demo;
 pub mod error;
 mod evidence;

@@ -58,6 +58,7 @@ async fn prepare_state(
     let mut state = AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords, clock, media);
     state.sync_window_days = settings.sync_window_days;
     state.changes = crate::stream::Hub::new(settings.sse_heartbeat);
+    state.courier = crate::delivery::Courier::new(settings.push_gateway.clone())?;
     let state = web::Data::new(state);
     state.reload_keys().await?;
     state.reload_grids().await?;
@@ -75,6 +76,7 @@ pub struct Application {
     sweeper: tokio::task::JoinHandle<()>,
     change_follower: tokio::task::JoinHandle<()>,
     stopping: tokio::task::JoinHandle<()>,
+    courier: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -123,6 +125,7 @@ impl Application {
         let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), settings.sweep_interval));
         let change_follower = tokio::spawn(crate::stream::follow(state.clone(), change_listener));
         let stopping = tokio::spawn(crate::stream::close_on_signal(state.clone()));
+        let courier = tokio::spawn(crate::delivery::run(state.clone()));
         let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
 
         let server = HttpServer::new(move || {
@@ -154,7 +157,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = ?database.backend(), "listening");
-        Ok(Self { port, server, database, cache_follower, sweeper, change_follower, stopping })
+        Ok(Self { port, server, database, cache_follower, sweeper, change_follower, stopping, courier })
     }
 
     pub fn port(&self) -> u16 {
@@ -177,6 +180,7 @@ impl Application {
         self.sweeper.abort();
         self.change_follower.abort();
         self.stopping.abort();
+        self.courier.abort();
         self.database.close().await;
         result
     }

@@ -40,6 +40,8 @@ pub(crate) struct AppState {
     pub media: crate::media::MediaDesk,
     /// Live changes for open streams.
     pub changes: crate::stream::Hub,
+    /// Deliveries to the push gateway and webhooks.
+    pub courier: crate::delivery::Courier,
 }
 
 /// Case numbers are taken from the store this many at a time: one statement
@@ -70,6 +72,7 @@ impl AppState {
             clock,
             sync_window_days: 90,
             changes: crate::stream::Hub::new(Duration::from_secs(15)),
+            courier: crate::delivery::Courier::new(None).expect("an HTTP client without settings builds"),
             media,
         }
     }

@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod org;
 pub mod policy;
 pub mod ports;
+pub mod push;
 pub mod stats;
 pub mod time;
 pub mod validation;

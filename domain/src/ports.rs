@@ -365,6 +365,45 @@ pub trait NotificationRepo: Send + Sync {
     async fn forget_notifications(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
 }
 
+/// Users' phones, for push notifications.
+#[async_trait]
+pub trait DeviceRepo: Send + Sync {
+    /// Registers a phone, or answers the one registered with the same
+    /// provider and token (then `false`), moved to this session.
+    async fn register_device(&self, device: &crate::push::Device) -> Result<(crate::push::Device, bool), RepoError>;
+    async fn devices(&self, user: Uuid) -> Result<Vec<crate::push::Device>, RepoError>;
+    /// Whether the user had this device.
+    async fn remove_device(&self, user: Uuid, id: Uuid) -> Result<bool, RepoError>;
+}
+
+/// Deliveries leaving the platform, written with the changes they carry.
+#[async_trait]
+pub trait OutboxRepo: Send + Sync {
+    /// Takes up to `limit` deliveries due at `now` for `lease`: no other node
+    /// takes them meanwhile. Only the oldest waiting delivery of each
+    /// recipient is taken, so that each receives its events in order.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> Result<Vec<crate::push::Delivery>, RepoError>;
+    async fn delivered(&self, delivery: &crate::push::Delivery, at: DateTime<Utc>) -> Result<(), RepoError>;
+    async fn retry_later(
+        &self,
+        delivery: &crate::push::Delivery,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), RepoError>;
+    async fn give_up(&self, delivery: &crate::push::Delivery, at: DateTime<Utc>, error: &str) -> Result<(), RepoError>;
+    /// The notification a push delivery carries.
+    async fn notification(
+        &self,
+        user: Uuid,
+        event_id: Uuid,
+    ) -> Result<Option<crate::notifications::Notification>, RepoError>;
+}
+
 /// What the figures are computed from.
 #[async_trait]
 pub trait StatsRepo: Send + Sync {
@@ -609,6 +648,8 @@ pub trait Store:
     + MediaRepo
     + UploadRepo
     + NotificationRepo
+    + DeviceRepo
+    + OutboxRepo
 {
 }
 
@@ -627,7 +668,9 @@ impl<
             + BulkRepo
             + MediaRepo
             + UploadRepo
-            + NotificationRepo,
+            + NotificationRepo
+            + DeviceRepo
+            + OutboxRepo,
     > Store for T
 {
 }

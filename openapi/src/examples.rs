@@ -255,3 +255,7 @@ pub fn attach_media() -> Value {
 pub fn mark_read() -> Value {
     json!({"up_to": "0193a7b2-5c1e-7d3f-8a9b-0c1d2e3f4a5b"})
 }
+
+pub fn register_device() -> Value {
+    json!({"platform": "android", "provider": "huawei", "push_token": "IQAAAACy0kYkAADt2M9Vq0nSdQm5mQ"})
+}

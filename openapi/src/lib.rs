@@ -16,6 +16,7 @@ pub mod media;
 pub mod notifications;
 pub mod org;
 pub mod problem;
+pub mod push;
 pub mod reports;
 pub mod stats;
 pub mod users;

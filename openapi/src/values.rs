@@ -2,7 +2,7 @@
 //! document lists its values and the server refuses any other before a
 //! handler runs. Each converts to and from its domain counterpart.
 
-use gridline_domain::{audit, cases, crs, identity, notifications, org};
+use gridline_domain::{audit, cases, crs, identity, notifications, org, push};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -225,4 +225,15 @@ wire_enum! {
         Queued, Dispatched, Returned, VerifyWaiting, Urged, ExtensionDecided, Warning, Overdue, Commented, Closed,
         Rejected,
     }
+}
+
+wire_enum! {
+    /// A phone's system: `android`, `ios` or `harmony` (HarmonyOS).
+    Platform = push::Platform { Android, Ios, Harmony }
+}
+
+wire_enum! {
+    /// The push service a token belongs to: `jpush` (极光), `getui` (个推), the
+    /// vendors' own (`huawei`, `xiaomi`, `oppo`, `vivo`, `honor`), `apns` or `fcm`.
+    PushProvider = push::PushProvider { Jpush, Getui, Huawei, Xiaomi, Oppo, Vivo, Honor, Apns, Fcm }
 }

@@ -202,6 +202,9 @@ pub(crate) trait Rows:
     + Reads<case_rows::AttachmentRow>
     + Reads<(Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
     + Reads<(Uuid, Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
+    + Reads<(Uuid, Uuid, Option<Uuid>, String, String, String, Ts)>
+    + Reads<(String, Uuid, Uuid, i32, Ts)>
+    + Reads<(String, Uuid, String, String, Ts, Option<Ts>)>
     + Reads<(i64,)>
     + Reads<(Uuid,)>
     + Reads<(String,)>
@@ -238,6 +241,9 @@ impl<DB> Rows for DB where
         + Reads<case_rows::AttachmentRow>
         + Reads<(Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
         + Reads<(Uuid, Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
+        + Reads<(Uuid, Uuid, Option<Uuid>, String, String, String, Ts)>
+        + Reads<(String, Uuid, Uuid, i32, Ts)>
+        + Reads<(String, Uuid, String, String, Ts, Option<Ts>)>
         + Reads<(i64,)>
         + Reads<(Uuid,)>
         + Reads<(String,)>
@@ -282,6 +288,8 @@ pub(crate) trait Dialect: Database + Rows {
     /// A statement, run in a write's transaction, that wakes every node
     /// listening for changes when it commits; `None` where nodes poll.
     const ANNOUNCE_CHANGE: Option<&'static str>;
+    /// Appended to a sub-select of rows to claim: other nodes pass them by.
+    const SKIP_LOCKED: &'static str;
     /// What follows `FROM cases c` so that a statement walks the named index
     /// in its order: SQLite's `INDEXED BY` (given a broad filter it may
     /// otherwise gather every match and sort it); nothing on PostgreSQL,

@@ -9,6 +9,7 @@ pub mod forms;
 pub mod harness;
 pub mod process;
 pub mod proxy;
+pub mod receiver;
 pub mod s3;
 pub mod sse;
 

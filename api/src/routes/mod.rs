@@ -12,6 +12,7 @@ mod changes;
 mod clocks;
 mod department_staff;
 mod departments;
+mod devices;
 pub(crate) mod docs;
 mod export;
 mod grids;
@@ -130,7 +131,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(notifications::list_notifications)
         .service(notifications::unread_count)
         .service(notifications::mark_read)
-        .service(stream::stream_changes);
+        .service(stream::stream_changes)
+        .service(devices::register_device)
+        .service(devices::list_devices)
+        .service(devices::remove_device);
 }
 
 /// The OpenAPI document of the API this build serves.

@@ -122,6 +122,8 @@ impl<DB: Dialect> gridline_domain::ports::AuthRepo for SqlStore<DB> {
             .execute(&mut tx)
             .await
             .map_err(map_sqlx)?;
+        // A phone that logs out stops receiving pushes.
+        query("DELETE FROM devices WHERE session_id = $1").bind(session_id).execute(&mut tx).await.map_err(map_sqlx)?;
         let mut audit = audit;
         audit.actor_user_id = Some(user_id);
         insert_audit(&mut tx, &audit).await?;
@@ -134,12 +136,19 @@ impl<DB: Dialect> gridline_domain::ports::AuthRepo for SqlStore<DB> {
         session_id: uuid::Uuid,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), gridline_domain::RepoError> {
+        let mut tx = self.writer().begin().await.map_err(crate::errors::map_sqlx)?;
         query("UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
             .bind(session_id)
             .bind(crate::types::Ts(at))
-            .execute(self.writer())
+            .execute(&mut tx)
             .await
             .map_err(crate::errors::map_sqlx)?;
+        query("DELETE FROM devices WHERE session_id = $1")
+            .bind(session_id)
+            .execute(&mut tx)
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        tx.commit().await.map_err(crate::errors::map_sqlx)?;
         Ok(())
     }
 

@@ -11,6 +11,7 @@ mod idempotency;
 mod media;
 mod notifications;
 mod org;
+mod push;
 mod readiness;
 mod settings;
 mod stats;

@@ -82,6 +82,18 @@ impl<DB: Dialect> SqlStore<DB> {
                 parts.join(" OR ")
             );
             query(&sql).bind_all(args).execute(&mut *tx).await.map_err(map_sqlx)?;
+            // Phones of those told get it through the push gateway: an outbox row, in this transaction.
+            query(
+                "INSERT INTO outbox (target, recipient, event_id, next_at, created_at) \
+                 SELECT 'push', n.user_id, n.event_id, $2, $2 FROM notifications n \
+                 WHERE n.event_id = $1 AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = n.user_id) \
+                 ON CONFLICT (target, recipient, event_id) DO NOTHING",
+            )
+            .bind(n.event_id)
+            .bind(Ts(n.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
         }
         Ok(())
     }

@@ -83,6 +83,9 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("GET",    "/api/v1/me/notifications/unread-count", [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/api/v1/me/notifications/read",    [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/me/stream",                [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/me/devices",               [401, 403, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
+    ("GET",    "/api/v1/me/devices",               [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("DELETE", "/api/v1/me/devices/{id}",          [401, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/v1/sync",                     [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/cases/export.csv",         [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/cases/export.geojson",     [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -336,6 +339,8 @@ impl Fixture {
                 t if t.starts_with("/api/v1/org-units/") => &self.grid,
                 t if t.starts_with("/api/v1/departments/") => &self.department,
                 t if t.starts_with("/api/v1/api-keys/") => &self.spare_key,
+                // Nobody's device: each caller removes only his own.
+                t if t.starts_with("/api/v1/me/devices/") => "0193a7b2-5c1e-7d3f-8a9b-0c1d2e3f4a5b",
                 _ => "",
             },
         );
@@ -389,6 +394,9 @@ impl Fixture {
                 "holidays": [], "workdays": []
             })),
             ("POST", "/api/v1/cases") => Some(report_body()),
+            ("POST", "/api/v1/me/devices") => {
+                Some(json!({"platform": "ios", "provider": "apns", "push_token": format!("apns-token-{n}")}))
+            }
             ("POST", "/api/v1/me/notifications/read") => Some(json!({"up_to": "ffffffff-ffff-7fff-bfff-ffffffffffff"})),
             _ => None,
         };

@@ -19,6 +19,7 @@ mod nodes;
 mod notifications;
 mod operations;
 mod org;
+mod push;
 mod secrets_in_logs;
 mod seeding;
 mod startup;
@@ -68,6 +69,7 @@ fn main() {
     all.extend(trials("attachments", attachments::TESTS, BOTH));
     all.extend(trials("notifications", notifications::TESTS, BOTH));
     all.extend(trials("stream", stream::TESTS, BOTH));
+    all.extend(trials("push", push::TESTS, BOTH));
     all.extend(trials("stream", stream::PG_TESTS, POSTGRES_ONLY));
     let no_s3 = gridline_tests::s3::moto_server().is_none();
     if no_s3 {
