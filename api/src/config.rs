@@ -44,6 +44,7 @@ const SWEEP_INTERVAL: Key = Key { env: "GRIDLINE_SWEEP_INTERVAL_MS", toml: "swee
 const SYNC_WINDOW: Key = Key { env: "GRIDLINE_SYNC_WINDOW_DAYS", toml: "sync_window_days" };
 const PUSH_GATEWAY_URL: Key = Key { env: "GRIDLINE_PUSH_GATEWAY_URL", toml: "push_gateway_url" };
 const PUSH_GATEWAY_SECRET: Key = Key { env: "GRIDLINE_PUSH_GATEWAY_SECRET", toml: "push_gateway_secret" };
+const WEBHOOK_ALLOW_PRIVATE: Key = Key { env: "GRIDLINE_WEBHOOK_ALLOW_PRIVATE", toml: "webhook_allow_private" };
 const SSE_HEARTBEAT: Key = Key { env: "GRIDLINE_SSE_HEARTBEAT_S", toml: "sse_heartbeat_s" };
 const MEDIA_MAX_BYTES: Key = Key { env: "GRIDLINE_MEDIA_MAX_BYTES", toml: "media_max_bytes" };
 const MEDIA_DECODE_CONCURRENCY: Key =
@@ -93,6 +94,7 @@ const ALL: &[&Key] = &[
     &SSE_HEARTBEAT,
     &PUSH_GATEWAY_URL,
     &PUSH_GATEWAY_SECRET,
+    &WEBHOOK_ALLOW_PRIVATE,
     &MEDIA_MAX_BYTES,
     &MEDIA_DECODE_CONCURRENCY,
     &MEDIA_ORPHAN_HOURS,
@@ -187,6 +189,8 @@ pub struct Settings {
     /// The operator's relay to the phone vendors' push services, and the
     /// secret its requests are signed with; `None`: nothing is pushed.
     pub push_gateway: Option<(String, Secret)>,
+    /// Webhooks may point at loopback and private addresses (tests, closed networks).
+    pub webhook_allow_private: bool,
     pub media: MediaSettings,
 }
 
@@ -245,6 +249,7 @@ impl fmt::Debug for Settings {
             .field("sync_window_days", &self.sync_window_days)
             .field("sse_heartbeat", &self.sse_heartbeat)
             .field("push_gateway", &self.push_gateway.as_ref().map(|(url, _)| url))
+            .field("webhook_allow_private", &self.webhook_allow_private)
             .field("media", &self.media)
             .finish()
     }
@@ -459,6 +464,11 @@ impl Settings {
             sync_window_days,
             sse_heartbeat,
             push_gateway,
+            webhook_allow_private: src.parse(&WEBHOOK_ALLOW_PRIVATE, false, |v| match v {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(format!("'{v}' is not true or false")),
+            })?,
             media,
         })
     }

@@ -72,7 +72,7 @@ impl AppState {
             clock,
             sync_window_days: 90,
             changes: crate::stream::Hub::new(Duration::from_secs(15)),
-            courier: crate::delivery::Courier::new(None).expect("an HTTP client without settings builds"),
+            courier: crate::delivery::Courier::new(None, false).expect("an HTTP client without settings builds"),
             media,
         }
     }

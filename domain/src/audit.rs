@@ -35,10 +35,14 @@ pub enum AuditAction {
     SettingsChanged,
     /// Cases exported as CSV or GeoJSON: who, with which filters, how many rows.
     CasesExported,
+    /// A webhook subscription registered, changed or removed.
+    WebhookChanged,
+    /// A webhook subscription turned off by the platform: its deliveries failed for three days.
+    WebhookDisabled,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -63,6 +67,8 @@ impl AuditAction {
         Self::CategoryChanged,
         Self::SettingsChanged,
         Self::CasesExported,
+        Self::WebhookChanged,
+        Self::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +97,8 @@ impl AuditAction {
             Self::CategoryChanged => "category_changed",
             Self::SettingsChanged => "settings_changed",
             Self::CasesExported => "cases_exported",
+            Self::WebhookChanged => "webhook_changed",
+            Self::WebhookDisabled => "webhook_disabled",
         }
     }
 

@@ -19,5 +19,6 @@ pub mod push;
 pub mod stats;
 pub mod time;
 pub mod validation;
+pub mod webhooks;
 
 pub use error::{RepoError, Taken};

@@ -25,6 +25,8 @@ pub enum Action {
     ChangeUser(Uuid),
     /// Create, list or revoke API keys.
     ManageApiKeys,
+    /// Register, change or remove webhook subscriptions.
+    ManageWebhooks,
     /// Read the audit log.
     ReadAudit,
     /// Read one's own account, or change one's own password.
@@ -46,7 +48,11 @@ pub fn authorize(principal: &Principal, action: Action) -> Decision {
     let is_self = |id: Uuid| principal.user_id() == Some(id);
     match action {
         Action::ReadOrg => Decision::Allow,
-        Action::ManageOrg | Action::ManageUsers | Action::ManageApiKeys | Action::ReadAudit => allow_if(admin),
+        Action::ManageOrg
+        | Action::ManageUsers
+        | Action::ManageApiKeys
+        | Action::ManageWebhooks
+        | Action::ReadAudit => allow_if(admin),
         Action::ReadUser(id) if admin || is_self(id) => Decision::Allow,
         Action::ReadUser(_) => Decision::NotVisible,
         Action::ChangeUser(_) if admin => Decision::Allow,

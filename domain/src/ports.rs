@@ -404,6 +404,31 @@ pub trait OutboxRepo: Send + Sync {
     ) -> Result<Option<crate::notifications::Notification>, RepoError>;
 }
 
+/// Webhook subscriptions and their delivery attempts.
+#[async_trait]
+pub trait WebhookRepo: Send + Sync {
+    async fn create_webhook(&self, hook: &crate::webhooks::Webhook, audit: NewAuditEntry) -> Result<(), RepoError>;
+    async fn webhooks(&self) -> Result<Vec<crate::webhooks::Webhook>, RepoError>;
+    async fn webhook(&self, id: Uuid) -> Result<Option<crate::webhooks::Webhook>, RepoError>;
+    async fn update_webhook(&self, hook: &crate::webhooks::Webhook, audit: NewAuditEntry) -> Result<(), RepoError>;
+    /// Removes it with what it is still owed; whether it was there.
+    async fn delete_webhook(&self, id: Uuid, audit: NewAuditEntry) -> Result<bool, RepoError>;
+    async fn record_attempt(&self, attempt: &crate::webhooks::Attempt) -> Result<(), RepoError>;
+    /// A subscription's attempts, newest first, older than `before` if given.
+    async fn attempts(
+        &self,
+        webhook: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<crate::webhooks::Attempt>, RepoError>;
+    /// Sends an event to a subscription again, now; whether it was ever owed to it.
+    async fn redeliver(&self, webhook: Uuid, event_id: Uuid, at: DateTime<Utc>) -> Result<bool, RepoError>;
+    /// Turns a subscription off, with why.
+    async fn disable_webhook(&self, id: Uuid, reason: &str, audit: NewAuditEntry) -> Result<(), RepoError>;
+    /// One event of a case's timeline.
+    async fn event(&self, id: Uuid) -> Result<Option<CaseEvent>, RepoError>;
+}
+
 /// What the figures are computed from.
 #[async_trait]
 pub trait StatsRepo: Send + Sync {
@@ -650,6 +675,7 @@ pub trait Store:
     + NotificationRepo
     + DeviceRepo
     + OutboxRepo
+    + WebhookRepo
 {
 }
 
@@ -670,7 +696,8 @@ impl<
             + UploadRepo
             + NotificationRepo
             + DeviceRepo
-            + OutboxRepo,
+            + OutboxRepo
+            + WebhookRepo,
     > Store for T
 {
 }

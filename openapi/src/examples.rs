@@ -259,3 +259,11 @@ pub fn mark_read() -> Value {
 pub fn register_device() -> Value {
     json!({"platform": "android", "provider": "huawei", "push_token": "IQAAAACy0kYkAADt2M9Vq0nSdQm5mQ"})
 }
+
+pub fn create_webhook() -> Value {
+    json!({"url": "https://114.114.114.114/gridline/events", "events": ["reported", "verified"], "unit_id": null})
+}
+
+pub fn update_webhook() -> Value {
+    json!({"active": true})
+}

@@ -21,6 +21,7 @@ pub mod reports;
 pub mod stats;
 pub mod users;
 pub mod values;
+pub mod webhooks;
 
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},

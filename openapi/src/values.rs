@@ -118,7 +118,8 @@ wire_enum! {
         LoginSucceeded, LoginFailed, LoginThrottled, TokenFamilyRevoked, LoggedOut, PasswordChanged,
         PasswordChangeFailed, UserCreated, UserUpdated, UserDeactivated, UserActivated, RoleGranted, RoleRevoked,
         ApiKeyCreated, ApiKeyRevoked, SigningKeyRotated, OrgUnitCreated, OrgUnitUpdated, GridsImported,
-        DepartmentCreated, DepartmentUpdated, CategoryChanged, SettingsChanged, CasesExported,
+        DepartmentCreated, DepartmentUpdated, CategoryChanged, SettingsChanged, CasesExported, WebhookChanged,
+        WebhookDisabled,
     }
 }
 

@@ -204,6 +204,8 @@ pub(crate) trait Rows:
     + Reads<(Uuid, Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
     + Reads<(Uuid, Uuid, Option<Uuid>, String, String, String, Ts)>
     + Reads<(String, Uuid, Uuid, i32, Ts)>
+    + Reads<(Uuid, String, String, Option<Uuid>, Option<String>, bool, Vec<u8>, Option<String>, Ts, Ts)>
+    + Reads<(Uuid, Uuid, Uuid, i32, Ts, Option<i32>, i32, Option<String>)>
     + Reads<(String, Uuid, String, String, Ts, Option<Ts>)>
     + Reads<(i64,)>
     + Reads<(Uuid,)>
@@ -243,6 +245,8 @@ impl<DB> Rows for DB where
         + Reads<(Uuid, Uuid, String, Uuid, String, String, Ts, Option<Ts>)>
         + Reads<(Uuid, Uuid, Option<Uuid>, String, String, String, Ts)>
         + Reads<(String, Uuid, Uuid, i32, Ts)>
+        + Reads<(Uuid, String, String, Option<Uuid>, Option<String>, bool, Vec<u8>, Option<String>, Ts, Ts)>
+        + Reads<(Uuid, Uuid, Uuid, i32, Ts, Option<i32>, i32, Option<String>)>
         + Reads<(String, Uuid, String, String, Ts, Option<Ts>)>
         + Reads<(i64,)>
         + Reads<(Uuid,)>

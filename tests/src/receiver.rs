@@ -37,6 +37,11 @@ pub struct Receiver {
 impl Receiver {
     /// A receiver answering the first requests with `script`, then 200.
     pub async fn start(script: &[u16]) -> Self {
+        Self::start_holding(script, std::time::Duration::ZERO).await
+    }
+
+    /// Like [`Receiver::start`], but the first request waits `hold` for its answer.
+    pub async fn start_holding(script: &[u16], hold: std::time::Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -48,7 +53,14 @@ impl Receiver {
                 tokio::spawn(async move {
                     let Some((path, headers, body)) = read_request(&mut socket).await else { return };
                     let status = script.lock().unwrap().pop_front().unwrap_or(200);
-                    log.lock().unwrap().push(Received { path, headers, body, status });
+                    let first = {
+                        let mut log = log.lock().unwrap();
+                        log.push(Received { path, headers, body, status });
+                        log.len() == 1
+                    };
+                    if first && !hold.is_zero() {
+                        tokio::time::sleep(hold).await;
+                    }
                     let answer = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
                     let _ = socket.write_all(answer.as_bytes()).await;
                 });

@@ -75,6 +75,16 @@ impl KeyRing {
         })
     }
 
+    /// Seals a secret to store (a webhook's): only nodes with this
+    /// installation's secret key open it.
+    pub(crate) fn seal_secret(&self, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.seal(plain)
+    }
+
+    pub(crate) fn open_secret(&self, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.open(sealed)
+    }
+
     fn seal(&self, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
         let nonce = random_bytes::<NONCE_LEN>();
         let mut buf = plain.to_vec();

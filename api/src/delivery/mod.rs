@@ -6,20 +6,29 @@
 //! 10 s) is tried again after 2 s, then twice as late each time, at most an
 //! hour apart, for three days.
 
+pub(crate) mod address;
 mod signing;
 
 use std::time::Duration;
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use gridline_domain::push::{next_attempt, Delivery, Target};
+use gridline_domain::{
+    audit::{AuditAction, NewAuditEntry},
+    crs::Crs,
+    identity::{Actor, Principal},
+    push::{next_attempt, Delivery, Target},
+    webhooks::Attempt,
+};
 use gridline_openapi::notifications::NotificationView;
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::{config::Secret, state::AppState};
 
-/// How long a node holds a claimed delivery: longer than an attempt can take.
-const LEASE: Duration = Duration::from_secs(30);
+/// How long a node holds a claimed delivery: longer than an attempt can
+/// take; a node that dies mid-delivery delays the next attempt this long.
+const LEASE: Duration = Duration::from_secs(12);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 const CLAIM: u32 = 20;
 const LOOK_EVERY: Duration = Duration::from_millis(500);
@@ -28,13 +37,15 @@ const LOOK_EVERY: Duration = Duration::from_millis(500);
 pub(crate) struct Courier {
     client: reqwest::Client,
     push_gateway: Option<(String, Secret)>,
+    /// `GRIDLINE_WEBHOOK_ALLOW_PRIVATE`.
+    pub allow_private: bool,
 }
 
 impl Courier {
-    pub(crate) fn new(push_gateway: Option<(String, Secret)>) -> anyhow::Result<Self> {
+    pub(crate) fn new(push_gateway: Option<(String, Secret)>, allow_private: bool) -> anyhow::Result<Self> {
         let client =
             reqwest::Client::builder().timeout(ATTEMPT_TIMEOUT).redirect(reqwest::redirect::Policy::none()).build()?;
-        Ok(Self { client, push_gateway })
+        Ok(Self { client, push_gateway, allow_private })
     }
 }
 
@@ -67,7 +78,7 @@ enum Outcome {
 async fn deliver(state: &AppState, d: Delivery) {
     let outcome = match d.target {
         Target::Push => push(state, &d).await,
-        Target::Webhook => Outcome::Failed("webhook deliveries are not made by this version".into()),
+        Target::Webhook => webhook(state, &d).await,
     };
     let now = state.now();
     let written = match outcome {
@@ -76,7 +87,10 @@ async fn deliver(state: &AppState, d: Delivery) {
             Some(at) => state.store.retry_later(&d, at, &error).await,
             None => {
                 tracing::warn!(target = d.target.as_str(), recipient = %d.recipient, event = %d.event_id, %error, "a delivery was given up after three days");
-                state.store.give_up(&d, now, &error).await
+                match d.target {
+                    Target::Webhook => disable(state, &d, &error).await,
+                    Target::Push => state.store.give_up(&d, now, &error).await,
+                }
             }
         },
     };
@@ -84,6 +98,67 @@ async fn deliver(state: &AppState, d: Delivery) {
         // The lease ends and another attempt is made: a receiver may see it twice (Gridline-Event-Id).
         tracing::warn!(error = %e, "a delivery's outcome could not be recorded");
     }
+}
+
+/// A subscription whose deliveries failed for three days is turned off, and
+/// the audit log says so (where admins look); turning it on again resumes
+/// with new events.
+async fn disable(state: &AppState, d: &Delivery, error: &str) -> Result<(), gridline_domain::RepoError> {
+    let reason = format!("deliveries failed for three days; the last: {error}");
+    let audit = NewAuditEntry::new(AuditAction::WebhookDisabled, state.now()).target("webhook", d.recipient);
+    state.store.disable_webhook(d.recipient, &reason, audit).await
+}
+
+/// The integration a webhook stands for: it sees cases as an API key with no
+/// grants would (phones masked, no internal comments' files, no actions).
+fn integration(hook: Uuid) -> Principal {
+    Principal { actor: Actor::ApiKey { id: hook, name: "webhook".into() }, grants: Vec::new() }
+}
+
+async fn webhook(state: &AppState, d: &Delivery) -> Outcome {
+    let hook = match state.store.webhook(d.recipient).await {
+        Ok(Some(hook)) if hook.active => hook,
+        Ok(_) => return Outcome::Moot,
+        Err(e) => return Outcome::Failed(format!("reading the subscription failed: {e}")),
+    };
+    let event = match state.store.event(d.event_id).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return Outcome::Moot,
+        Err(e) => return Outcome::Failed(format!("reading the event failed: {e}")),
+    };
+    let case = match state.store.case(event.case_id).await {
+        Ok(case) => case,
+        Err(e) => return Outcome::Failed(format!("reading the case failed: {e}")),
+    };
+    let secret = match state.keys.open_secret(&hook.secret_sealed) {
+        Ok(secret) => secret,
+        Err(e) => return Outcome::Failed(format!("the subscription's secret cannot be opened: {e}")),
+    };
+    let now = state.now();
+    let view = case.map(|c| crate::case_views::case(&c, &integration(hook.id), now, &state.reference(), Crs::Wgs84));
+    let body = json!({"id": event.id, "type": event.event_type.as_str(), "at": event.at, "case": view}).to_string();
+    let started = std::time::Instant::now();
+    let (status, outcome) = match address::check(&hook.url, state.courier.allow_private).await {
+        Ok(()) => post(state, &hook.url, &secret, d, body, Utc::now()).await,
+        Err(why) => (None, Outcome::Failed(format!("the URL {why}"))),
+    };
+    let attempt = Attempt {
+        id: Uuid::now_v7(),
+        webhook_id: hook.id,
+        event_id: d.event_id,
+        attempt: d.attempts,
+        at: now,
+        status,
+        duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+        error: match &outcome {
+            Outcome::Failed(e) => Some(e.clone()),
+            _ => None,
+        },
+    };
+    if let Err(e) = state.store.record_attempt(&attempt).await {
+        tracing::warn!(error = %e, "a webhook attempt could not be recorded");
+    }
+    outcome
 }
 
 async fn push(state: &AppState, d: &Delivery) -> Outcome {
@@ -113,11 +188,19 @@ async fn push(state: &AppState, d: &Delivery) -> Outcome {
             "push_token": dev.push_token,
         })).collect::<Vec<_>>(),
     });
-    post(state, url, secret, d, body.to_string(), Utc::now()).await
+    post(state, url, secret.expose().as_bytes(), d, body.to_string(), Utc::now()).await.1
 }
 
-async fn post(state: &AppState, url: &str, secret: &Secret, d: &Delivery, body: String, at: DateTime<Utc>) -> Outcome {
-    let signature = signing::signature(secret.expose().as_bytes(), at.timestamp(), body.as_bytes());
+/// One signed POST: the receiver's status, if it answered, and what it came to.
+async fn post(
+    state: &AppState,
+    url: &str,
+    secret: &[u8],
+    d: &Delivery,
+    body: String,
+    at: DateTime<Utc>,
+) -> (Option<u16>, Outcome) {
+    let signature = signing::signature(secret, at.timestamp(), body.as_bytes());
     let sent = state
         .courier
         .client
@@ -130,9 +213,9 @@ async fn post(state: &AppState, url: &str, secret: &Secret, d: &Delivery, body: 
         .send()
         .await;
     match sent {
-        Ok(res) if res.status().is_success() => Outcome::Received,
-        Ok(res) => Outcome::Failed(format!("answered {}", res.status().as_u16())),
-        Err(e) if e.is_timeout() => Outcome::Failed("no answer within 10 s".into()),
-        Err(e) => Outcome::Failed(format!("not reached: {e}")),
+        Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), Outcome::Received),
+        Ok(res) => (Some(res.status().as_u16()), Outcome::Failed(format!("answered {}", res.status().as_u16()))),
+        Err(e) if e.is_timeout() => (None, Outcome::Failed("no answer within 10 s".into())),
+        Err(e) => (None, Outcome::Failed(format!("not reached: {e}"))),
     }
 }

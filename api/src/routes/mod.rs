@@ -33,6 +33,7 @@ mod sync;
 mod todo;
 mod uploads;
 mod users;
+mod webhooks;
 
 use actix_web::{App, HttpRequest};
 use gridline_openapi::ApiDoc;
@@ -134,7 +135,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stream::stream_changes)
         .service(devices::register_device)
         .service(devices::list_devices)
-        .service(devices::remove_device);
+        .service(devices::remove_device)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_webhook_deliveries)
+        .service(webhooks::redeliver_webhook_delivery);
 }
 
 /// The OpenAPI document of the API this build serves.

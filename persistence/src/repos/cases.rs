@@ -581,6 +581,7 @@ impl<DB: Dialect> SqlStore<DB> {
         Self::write_attachments(tx, outcome).await?;
         let notices = gridline_domain::notifications::notices(c, &outcome.events, outcome.extension.as_ref());
         Self::write_notices(tx, &notices).await?;
+        Self::write_webhook_outbox(tx, &outcome.events).await?;
         Self::announce_change(tx).await?;
         if let Some(r) = &outcome.extension {
             query(

@@ -18,6 +18,7 @@ mod stats;
 mod sweep;
 mod uploads;
 mod users;
+mod webhooks;
 
 use gridline_domain::{audit::NewAuditEntry, RepoError};
 use sqlx::Transaction;

@@ -86,6 +86,13 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/me/devices",               [401, 403, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
     ("GET",    "/api/v1/me/devices",               [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("DELETE", "/api/v1/me/devices/{id}",          [401, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("POST",   "/api/v1/webhooks",                 [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
+    ("GET",    "/api/v1/webhooks",                 [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/webhooks/{id}",            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("PATCH",  "/api/v1/webhooks/{id}",            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/webhooks/{id}/deliveries", [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("POST",   "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 404]),
+    ("DELETE", "/api/v1/webhooks/{id}",            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 204]),
     ("GET",    "/api/v1/sync",                     [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/cases/export.csv",         [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/cases/export.geojson",     [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -166,6 +173,8 @@ struct Fixture {
     photo: String,
     /// An upload worker1 began, and the file it is for.
     upload: (String, Vec<u8>),
+    /// A webhook subscription the admin registered.
+    webhook: String,
 }
 
 impl Fixture {
@@ -221,7 +230,19 @@ impl Fixture {
             .unwrap();
         assert_eq!(res.status(), 201, "fixture upload");
         let upload = (res.headers()["location"].to_str().unwrap().to_owned(), pending);
+        // A public address this machine cannot reach; only cancelled cases go to it.
+        let res = app
+            .send_as(
+                &admin,
+                Method::POST,
+                "/api/v1/webhooks",
+                &json!({"url": "http://8.8.8.8/hooks", "events": ["cancelled"]}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "fixture webhook");
+        let webhook = res.json::<Value>().await.unwrap()["webhook"]["id"].as_str().unwrap().to_owned();
         Self {
+            webhook,
             worker1,
             photo,
             upload,
@@ -331,19 +352,24 @@ impl Fixture {
             "/api/v1/cases/nearby" => "/api/v1/cases/nearby?lat=39.902&lon=116.402",
             other => other,
         };
-        let path = path.replace("{code}", "sanitation").replace("{grant_id}", &self.grant).replace(
-            "{id}",
-            match template {
-                "/api/v1/users/{id}" | "/api/v1/users/{id}/roles" if method == "GET" => &self.worker2,
-                t if t.starts_with("/api/v1/users/") => &self.target_user,
-                t if t.starts_with("/api/v1/org-units/") => &self.grid,
-                t if t.starts_with("/api/v1/departments/") => &self.department,
-                t if t.starts_with("/api/v1/api-keys/") => &self.spare_key,
-                // Nobody's device: each caller removes only his own.
-                t if t.starts_with("/api/v1/me/devices/") => "0193a7b2-5c1e-7d3f-8a9b-0c1d2e3f4a5b",
-                _ => "",
-            },
-        );
+        let path = path
+            .replace("{delivery_id}", "0193a7b2-5c1e-7d3f-8a9b-0c1d2e3f4a5b")
+            .replace("{code}", "sanitation")
+            .replace("{grant_id}", &self.grant)
+            .replace(
+                "{id}",
+                match template {
+                    "/api/v1/users/{id}" | "/api/v1/users/{id}/roles" if method == "GET" => &self.worker2,
+                    t if t.starts_with("/api/v1/users/") => &self.target_user,
+                    t if t.starts_with("/api/v1/org-units/") => &self.grid,
+                    t if t.starts_with("/api/v1/departments/") => &self.department,
+                    t if t.starts_with("/api/v1/api-keys/") => &self.spare_key,
+                    // Nobody's device: each caller removes only his own.
+                    t if t.starts_with("/api/v1/me/devices/") => "0193a7b2-5c1e-7d3f-8a9b-0c1d2e3f4a5b",
+                    t if t.starts_with("/api/v1/webhooks/") => &self.webhook,
+                    _ => "",
+                },
+            );
         let body = match (method, template) {
             ("POST", "/api/v1/auth/login") => Some(json!({"username": "worker1", "password": DEMO_PASSWORD})),
             ("POST", "/api/v1/auth/refresh" | "/api/v1/auth/logout") => {
@@ -394,6 +420,8 @@ impl Fixture {
                 "holidays": [], "workdays": []
             })),
             ("POST", "/api/v1/cases") => Some(report_body()),
+            ("POST", "/api/v1/webhooks") => Some(json!({"url": "http://8.8.8.8/hooks", "events": ["cancelled"]})),
+            ("PATCH", "/api/v1/webhooks/{id}") => Some(json!({"active": true})),
             ("POST", "/api/v1/me/devices") => {
                 Some(json!({"platform": "ios", "provider": "apns", "push_token": format!("apns-token-{n}")}))
             }

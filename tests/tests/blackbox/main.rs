@@ -30,6 +30,7 @@ mod sync;
 mod territory;
 mod tokens;
 mod uploads;
+mod webhooks;
 
 use gridline_tests::harness::{trials, BOTH, POSTGRES_ONLY, SQLITE_ONLY};
 
@@ -70,6 +71,8 @@ fn main() {
     all.extend(trials("notifications", notifications::TESTS, BOTH));
     all.extend(trials("stream", stream::TESTS, BOTH));
     all.extend(trials("push", push::TESTS, BOTH));
+    all.extend(trials("webhooks", webhooks::TESTS, BOTH));
+    all.extend(trials("webhooks", webhooks::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("stream", stream::PG_TESTS, POSTGRES_ONLY));
     let no_s3 = gridline_tests::s3::moto_server().is_none();
     if no_s3 {
