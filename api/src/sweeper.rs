@@ -35,6 +35,10 @@ pub(crate) async fn run(state: web::Data<AppState>, every: Duration) {
         if let Err(e) = state.store.forget_notifications(kept_from).await {
             tracing::warn!(error = %e, "removing old notifications failed; the next sweep retries");
         }
+        let settled_from = state.now() - chrono::Duration::days(gridline_domain::push::SETTLED_KEPT_DAYS);
+        if let Err(e) = state.store.forget_settled(settled_from).await {
+            tracing::warn!(error = %e, "removing old deliveries failed; the next sweep retries");
+        }
         if let Err(e) = crate::media::janitor::tidy(&state).await {
             tracing::warn!(error = %format!("{e:#}"), "removing orphaned files failed; the next sweep retries");
         }

@@ -396,6 +396,9 @@ pub trait OutboxRepo: Send + Sync {
         error: &str,
     ) -> Result<(), RepoError>;
     async fn give_up(&self, delivery: &crate::push::Delivery, at: DateTime<Utc>, error: &str) -> Result<(), RepoError>;
+    /// Removes deliveries received or given up before `before`, and webhook
+    /// attempts made before it: how many rows went.
+    async fn forget_settled(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
     /// The notification a push delivery carries.
     async fn notification(
         &self,

@@ -128,6 +128,9 @@ pub const LONGEST_WAIT_S: i64 = 3600;
 /// A delivery not received this long after its change is given up.
 pub const GIVE_UP_AFTER_H: i64 = 72;
 
+/// Deliveries received or given up, and webhook attempts, are kept this long.
+pub const SETTLED_KEPT_DAYS: i64 = 30;
+
 /// When to try again after `attempts` failed ones, or `None`: give up.
 pub fn next_attempt(created_at: DateTime<Utc>, attempts: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if now - created_at >= Duration::hours(GIVE_UP_AFTER_H) {

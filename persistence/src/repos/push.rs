@@ -169,6 +169,24 @@ impl<DB: Dialect> OutboxRepo for SqlStore<DB> {
         self.settle(d, "failed_at", at, Some(error)).await
     }
 
+    async fn forget_settled(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
+        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+        let deliveries = query("DELETE FROM outbox WHERE delivered_at < $1 OR failed_at < $1")
+            .bind(Ts(before))
+            .execute(&mut tx)
+            .await
+            .map_err(map_sqlx)?
+            .rows_affected();
+        let attempts = query("DELETE FROM webhook_attempts WHERE at < $1")
+            .bind(Ts(before))
+            .execute(&mut tx)
+            .await
+            .map_err(map_sqlx)?
+            .rows_affected();
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(deliveries + attempts)
+    }
+
     async fn notification(&self, user: Uuid, event_id: Uuid) -> Result<Option<Notification>, RepoError> {
         let row: Option<(String, Uuid, String, String, Ts, Option<Ts>)> = query_as(
             "SELECT kind, case_id, title, body, at, read_at FROM notifications WHERE user_id = $1 AND event_id = $2",
