@@ -77,6 +77,7 @@ pub struct Application {
     change_follower: tokio::task::JoinHandle<()>,
     stopping: tokio::task::JoinHandle<()>,
     courier: tokio::task::JoinHandle<()>,
+    announcer: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -126,6 +127,7 @@ impl Application {
         let change_follower = tokio::spawn(crate::stream::follow(state.clone(), change_listener));
         let stopping = tokio::spawn(crate::stream::close_on_signal(state.clone()));
         let courier = tokio::spawn(crate::delivery::run(state.clone()));
+        let announcer = tokio::spawn(crate::stream::announce(database.clone()));
         let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
 
         let server = HttpServer::new(move || {
@@ -157,7 +159,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = ?database.backend(), "listening");
-        Ok(Self { port, server, database, cache_follower, sweeper, change_follower, stopping, courier })
+        Ok(Self { port, server, database, cache_follower, sweeper, change_follower, stopping, courier, announcer })
     }
 
     pub fn port(&self) -> u16 {
@@ -181,6 +183,7 @@ impl Application {
         self.change_follower.abort();
         self.stopping.abort();
         self.courier.abort();
+        self.announcer.abort();
         self.database.close().await;
         result
     }

@@ -127,6 +127,27 @@ impl Database {
         }
     }
 
+    /// Tells every listening node (PostgreSQL's `NOTIFY`) that changes were
+    /// written through this one since the last call; nothing if none were,
+    /// or on SQLite. Called on a short timer rather than in each write's
+    /// transaction: a `NOTIFY` serialises the commits of all transactions
+    /// that send one, which would cap the rate of writes.
+    ///
+    /// # Errors
+    /// When the announcement cannot be sent (the next call sends it).
+    pub async fn announce_changes(&self) -> Result<(), gridline_domain::RepoError> {
+        let Pools::Postgres(s) = &self.pools else { return Ok(()) };
+        if !s.take_change() {
+            return Ok(());
+        }
+        let announce = <sqlx::Postgres as sql::Dialect>::ANNOUNCE_CHANGE.unwrap_or_default();
+        if let Err(e) = sqlx::query(announce).execute(s.writer()).await {
+            s.note_change();
+            return Err(gridline_domain::RepoError::Unavailable(e.into()));
+        }
+        Ok(())
+    }
+
     /// Closes every pooled connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         match &self.pools {

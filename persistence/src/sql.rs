@@ -289,11 +289,15 @@ pub(crate) trait Dialect: Database + Rows {
     /// department's 23,000 at a million cases, 11 ms) for a page that probes
     /// a few hundred; `OFFSET 0` is its documented fence. SQLite probes anyway.
     const PROBE_FENCE: &'static str;
-    /// A statement, run in a write's transaction, that wakes every node
-    /// listening for changes when it commits; `None` where nodes poll.
+    /// A statement that wakes every node listening for changes; `None`
+    /// where nodes poll.
     const ANNOUNCE_CHANGE: Option<&'static str>;
     /// Appended to a sub-select of rows to claim: other nodes pass them by.
     const SKIP_LOCKED: &'static str;
+    /// Appended to a parameter in a `VALUES` list to give its type, where
+    /// the dialect needs it: a uuid, a timestamp.
+    const AS_UUID: &'static str;
+    const AS_TIMESTAMP: &'static str;
     /// What follows `FROM cases c` so that a statement walks the named index
     /// in its order: SQLite's `INDEXED BY` (given a broad filter it may
     /// otherwise gather every match and sort it); nothing on PostgreSQL,
@@ -467,17 +471,29 @@ impl<'q, T: Send> Scalar<'q, T> {
 pub(crate) struct SqlStore<DB: Database> {
     writer: Pool<DB>,
     reader: Pool<DB>,
+    /// Set when a write recorded events since the last announcement.
+    changed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl<DB: Database> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
-        Self { writer: self.writer.clone(), reader: self.reader.clone() }
+        Self { writer: self.writer.clone(), reader: self.reader.clone(), changed: self.changed.clone() }
     }
 }
 
 impl<DB: Database> SqlStore<DB> {
     pub(crate) fn new(writer: Pool<DB>, reader: Pool<DB>) -> Self {
-        Self { writer, reader }
+        Self { writer, reader, changed: Default::default() }
+    }
+
+    /// Notes that a committed write recorded events (see `Database::announce_changes`).
+    pub(crate) fn note_change(&self) {
+        self.changed.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether a write recorded events since the last call.
+    pub(crate) fn take_change(&self) -> bool {
+        self.changed.swap(false, std::sync::atomic::Ordering::AcqRel)
     }
 
     pub(crate) fn reader(&self) -> &Pool<DB> {

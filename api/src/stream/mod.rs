@@ -36,6 +36,8 @@ const BATCH: u32 = 500;
 /// transaction committed behind an older one that was still open when it was
 /// announced is read by then.
 const WAKE_AT_LEAST_EVERY: Duration = Duration::from_millis(500);
+/// How often a node tells the others (`NOTIFY`) that it wrote changes.
+const ANNOUNCE_EVERY: Duration = Duration::from_millis(50);
 /// SQLite's one node reads this often.
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
@@ -147,6 +149,17 @@ pub(crate) async fn follow(state: AppStateRef, mut listener: Option<ChangeListen
             }
             None => tokio::time::sleep(POLL_EVERY).await,
         }
+        // Nobody to hand changes to: keep the place, read nothing more.
+        if state.changes.open.load(Ordering::Relaxed) == 0 {
+            match state.store.change_mark().await {
+                Ok(mark) => {
+                    after = after.max(mark);
+                    state.changes.read_up_to.store(after, Ordering::Release);
+                }
+                Err(e) => tracing::warn!(error = %e, "the change sequence cannot be read; retrying"),
+            }
+            continue;
+        }
         loop {
             let changes = match read_changes(&state, after).await {
                 Ok(changes) => changes,
@@ -183,5 +196,17 @@ pub(crate) async fn close_on_signal(state: AppStateRef) {
             _ = int.recv() => {}
         }
         state.changes.close_all();
+    }
+}
+
+/// Tells the other nodes, at most every 50 ms, that this one wrote changes.
+pub(crate) async fn announce(database: Arc<gridline_persistence::Database>) {
+    let mut tick = tokio::time::interval(ANNOUNCE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = database.announce_changes().await {
+            tracing::warn!(error = %e, "announcing changes failed; the next tick retries");
+        }
     }
 }

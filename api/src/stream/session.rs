@@ -46,6 +46,15 @@ pub(crate) async fn serve(
         tokio::select! {
             batch = live.recv() => match batch {
                 Ok(batch) => {
+                    // The node reads nothing while no stream is open, so a
+                    // stream opened meanwhile may find a gap before the first
+                    // batch it gets: it reads that from the database.
+                    if batch.first().is_some_and(|c| c.seq > sent + 1) {
+                        match catch_up(&state, p, sent, batch[0].seq - 1, &out).await {
+                            Some(up_to) => sent = sent.max(up_to),
+                            None => return,
+                        }
+                    }
                     let fresh: Vec<_> = batch.iter().filter(|c| c.seq > sent).collect();
                     let Some(last) = fresh.last().map(|c| c.seq) else { continue };
                     let start = batch.len() - fresh.len();

@@ -57,6 +57,8 @@ impl Dialect for Postgres {
     const POSITIONAL_VALUES: bool = false;
     const BOUNDS_WINDOWS_FIRST: bool = false;
     const PROBE_FENCE: &'static str = " OFFSET 0";
+    const AS_UUID: &'static str = "::uuid";
+    const AS_TIMESTAMP: &'static str = "::timestamptz";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const ANNOUNCE_CHANGE: Option<&'static str> = Some("SELECT pg_notify('gridline_changes', '')");
 

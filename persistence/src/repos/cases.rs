@@ -100,6 +100,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         let insert = query(&sql).bind_all(case_values(&outcome.case, record.report.as_ref(), &trail));
         let events = Self::write_outcome(&mut tx, outcome, record, &seqs, Some(insert)).await?;
         tx.commit().await.map_err(map_sqlx)?;
+        self.note_change();
         Ok(events)
     }
 
@@ -188,6 +189,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         }
         let events = Self::write_outcome(&mut tx, outcome, record, &seqs, None).await?;
         tx.commit().await.map_err(map_sqlx)?;
+        self.note_change();
         Ok(events)
     }
 
@@ -582,7 +584,6 @@ impl<DB: Dialect> SqlStore<DB> {
         let notices = gridline_domain::notifications::notices(c, &outcome.events, outcome.extension.as_ref());
         Self::write_notices(tx, &notices).await?;
         Self::write_webhook_outbox(tx, &outcome.events).await?;
-        Self::announce_change(tx).await?;
         if let Some(r) = &outcome.extension {
             query(
                 "INSERT INTO case_extension_requests (id, case_id, hours, reason, state, requested_by, \

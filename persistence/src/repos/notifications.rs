@@ -31,14 +31,6 @@ fn notification(user_id: Uuid, (id, kind, case_id, title, body, at, read_at): Ro
 impl<DB: Dialect> SqlStore<DB> {
     /// Writes the notifications a case write owes, in its transaction: one
     /// statement per notice, its audience resolved to active users there.
-    /// Wakes the nodes listening for changes when the transaction commits.
-    pub(super) async fn announce_change(tx: &mut sqlx::Transaction<'_, DB>) -> Result<(), RepoError> {
-        if let Some(announce) = DB::ANNOUNCE_CHANGE {
-            query(announce).execute(&mut *tx).await.map_err(map_sqlx)?;
-        }
-        Ok(())
-    }
-
     pub(super) async fn write_notices(tx: &mut sqlx::Transaction<'_, DB>, notices: &[Notice]) -> Result<(), RepoError> {
         for n in notices {
             let mut args: Vec<Arg> = vec![
@@ -75,25 +67,32 @@ impl<DB: Dialect> SqlStore<DB> {
             let except: Vec<String> = n.except.iter().map(|id| param(&mut args, (*id).into())).collect();
             let except =
                 if except.is_empty() { String::new() } else { format!(" AND u.id NOT IN ({})", except.join(", ")) };
-            let sql = format!(
+            let told = format!(
                 "INSERT INTO notifications (user_id, event_id, kind, case_id, title, body, at) \
                  SELECT u.id, $1, $2, $3, $4, $5, $6 FROM users u WHERE u.active AND ({}){except} \
                  ON CONFLICT (user_id, event_id) DO NOTHING",
                 parts.join(" OR ")
             );
-            query(&sql).bind_all(args).execute(&mut *tx).await.map_err(map_sqlx)?;
-            // Phones of those told get it through the push gateway: an outbox row, in this transaction.
-            query(
-                "INSERT INTO outbox (target, recipient, event_id, next_at, created_at) \
-                 SELECT 'push', n.user_id, n.event_id, $2, $2 FROM notifications n \
+            // Phones of those told get it through the push gateway: an outbox
+            // row, in this transaction (with the notifications themselves where
+            // the dialect runs both as one statement).
+            let push = "INSERT INTO outbox (target, recipient, event_id, next_at, created_at) \
+                 SELECT 'push', n.user_id, n.event_id, $6, $6 FROM {source} n \
                  WHERE n.event_id = $1 AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = n.user_id) \
-                 ON CONFLICT (target, recipient, event_id) DO NOTHING",
-            )
-            .bind(n.event_id)
-            .bind(Ts(n.at))
-            .execute(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
+                 ON CONFLICT (target, recipient, event_id) DO NOTHING";
+            if DB::WRITABLE_CTE {
+                let sql =
+                    format!("WITH told AS ({told} RETURNING user_id, event_id) {}", push.replace("{source}", "told"));
+                query(&sql).bind_all(args).execute(&mut *tx).await.map_err(map_sqlx)?;
+            } else {
+                query(&told).bind_all(args.clone()).execute(&mut *tx).await.map_err(map_sqlx)?;
+                // $1 to $6: the event, its kind, case, texts and time.
+                query(&push.replace("{source}", "notifications"))
+                    .bind_all(args[..6].to_vec())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_sqlx)?;
+            }
         }
         Ok(())
     }

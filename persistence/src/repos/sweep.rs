@@ -105,8 +105,8 @@ impl<DB: Dialect> SweepRepo for SqlStore<DB> {
         let notices = gridline_domain::notifications::notices(&alarm.case, events, None);
         Self::write_notices(&mut tx, &notices).await?;
         Self::write_webhook_outbox(&mut tx, events).await?;
-        Self::announce_change(&mut tx).await?;
         tx.commit().await.map_err(map_sqlx)?;
+        self.note_change();
         Ok(true)
     }
 

@@ -53,27 +53,37 @@ fn attempt((id, webhook_id, event_id, n, at, status, duration_ms, error): Attemp
 
 impl<DB: Dialect> SqlStore<DB> {
     /// The events of a write owed to webhook subscriptions, in its
-    /// transaction: one row per event and subscription that wants it.
+    /// transaction: one row per event and subscription that wants it, all in
+    /// one statement.
     pub(super) async fn write_webhook_outbox(
         tx: &mut sqlx::Transaction<'_, DB>,
         events: &[CaseEvent],
     ) -> Result<(), RepoError> {
-        for e in events {
-            query(
-                "INSERT INTO outbox (target, recipient, event_id, next_at, created_at) \
-                 SELECT 'webhook', w.id, $1, $2, $2 FROM webhooks w \
-                 WHERE w.active AND (w.events = ',*,' OR w.events LIKE $3) \
-                 AND (w.unit_path IS NULL OR substr($4, 1, length(w.unit_path)) = w.unit_path) \
-                 ON CONFLICT (target, recipient, event_id) DO NOTHING",
-            )
-            .bind(e.id)
-            .bind(Ts(e.at))
-            .bind(format!("%,{},%", e.event_type.as_str()))
-            .bind(e.visible_after.grid_path.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
+        if events.is_empty() {
+            return Ok(());
         }
+        let (uuid, ts) = (DB::AS_UUID, DB::AS_TIMESTAMP);
+        let rows: Vec<String> = (0..events.len())
+            .map(|i| format!("(${}{uuid}, ${}{ts}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+            .collect();
+        let sql = format!(
+            "WITH e (id, at, pattern, path) AS (VALUES {}) \
+             INSERT INTO outbox (target, recipient, event_id, next_at, created_at) \
+             SELECT 'webhook', w.id, e.id, e.at, e.at FROM webhooks w JOIN e \
+             ON (w.events = ',*,' OR w.events LIKE e.pattern) \
+             AND (w.unit_path IS NULL OR substr(e.path, 1, length(w.unit_path)) = w.unit_path) \
+             WHERE w.active ON CONFLICT (target, recipient, event_id) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut insert = query(&sql);
+        for e in events {
+            insert = insert
+                .bind(e.id)
+                .bind(Ts(e.at))
+                .bind(format!("%,{},%", e.event_type.as_str()))
+                .bind(e.visible_after.grid_path.as_str());
+        }
+        insert.execute(&mut *tx).await.map_err(map_sqlx)?;
         Ok(())
     }
 

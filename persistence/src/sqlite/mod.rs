@@ -66,6 +66,8 @@ impl Dialect for Sqlite {
     const POSITIONAL_VALUES: bool = true;
     const BOUNDS_WINDOWS_FIRST: bool = true;
     const PROBE_FENCE: &'static str = "";
+    const AS_UUID: &'static str = "";
+    const AS_TIMESTAMP: &'static str = "";
     const SKIP_LOCKED: &'static str = "";
     const ANNOUNCE_CHANGE: Option<&'static str> = None;
 
