@@ -45,6 +45,7 @@ const SYNC_WINDOW: Key = Key { env: "GRIDLINE_SYNC_WINDOW_DAYS", toml: "sync_win
 const PUSH_GATEWAY_URL: Key = Key { env: "GRIDLINE_PUSH_GATEWAY_URL", toml: "push_gateway_url" };
 const PUSH_GATEWAY_SECRET: Key = Key { env: "GRIDLINE_PUSH_GATEWAY_SECRET", toml: "push_gateway_secret" };
 const WEBHOOK_ALLOW_PRIVATE: Key = Key { env: "GRIDLINE_WEBHOOK_ALLOW_PRIVATE", toml: "webhook_allow_private" };
+const TRUSTED_PROXIES: Key = Key { env: "GRIDLINE_TRUSTED_PROXIES", toml: "trusted_proxies" };
 const SSE_HEARTBEAT: Key = Key { env: "GRIDLINE_SSE_HEARTBEAT_S", toml: "sse_heartbeat_s" };
 const MEDIA_MAX_BYTES: Key = Key { env: "GRIDLINE_MEDIA_MAX_BYTES", toml: "media_max_bytes" };
 const MEDIA_DECODE_CONCURRENCY: Key =
@@ -95,6 +96,7 @@ const ALL: &[&Key] = &[
     &PUSH_GATEWAY_URL,
     &PUSH_GATEWAY_SECRET,
     &WEBHOOK_ALLOW_PRIVATE,
+    &TRUSTED_PROXIES,
     &MEDIA_MAX_BYTES,
     &MEDIA_DECODE_CONCURRENCY,
     &MEDIA_ORPHAN_HOURS,
@@ -191,6 +193,8 @@ pub struct Settings {
     pub push_gateway: Option<(String, Secret)>,
     /// Webhooks may point at loopback and private addresses (tests, closed networks).
     pub webhook_allow_private: bool,
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::client_address::TrustedProxies,
     pub media: MediaSettings,
 }
 
@@ -250,6 +254,7 @@ impl fmt::Debug for Settings {
             .field("sse_heartbeat", &self.sse_heartbeat)
             .field("push_gateway", &self.push_gateway.as_ref().map(|(url, _)| url))
             .field("webhook_allow_private", &self.webhook_allow_private)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("media", &self.media)
             .finish()
     }
@@ -464,6 +469,11 @@ impl Settings {
             sync_window_days,
             sse_heartbeat,
             push_gateway,
+            trusted_proxies: src.parse(
+                &TRUSTED_PROXIES,
+                Default::default(),
+                crate::client_address::TrustedProxies::parse,
+            )?,
             webhook_allow_private: src.parse(&WEBHOOK_ALLOW_PRIVATE, false, |v| match v {
                 "true" | "1" => Ok(true),
                 "false" | "0" => Ok(false),

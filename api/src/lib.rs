@@ -8,6 +8,7 @@ mod case_seed;
 mod case_service;
 mod case_views;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 mod delivery;
 pub mod demo;

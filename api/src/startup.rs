@@ -58,6 +58,7 @@ async fn prepare_state(
     let mut state = AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords, clock, media);
     state.sync_window_days = settings.sync_window_days;
     state.changes = crate::stream::Hub::new(settings.sse_heartbeat);
+    state.trusted_proxies = settings.trusted_proxies.clone();
     state.courier = crate::delivery::Courier::new(settings.push_gateway.clone(), settings.webhook_allow_private)?;
     let state = web::Data::new(state);
     state.reload_keys().await?;

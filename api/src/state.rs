@@ -42,6 +42,8 @@ pub(crate) struct AppState {
     pub changes: crate::stream::Hub,
     /// Deliveries to the push gateway and webhooks.
     pub courier: crate::delivery::Courier,
+    /// `GRIDLINE_TRUSTED_PROXIES`.
+    pub trusted_proxies: crate::client_address::TrustedProxies,
 }
 
 /// Case numbers are taken from the store this many at a time: one statement
@@ -73,6 +75,7 @@ impl AppState {
             sync_window_days: 90,
             changes: crate::stream::Hub::new(Duration::from_secs(15)),
             courier: crate::delivery::Courier::new(None, false).expect("an HTTP client without settings builds"),
+            trusted_proxies: Default::default(),
             media,
         }
     }

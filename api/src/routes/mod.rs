@@ -158,9 +158,16 @@ pub fn openapi_text() -> String {
     serde_json::to_string_pretty(&gridline_openapi::contract::published(&openapi())).unwrap_or_default()
 }
 
-/// The client's address as the connection shows it.
+/// The client's address: the connection's peer, or behind a trusted proxy
+/// the address it forwarded (`GRIDLINE_TRUSTED_PROXIES`).
 pub(crate) fn client_addr(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let peer = req.peer_addr()?.ip();
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let client = match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
+        Some(state) => state.trusted_proxies.client(peer, header("x-forwarded-for"), header("forwarded")),
+        None => peer,
+    };
+    Some(client.to_string())
 }
 
 #[cfg(test)]

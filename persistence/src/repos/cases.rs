@@ -72,11 +72,16 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         if count > 0 {
             return Ok(());
         }
-        for category in defaults {
-            Self::write_category(&mut tx, category, true).await?;
-        }
-        bump_cache(&mut tx, "reference").await?;
-        match tx.commit().await.map_err(map_sqlx) {
+        let installed = async {
+            for category in defaults {
+                Self::write_category(&mut tx, category, true).await?;
+            }
+            bump_cache(&mut tx, "reference").await?;
+            tx.commit().await.map_err(map_sqlx)
+        };
+        // A node installing them at the same moment waits on the first one's
+        // rows, then finds them taken: at the insert or at the commit.
+        match installed.await {
             // Another node installed them first.
             Err(gridline_domain::RepoError::Duplicate(_)) => Ok(()),
             other => other,

@@ -5,6 +5,7 @@ mod abuse;
 mod access;
 mod allowed_actions;
 mod attachments;
+mod behind_a_proxy;
 mod cases;
 mod clocks;
 mod crash;
@@ -72,6 +73,7 @@ fn main() {
     all.extend(trials("stream", stream::TESTS, BOTH));
     all.extend(trials("push", push::TESTS, BOTH));
     all.extend(trials("webhooks", webhooks::TESTS, BOTH));
+    all.extend(trials("behind_a_proxy", behind_a_proxy::TESTS, BOTH));
     all.extend(trials("webhooks", webhooks::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("stream", stream::PG_TESTS, POSTGRES_ONLY));
     let no_s3 = gridline_tests::s3::moto_server().is_none();

@@ -12,6 +12,7 @@ gridline_tests::tests![
     imported_grids_are_located_by_the_other_node,
     a_rotated_signing_key_is_used_and_published_by_every_node,
     reference_data_changed_on_one_node_is_used_by_both,
+    two_nodes_started_at_once_on_an_empty_database_both_come_up,
 ];
 
 /// Polls `check` until it holds, for at most 2 seconds; returns how long it took.
@@ -163,4 +164,19 @@ async fn reference_data_changed_on_one_node_is_used_by_both(ctx: Ctx) {
         case["suggested_department_id"] == dept["id"]
     })
     .await;
+}
+
+/// Both run the migrations and install the demo district at the same time:
+/// each is applied once, and both serve.
+async fn two_nodes_started_at_once_on_an_empty_database_both_come_up(ctx: Ctx) {
+    let (a, b) = tokio::join!(ctx.app(), ctx.app());
+    for node in [&a, &b] {
+        assert_eq!(node.get("/readyz").await.status(), 200);
+        let me = node.json_as(&node.token("worker1").await, "/api/v1/me").await;
+        assert_eq!(me["user"]["username"], "worker1");
+    }
+    let admin = a.token("admin").await;
+    let users = a.json_as(&admin, "/api/v1/users?limit=200").await;
+    let names: Vec<&str> = users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    assert_eq!(names.iter().filter(|n| **n == "worker1").count(), 1, "the demo district installed once: {names:?}");
 }
