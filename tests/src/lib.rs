@@ -11,6 +11,7 @@ pub mod process;
 pub mod proxy;
 pub mod receiver;
 pub mod s3;
+pub mod signing;
 pub mod sse;
 
 pub use app::TestApp;

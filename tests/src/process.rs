@@ -101,3 +101,17 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// An access token from a server run as a process (or any base URL).
+pub async fn login(client: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
+    let res: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": password}))
+        .send()
+        .await
+        .expect("the login reaches the server")
+        .json()
+        .await
+        .expect("a JSON answer");
+    res["access_token"].as_str().expect("an access token").to_owned()
+}

@@ -7,25 +7,16 @@ use std::sync::{
     Arc,
 };
 
-use gridline_tests::{app::DEMO_PASSWORD, process::ServerProcess, Ctx};
+use gridline_tests::{
+    app::DEMO_PASSWORD,
+    process::{login, ServerProcess},
+    Ctx,
+};
 use serde_json::{json, Value};
 
 gridline_tests::tests![every_acknowledged_report_survives_a_kill_9];
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gridline-under-test");
-
-async fn login(client: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
-    let res: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    res["access_token"].as_str().unwrap().to_owned()
-}
 
 async fn every_acknowledged_report_survives_a_kill_9(ctx: Ctx) {
     let server = ServerProcess::start(BINARY, &ctx, &[("GRIDLINE_DB_MAX_CONNECTIONS", "16")]);

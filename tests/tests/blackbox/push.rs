@@ -2,9 +2,9 @@
 //! session; each notification goes to the operator's push gateway, signed,
 //! and is tried again until the gateway takes it.
 
-use std::{io::Write, process::Command, time::Duration};
+use std::time::Duration;
 
-use gridline_tests::{app::problem, receiver::Receiver, Ctx, TestApp};
+use gridline_tests::{app::problem, receiver::Receiver, signing::verified, Ctx, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -64,19 +64,6 @@ async fn phones_are_registered_listed_removed_and_forgotten_at_logout(ctx: Ctx) 
     assert_eq!(app.json_as(&tablet.access, "/api/v1/me/devices").await, json!([]));
 }
 
-/// HMAC-SHA256 in hex, by Python's standard library: an implementation of
-/// the signature other than the server's.
-fn python_hmac(secret: &str, message: &[u8]) -> String {
-    let mut child = Command::new("python3")
-        .args(["-c", "import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())", secret])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(message).unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap().trim().to_owned()
-}
-
 async fn the_push_gateway_gets_each_notification_signed_until_it_takes_it(ctx: Ctx) {
     // The gateway fails twice, then takes it.
     let gateway = Receiver::start(&[503, 500]).await;
@@ -116,13 +103,8 @@ async fn the_push_gateway_gets_each_notification_signed_until_it_takes_it(ctx: C
     assert!(devices.contains(&json!({"platform": "android", "provider": "huawei", "push_token": "hw-token-1"})));
 
     // The signature, checked as a gateway would: HMAC-SHA256 of "<t>.<body>".
-    let header = &last.headers["gridline-signature"];
-    let (t, v1) = header.split_once(",v1=").unwrap();
-    let t = t.strip_prefix("t=").unwrap();
-    let mut signed = format!("{t}.").into_bytes();
-    signed.extend_from_slice(&last.body);
-    assert_eq!(v1, python_hmac(SECRET, &signed));
-    let age = chrono::Utc::now().timestamp() - t.parse::<i64>().unwrap();
+    let t = verified(&last.headers["gridline-signature"], &last.body, SECRET).expect("a valid signature");
+    let age = chrono::Utc::now().timestamp() - t;
     assert!((0..60).contains(&age), "t is the time of sending: {age}");
 
     // Taken: nothing more is sent for it; worker1 has no phone, so his notifications go nowhere.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use gridline_tests::{
     app::{problem, DEMO_PASSWORD},
-    process::ServerProcess,
+    process::{login, ServerProcess},
     sse::{Message, Read, Sse},
     Ctx, TestApp,
 };
@@ -181,17 +181,8 @@ async fn a_node_told_to_stop_tells_its_streams_to_reconnect(ctx: Ctx) {
     let server = ServerProcess::start(env!("CARGO_BIN_EXE_gridline-under-test"), &ctx, &[]);
     let base = server.base_url();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "dispatcher_community", "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap();
-    let res = client.get(format!("{base}/api/v1/me/stream")).bearer_auth(token).send().await.unwrap();
+    let token = login(&client, &base, "dispatcher_community", DEMO_PASSWORD).await;
+    let res = client.get(format!("{base}/api/v1/me/stream")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let mut screen = Sse::new(res);
     // The stream is open once its first block has come.
