@@ -12,6 +12,7 @@ use gridline_openapi::{
         AttachmentView, CaseEventView, CaseView, CategoryView, EventActorView, ExtensionView, Location, ResidentView,
         TimeLimitView,
     },
+    notifications::NotificationView,
     values::ActorKind,
 };
 
@@ -129,5 +130,18 @@ pub fn event(e: &CaseEvent) -> CaseEventView {
         note: e.note.clone(),
         internal: e.internal,
         changes: e.changes.clone(),
+    }
+}
+
+/// A notification as its user reads it (inbox, stream, push gateway).
+pub(crate) fn notification(n: &gridline_domain::notifications::Notification) -> NotificationView {
+    NotificationView {
+        id: n.id,
+        kind: n.kind.into(),
+        case_id: n.case_id,
+        title: n.title.clone(),
+        body: n.body.clone(),
+        at: n.at,
+        read: n.read,
     }
 }

@@ -128,6 +128,15 @@ impl TestApp {
         self.login(username).await.access
     }
 
+    /// A new API key named `name` acting as a dispatcher over the demo district, made by `admin`.
+    pub async fn dispatcher_key(&self, admin: &str, name: &str) -> String {
+        let district = self.unit_id(admin, "DEMO").await;
+        let body = serde_json::json!({"name": name, "role": "dispatcher", "unit_id": district});
+        let res = self.send_as(admin, Method::POST, "/api/v1/api-keys", &body).await;
+        assert_eq!(res.status(), 201, "create an API key");
+        res.json::<Value>().await.expect("the created key")["key"].as_str().expect("the key").to_owned()
+    }
+
     /// GET as `token`, expecting 200, returning the JSON body.
     pub async fn json_as(&self, token: &str, path: &str) -> Value {
         let res = self.get_as(token, path).await;

@@ -20,7 +20,6 @@ use gridline_domain::{
     push::{next_attempt, Delivery, Target},
     webhooks::Attempt,
 };
-use gridline_openapi::notifications::NotificationView;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -173,15 +172,7 @@ async fn push(state: &AppState, d: &Delivery) -> Outcome {
         };
     let body = json!({
         "user_id": d.recipient,
-        "notification": NotificationView {
-            id: notification.id,
-            kind: notification.kind.into(),
-            case_id: notification.case_id,
-            title: notification.title,
-            body: notification.body,
-            at: notification.at,
-            read: notification.read,
-        },
+        "notification": crate::case_views::notification(&notification),
         "devices": devices.iter().map(|dev| json!({
             "platform": dev.platform.as_str(),
             "provider": dev.provider.as_str(),

@@ -3,11 +3,9 @@
 //! `gridline_domain::notifications`); an API key has no inbox.
 
 use actix_web::{get, post, web};
-use gridline_domain::{identity::Principal, notifications::Notification, policy::Action};
+use gridline_domain::{identity::Principal, policy::Action};
 use gridline_openapi::{
-    notifications::{
-        MarkIds, MarkRead, MarkUpTo, MarkedRead, NotificationPage, NotificationQuery, NotificationView, UnreadCount,
-    },
+    notifications::{MarkIds, MarkRead, MarkUpTo, MarkedRead, NotificationPage, NotificationQuery, UnreadCount},
     FieldError, Problem,
 };
 use uuid::Uuid;
@@ -22,18 +20,6 @@ use crate::{
 fn user(p: &Principal) -> Result<Uuid, ApiError> {
     require(p, Action::OwnAccount)?;
     p.user_id().ok_or(ApiError::NotFound)
-}
-
-fn view(n: &Notification) -> NotificationView {
-    NotificationView {
-        id: n.id,
-        kind: n.kind.into(),
-        case_id: n.case_id,
-        title: n.title.clone(),
-        body: n.body.clone(),
-        at: n.at,
-        read: n.read,
-    }
 }
 
 /// List the caller's notifications
@@ -72,7 +58,7 @@ pub(crate) async fn list_notifications(
     }
     let found = state.store.notifications(me, query.unread.unwrap_or(false), before, limit).await?;
     let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|n| n.id.to_string())).flatten();
-    Ok(web::Json(NotificationPage { items: found.iter().map(view).collect(), next_cursor }))
+    Ok(web::Json(NotificationPage { items: found.iter().map(crate::case_views::notification).collect(), next_cursor }))
 }
 
 /// Count the caller's unread notifications

@@ -11,7 +11,6 @@ use gridline_domain::{
     crs::Crs,
     identity::Principal,
 };
-use gridline_openapi::notifications::NotificationView;
 
 use super::Change;
 use crate::{case_views, reference_data::ReferenceData};
@@ -42,15 +41,7 @@ pub(crate) fn for_caller(
             .iter()
             .filter(|n| Some(n.user_id) == me)
             .map(|n| {
-                let view = NotificationView {
-                    id: n.id,
-                    kind: n.kind.into(),
-                    case_id: n.case_id,
-                    title: n.title.clone(),
-                    body: n.body.clone(),
-                    at: n.at,
-                    read: n.read,
-                };
+                let view = case_views::notification(n);
                 ("notification", serde_json::to_string(&view).unwrap_or_default())
             })
             .collect();

@@ -207,16 +207,7 @@ async fn only_those_who_see_a_case_see_its_photos(ctx: Ctx) {
     .await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/media/0/media_id"], "not his to attach: he never saw it");
     let admin = app.token("admin").await;
-    let district = app.unit_id(&admin, "DEMO").await;
-    let res = app
-        .send_as(
-            &admin,
-            Method::POST,
-            "/api/v1/api-keys",
-            &json!({"name": "12345 热线", "role": "dispatcher", "unit_id": district}),
-        )
-        .await;
-    let key = res.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_owned();
+    let key = app.dispatcher_key(&admin, "12345 热线").await;
     // The hotline files a case (an integration sees the cases it filed); the grid worker adds to it.
     let hotline = new_case(&app, &key, &report("neighbour_dispute", json!([]))).await;
     let res = step(&app, &w1, &hotline, "comments", json!({"text": "现场照片", "media": [{"media_id": id}]})).await;

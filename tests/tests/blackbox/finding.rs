@@ -294,10 +294,7 @@ async fn every_case_answer_names_what_it_refers_to(ctx: Ctx) {
     assert_eq!(read["labels"]["reporter"], "周明 Zhou Ming");
 
     // A report through an API key is labelled with the key's name.
-    let district = app.unit_id(&admin, "DEMO").await;
-    let key = json!({"name": "12345 热线 hotline", "role": "dispatcher", "unit_id": district});
-    let res = app.send_as(&admin, Method::POST, "/api/v1/api-keys", &key).await;
-    let key = res.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_owned();
+    let key = app.dispatcher_key(&admin, "12345 热线 hotline").await;
     let mut hotline = body.clone();
     hotline["source"] = json!("hotline");
     let res = app.request(Method::POST, "/api/v1/cases").header("x-api-key", &key).json(&hotline).send().await.unwrap();

@@ -241,15 +241,6 @@ async fn the_inbox_is_read_a_page_at_a_time_and_marked_read(ctx: Ctx) {
 
     // An integration has no inbox.
     let admin = app.token("admin").await;
-    let district = app.unit_id(&admin, "DEMO").await;
-    let res = app
-        .send_as(
-            &admin,
-            Method::POST,
-            "/api/v1/api-keys",
-            &json!({"name": "hotline", "role": "dispatcher", "unit_id": district}),
-        )
-        .await;
-    let key = res.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_owned();
+    let key = app.dispatcher_key(&admin, "hotline").await;
     problem(app.get_as(&key, "/api/v1/me/notifications").await, 403).await;
 }
