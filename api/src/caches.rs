@@ -1,7 +1,8 @@
 //! Keeps each node's caches of shared data (grid boundaries, reference
-//! data, signing keys)
-//! in step with the database: it polls the versions that writers bump in
-//! the same transaction as their change, and reloads what moved.
+//! data, signing keys) in step with the database: it reads the versions that
+//! writers bump in the same transaction as their change, and reloads what
+//! moved. On PostgreSQL a bump wakes every node at once (`NOTIFY`, migration
+//! 0026); the poll stays, for a notification lost with its connection.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -9,14 +10,32 @@ use actix_web::web;
 
 use crate::state::AppState;
 
-/// Polls until the task is aborted.
-pub(crate) async fn follow(state: web::Data<AppState>, every: Duration) {
+/// Follows until the task is aborted.
+pub(crate) async fn follow(
+    state: web::Data<AppState>,
+    every: Duration,
+    mut woken: Option<gridline_persistence::ChangeListener>,
+) {
     let mut seen: HashMap<String, i64> = HashMap::new();
     let mut last_purge = std::time::Instant::now();
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        interval.tick().await;
+        match woken.as_mut() {
+            Some(listener) => {
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    heard = listener.next() => if let Err(e) = heard {
+                        // Reconnected by the next call; the poll covers the gap.
+                        tracing::debug!(error = %e, "the cache listener lost its connection");
+                        tokio::time::sleep(every).await;
+                    }
+                }
+            }
+            None => {
+                interval.tick().await;
+            }
+        }
         // Idempotency answers outlive their promise (24 h), then go.
         if last_purge.elapsed() > Duration::from_secs(600) {
             last_purge = std::time::Instant::now();
@@ -32,6 +51,7 @@ pub(crate) async fn follow(state: web::Data<AppState>, every: Duration) {
                 continue;
             }
         };
+        let mut current = true;
         for (name, version) in versions {
             if seen.get(&name) == Some(&version) {
                 continue;
@@ -49,8 +69,14 @@ pub(crate) async fn follow(state: web::Data<AppState>, every: Duration) {
                 Ok(()) => {
                     seen.insert(name, version);
                 }
-                Err(e) => tracing::warn!(cache = %name, error = %format!("{e:#}"), "cache reload failed"),
+                Err(e) => {
+                    current = false;
+                    tracing::warn!(cache = %name, error = %format!("{e:#}"), "cache reload failed");
+                }
             }
+        }
+        if current {
+            state.metrics.caches_current();
         }
     }
 }

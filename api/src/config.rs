@@ -24,6 +24,9 @@ const DB_STATEMENT_CACHE: Key = Key { env: "GRIDLINE_DB_STATEMENT_CACHE", toml: 
 const SQLITE_BUSY_TIMEOUT: Key = Key { env: "GRIDLINE_SQLITE_BUSY_TIMEOUT_MS", toml: "sqlite_busy_timeout_ms" };
 const MAX_BODY_BYTES: Key = Key { env: "GRIDLINE_MAX_BODY_BYTES", toml: "max_body_bytes" };
 const SHUTDOWN_TIMEOUT: Key = Key { env: "GRIDLINE_SHUTDOWN_TIMEOUT_S", toml: "shutdown_timeout_s" };
+const DRAIN_DELAY: Key = Key { env: "GRIDLINE_DRAIN_DELAY_S", toml: "drain_delay_s" };
+const MAX_IN_FLIGHT: Key = Key { env: "GRIDLINE_MAX_IN_FLIGHT", toml: "max_in_flight" };
+const METRICS_LISTEN: Key = Key { env: "GRIDLINE_METRICS_LISTEN", toml: "metrics_listen" };
 const READY_TIMEOUT: Key = Key { env: "GRIDLINE_READY_TIMEOUT_MS", toml: "ready_timeout_ms" };
 const SECRET_KEY: Key = Key { env: "GRIDLINE_SECRET_KEY", toml: "secret_key" };
 const ADMIN_PASSWORD: Key = Key { env: "GRIDLINE_ADMIN_PASSWORD", toml: "admin_password" };
@@ -75,6 +78,9 @@ const ALL: &[&Key] = &[
     &SQLITE_BUSY_TIMEOUT,
     &MAX_BODY_BYTES,
     &SHUTDOWN_TIMEOUT,
+    &DRAIN_DELAY,
+    &MAX_IN_FLIGHT,
+    &METRICS_LISTEN,
     &READY_TIMEOUT,
     &SECRET_KEY,
     &ADMIN_PASSWORD,
@@ -172,6 +178,14 @@ pub struct Settings {
     pub db: DbOptions,
     pub max_body_bytes: usize,
     pub shutdown_timeout: Duration,
+    /// After SIGTERM, how long the node keeps serving with `/readyz` at 503
+    /// so that a load balancer stops sending to it before it stops accepting.
+    pub drain_delay: Duration,
+    /// Requests a node serves at once (streams and probes not counted);
+    /// beyond it, 503 `overloaded` at once rather than a queue.
+    pub max_in_flight: usize,
+    /// Where Prometheus scrapes `/metrics`; `None`: no metrics listener.
+    pub metrics_listen: Option<SocketAddr>,
     /// How long `/readyz` waits for the database before answering 503.
     pub ready_timeout: Duration,
     pub auth: AuthSettings,
@@ -245,6 +259,9 @@ impl fmt::Debug for Settings {
             .field("db", &self.db)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("drain_delay", &self.drain_delay)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("metrics_listen", &self.metrics_listen)
             .field("ready_timeout", &self.ready_timeout)
             .field("auth", &self.auth)
             .field("demo", &self.demo)
@@ -362,6 +379,11 @@ impl Settings {
         let busy_ms = src.parse(&SQLITE_BUSY_TIMEOUT, 10_000, |v| whole(v, 600_000))?;
         let max_body_bytes = src.parse(&MAX_BODY_BYTES, 1024 * 1024, |v| positive(v, 1 << 30))?;
         let shutdown_s = src.parse(&SHUTDOWN_TIMEOUT, 30, |v| whole(v, 3_600))?;
+        let drain_s = src.parse(&DRAIN_DELAY, 5, |v| whole(v, 3_600))?;
+        let max_in_flight = src.parse(&MAX_IN_FLIGHT, 512, |v| positive(v, 1_000_000))?;
+        let metrics_listen = src.parse(&METRICS_LISTEN, None, |v| {
+            v.parse::<SocketAddr>().map(Some).map_err(|_| format!("'{v}' is not an address such as 127.0.0.1:9464"))
+        })?;
         let ready_ms = src.parse(&READY_TIMEOUT, 2_000, |v| positive(v, 600_000))?;
         let secret = |key: &Key, min: usize| {
             src.parse(key, None, |v| {
@@ -461,6 +483,9 @@ impl Settings {
             },
             max_body_bytes,
             shutdown_timeout: Duration::from_secs(shutdown_s as u64),
+            drain_delay: Duration::from_secs(drain_s as u64),
+            max_in_flight,
+            metrics_listen,
             ready_timeout: Duration::from_millis(ready_ms as u64),
             auth,
             demo: false,

@@ -59,6 +59,14 @@ pub enum ApiError {
     Busy { retry_after: i64 },
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
+    #[error("the database cannot be reached")]
+    DatabaseUnavailable(#[source] anyhow::Error),
+    #[error("the server is refusing work beyond what it can serve")]
+    Overloaded,
+    #[error("this node is stopping; the load balancer should send requests elsewhere")]
+    Draining,
+    #[error("the server has no room left to store this")]
+    InsufficientStorage(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -89,6 +97,10 @@ impl ApiError {
             Self::TusVersion => "unsupported_tus_version",
             Self::Busy { .. } => "server_busy",
             Self::Unavailable(_) => "service_unavailable",
+            Self::DatabaseUnavailable(_) => "database_unavailable",
+            Self::Overloaded => "overloaded",
+            Self::Draining => "draining",
+            Self::InsufficientStorage(_) => "insufficient_storage",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -123,6 +135,12 @@ impl ApiError {
             // Say nothing of internals.
             Self::Internal(_) => problem.with_detail("the server could not complete the request"),
             Self::Unavailable(_) => problem.with_detail("a service the server depends on is unavailable"),
+            Self::DatabaseUnavailable(_) => {
+                problem.with_detail("the database cannot be reached; nothing was changed, try again shortly")
+            }
+            Self::InsufficientStorage(_) => {
+                problem.with_detail("the server's storage is full; nothing was changed, try again later")
+            }
             _ => problem.with_detail(self.to_string()),
         }
     }
@@ -154,7 +172,8 @@ impl From<RepoError> for ApiError {
     fn from(err: RepoError) -> Self {
         match err {
             RepoError::NotFound => Self::NotFound,
-            RepoError::Unavailable(e) => Self::Unavailable(e),
+            RepoError::Unavailable(e) => Self::DatabaseUnavailable(e),
+            RepoError::Full(e) => Self::InsufficientStorage(e),
             RepoError::Conflict => Self::Conflict {
                 code: "conflict",
                 detail: "the record changed while this request was handled; read it again and retry".into(),
@@ -185,13 +204,22 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } | Self::WrongState { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } | Self::TusVersion => StatusCode::PRECONDITION_FAILED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_)
+            | Self::DatabaseUnavailable(_)
+            | Self::Overloaded
+            | Self::Draining
+            | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(cause) | Self::Unavailable(cause) = self {
+        if let Self::Internal(cause)
+        | Self::Unavailable(cause)
+        | Self::DatabaseUnavailable(cause)
+        | Self::InsufficientStorage(cause) = self
+        {
             tracing::error!(error = %format!("{cause:#}"), code = self.code(), "request failed");
         }
         let mut response = problem_response(self.status_code(), self.problem());
@@ -211,6 +239,14 @@ impl ResponseError for ApiError {
                 if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string()) {
                     response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
                 }
+            }
+            // A second: a lost database is usually back (or failed over) in
+            // a few; a shed request is worth retrying as soon as a slot frees.
+            Self::DatabaseUnavailable(_) | Self::Overloaded => {
+                response.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from_static("1"),
+                );
             }
             Self::TusVersion => {
                 response.headers_mut().insert(

@@ -21,7 +21,7 @@ use crate::{
     bootstrap,
     config::{redact_url, Settings},
     extract::{path_error, BodyLimit},
-    middleware::{fallback, problem_json, request_id, RouteTable},
+    middleware::{fallback, problem_json, request_id, traffic, RouteTable},
     routes,
     state::AppState,
 };
@@ -55,7 +55,10 @@ async fn prepare_state(
     }
     let media =
         crate::media::MediaDesk::new(crate::media::store::MediaStore::open(&settings.media.store)?, &settings.media);
-    let mut state = AppState::new(store, settings.ready_timeout, settings.auth.clone(), keys, passwords, clock, media);
+    let metrics = crate::metrics::Metrics::new()?;
+    let mut state = AppState::new(store, settings.auth.clone(), keys, passwords, clock, media, metrics);
+    state.ready_timeout = settings.ready_timeout;
+    state.load = crate::middleware::Load::new(settings.max_in_flight);
     state.sync_window_days = settings.sync_window_days;
     state.changes = crate::stream::Hub::new(settings.sse_heartbeat);
     state.trusted_proxies = settings.trusted_proxies.clone();
@@ -72,11 +75,14 @@ async fn prepare_state(
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener, running, and its port, when `GRIDLINE_METRICS_LISTEN` is set.
+    metrics: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>, u16)>,
     database: Arc<Database>,
     cache_follower: tokio::task::JoinHandle<()>,
     sweeper: tokio::task::JoinHandle<()>,
     change_follower: tokio::task::JoinHandle<()>,
     stopping: tokio::task::JoinHandle<()>,
+    sampler: Option<tokio::task::JoinHandle<()>>,
     courier: tokio::task::JoinHandle<()>,
     announcer: tokio::task::JoinHandle<()>,
 }
@@ -107,7 +113,8 @@ impl Application {
         let listener =
             TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
         let change_listener = database.change_listener().await?;
-        Self::serve(&settings, database, state, listener, change_listener)
+        let cache_listener = database.cache_listener().await?;
+        Self::serve(&settings, database, state, listener, (change_listener, cache_listener))
     }
 
     fn serve(
@@ -115,7 +122,10 @@ impl Application {
         database: Database,
         state: web::Data<AppState>,
         listener: TcpListener,
-        change_listener: Option<gridline_persistence::ChangeListener>,
+        (change_listener, cache_listener): (
+            Option<gridline_persistence::ChangeListener>,
+            Option<gridline_persistence::ChangeListener>,
+        ),
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let database = Arc::new(database);
@@ -123,13 +133,22 @@ impl Application {
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
         let body_schemas = web::Data::new(crate::extract::BodySchemas::from_openapi(&doc));
         let doc = web::Data::new(routes::docs::Published(gridline_openapi::contract::published(&doc)));
-        let cache_follower = tokio::spawn(crate::caches::follow(state.clone(), settings.cache_poll));
+        let cache_follower = tokio::spawn(crate::caches::follow(state.clone(), settings.cache_poll, cache_listener));
         let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), settings.sweep_interval));
         let change_follower = tokio::spawn(crate::stream::follow(state.clone(), change_listener));
-        let stopping = tokio::spawn(crate::stream::close_on_signal(state.clone()));
         let courier = tokio::spawn(crate::delivery::run(state.clone()));
         let announcer = tokio::spawn(crate::stream::announce(database.clone()));
         let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes));
+        let metrics = match settings.metrics_listen {
+            Some(at) => {
+                let (server, port) = crate::metrics::serve(at, state.clone())?;
+                Some((server.handle(), tokio::spawn(server), port))
+            }
+            None => None,
+        };
+        let sampler =
+            metrics.as_ref().map(|_| tokio::spawn(crate::metrics::sample_pools(state.clone(), database.clone())));
+        let drained = state.clone();
 
         let server = HttpServer::new(move || {
             let (app, _) =
@@ -152,19 +171,40 @@ impl Application {
                     ),
                 )
                 .default_service(web::to(fallback))
+                .wrap(from_fn(traffic))
                 .wrap(from_fn(problem_json))
                 .wrap(from_fn(request_id))
         })
         .workers(settings.workers)
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        // Signals start the drain (crate::drain), not an immediate stop.
+        .disable_signals()
         .listen(listener)?
         .run();
+        let stopping = tokio::spawn(crate::drain::on_signal(drained, server.handle(), settings.drain_delay));
         tracing::info!(port, backend = ?database.backend(), "listening");
-        Ok(Self { port, server, database, cache_follower, sweeper, change_follower, stopping, courier, announcer })
+        Ok(Self {
+            port,
+            server,
+            metrics,
+            database,
+            cache_follower,
+            sweeper,
+            change_follower,
+            stopping,
+            sampler,
+            courier,
+            announcer,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, _, port)| *port)
     }
 
     /// A handle that stops the server (gracefully or not) from elsewhere.
@@ -179,6 +219,13 @@ impl Application {
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some((handle, running, _)) = self.metrics {
+            handle.stop(false).await;
+            let _ = running.await;
+        }
+        if let Some(sampler) = self.sampler {
+            sampler.abort();
+        }
         self.cache_follower.abort();
         self.sweeper.abort();
         self.change_follower.abort();

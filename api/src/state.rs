@@ -44,6 +44,10 @@ pub(crate) struct AppState {
     pub courier: crate::delivery::Courier,
     /// `GRIDLINE_TRUSTED_PROXIES`.
     pub trusted_proxies: crate::client_address::TrustedProxies,
+    /// Requests in flight, and whether the node is draining.
+    pub load: crate::middleware::Load,
+    /// What `/metrics` shows.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Case numbers are taken from the store this many at a time: one statement
@@ -53,16 +57,16 @@ const CASE_NUMBER_BLOCK: u32 = 32;
 impl AppState {
     pub(crate) fn new(
         store: Arc<dyn Store>,
-        ready_timeout: Duration,
         auth: AuthSettings,
         keys: Arc<KeyRing>,
         passwords: Passwords,
         clock: Arc<dyn Clock>,
         media: crate::media::MediaDesk,
+        metrics: crate::metrics::Metrics,
     ) -> Self {
         Self {
             store,
-            ready_timeout,
+            ready_timeout: Duration::from_secs(2),
             auth,
             keys,
             passwords,
@@ -76,6 +80,8 @@ impl AppState {
             changes: crate::stream::Hub::new(Duration::from_secs(15)),
             courier: crate::delivery::Courier::new(None, false).expect("an HTTP client without settings builds"),
             trusted_proxies: Default::default(),
+            load: crate::middleware::Load::new(usize::MAX),
+            metrics,
             media,
         }
     }

@@ -28,8 +28,9 @@ pub(crate) async fn run(state: web::Data<AppState>, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = sweep(&state).await {
-            tracing::warn!(error = %e, "the sweep failed; the next one retries");
+        match sweep(&state).await {
+            Ok(()) => state.metrics.swept(),
+            Err(e) => tracing::warn!(error = %e, "the sweep failed; the next one retries"),
         }
         let kept_from = state.now() - chrono::Duration::days(gridline_domain::notifications::KEPT_DAYS);
         if let Err(e) = state.store.forget_notifications(kept_from).await {

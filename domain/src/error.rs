@@ -17,6 +17,9 @@ pub enum RepoError {
     /// The store could not be reached or did not answer in time.
     #[error("store unavailable")]
     Unavailable(#[source] anyhow::Error),
+    /// The store has no room left to write (a full disk).
+    #[error("store full")]
+    Full(#[source] anyhow::Error),
     /// Anything else; the cause chain is for logs, never for clients.
     #[error("store error")]
     Unknown(#[source] anyhow::Error),

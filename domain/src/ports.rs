@@ -24,6 +24,19 @@ pub trait Readiness: Send + Sync {
     /// # Errors
     /// [`RepoError::Unavailable`] when the store cannot be reached.
     async fn ping(&self) -> Result<(), RepoError>;
+
+    /// Work waiting behind the store, for operators' gauges.
+    async fn backlog(&self) -> Result<Backlog, RepoError>;
+}
+
+/// What is waiting, as the store sees it now.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Backlog {
+    /// Push and webhook deliveries neither made nor given up.
+    pub outbox_pending: i64,
+    /// How long the oldest case write still in flight has run: readers of
+    /// the change sequence (sync, changes, streams) wait for it.
+    pub oldest_change_writer_s: f64,
 }
 
 /// Filters for listing org units.

@@ -112,18 +112,55 @@ impl Database {
     /// # Errors
     /// When the listening connection cannot be opened.
     pub async fn change_listener(&self) -> Result<Option<ChangeListener>, gridline_domain::RepoError> {
+        self.listener("gridline_changes").await
+    }
+
+    /// A listener woken when any node bumps the version of shared cached
+    /// data (migration 0026); `None` for SQLite.
+    ///
+    /// # Errors
+    /// When the listening connection cannot be opened.
+    pub async fn cache_listener(&self) -> Result<Option<ChangeListener>, gridline_domain::RepoError> {
+        self.listener("gridline_caches").await
+    }
+
+    async fn listener(&self, channel: &str) -> Result<Option<ChangeListener>, gridline_domain::RepoError> {
         match &self.pools {
             Pools::Postgres(s) => {
                 let mut listener = sqlx::postgres::PgListener::connect_with(s.writer())
                     .await
                     .map_err(|e| gridline_domain::RepoError::Unavailable(e.into()))?;
-                listener
-                    .listen("gridline_changes")
-                    .await
-                    .map_err(|e| gridline_domain::RepoError::Unavailable(e.into()))?;
+                listener.listen(channel).await.map_err(|e| gridline_domain::RepoError::Unavailable(e.into()))?;
                 Ok(Some(ChangeListener(listener)))
             }
             Pools::Sqlite(_) => Ok(None),
+        }
+    }
+
+    /// The pools' connections now, idle and in use.
+    pub fn pool_stats(&self) -> PoolStats {
+        fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> PoolStats {
+            let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+            PoolStats { idle, used: pool.size().saturating_sub(idle) }
+        }
+        match &self.pools {
+            // One pool serves reads and writes.
+            Pools::Postgres(s) => of(s.writer()),
+            Pools::Sqlite(s) => of(s.writer()) + of(s.reader()),
+        }
+    }
+
+    /// Asks each pool for a connection as a request would, and says how long
+    /// each took: waiting in the same queue as requests, it samples their wait.
+    /// A pool that gives none within its acquire timeout is left out.
+    pub async fn sample_pool_waits(&self) -> Vec<std::time::Duration> {
+        async fn time<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> Option<std::time::Duration> {
+            let started = std::time::Instant::now();
+            pool.acquire().await.ok().map(|_| started.elapsed())
+        }
+        match &self.pools {
+            Pools::Postgres(s) => time(s.writer()).await.into_iter().collect(),
+            Pools::Sqlite(s) => [time(s.writer()).await, time(s.reader()).await].into_iter().flatten().collect(),
         }
     }
 
@@ -154,6 +191,20 @@ impl Database {
             Pools::Postgres(s) => s.close().await,
             Pools::Sqlite(s) => s.close().await,
         }
+    }
+}
+
+/// Connections of a database's pools.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub idle: u32,
+    pub used: u32,
+}
+
+impl std::ops::Add for PoolStats {
+    type Output = Self;
+    fn add(self, other: Self) -> Self {
+        Self { idle: self.idle + other.idle, used: self.used + other.used }
     }
 }
 

@@ -292,6 +292,10 @@ pub(crate) trait Dialect: Database + Rows {
     /// A statement that wakes every node listening for changes; `None`
     /// where nodes poll.
     const ANNOUNCE_CHANGE: Option<&'static str>;
+    /// How long (milliseconds) the oldest case writer still in flight has been
+    /// running: readers of the change sequence wait for it. `None` where a
+    /// reader never waits (SQLite's one writer commits before anyone reads).
+    const OLDEST_CHANGE_WRITER: Option<&'static str>;
     /// Appended to a sub-select of rows to claim: other nodes pass them by.
     const SKIP_LOCKED: &'static str;
     /// Appended to a parameter in a `VALUES` list to give its type, where

@@ -43,6 +43,8 @@ pub struct TestApp {
     pub port: u16,
     pub client: reqwest::Client,
     pub(crate) handle: ServerHandle,
+    /// The metrics listener's port, when `GRIDLINE_METRICS_LISTEN` was given.
+    pub metrics_port: Option<u16>,
 }
 
 /// Tokens from a login.
@@ -69,10 +71,11 @@ impl TestApp {
         }
         .expect("the server starts");
         let port = app.port();
+        let metrics_port = app.metrics_port();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder().no_proxy().build().expect("build the HTTP client");
-        Self { base_url: format!("http://127.0.0.1:{port}"), port, client, handle }
+        Self { base_url: format!("http://127.0.0.1:{port}"), port, client, handle, metrics_port }
     }
 
     pub fn url(&self, path: &str) -> String {

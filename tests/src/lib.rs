@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod database;
+pub mod exposition;
 pub mod forge;
 pub mod forms;
 pub mod harness;

@@ -69,6 +69,7 @@ pub struct Passwords {
     /// costs as much time as a wrong password.
     dummy: Arc<str>,
     slots: Arc<Semaphore>,
+    concurrency: usize,
     wait: Duration,
     hashers: Option<Hashers>,
 }
@@ -83,6 +84,7 @@ impl Passwords {
             params,
             dummy: Arc::from(""),
             slots: Arc::new(Semaphore::new(2)),
+            concurrency: 2,
             wait: Duration::from_secs(2),
             hashers: None,
         };
@@ -95,9 +97,15 @@ impl Passwords {
     #[must_use]
     pub fn bounded(mut self, concurrency: usize, wait: Duration) -> Self {
         self.slots = Arc::new(Semaphore::new(concurrency.max(1)));
+        self.concurrency = concurrency.max(1);
         self.wait = wait;
         self.hashers = Some(Hashers::start(concurrency));
         self
+    }
+
+    /// Hashes being computed (or holding their slot) now.
+    pub(crate) fn running(&self) -> usize {
+        self.concurrency.saturating_sub(self.slots.available_permits())
     }
 
     async fn slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {

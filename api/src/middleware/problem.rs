@@ -26,7 +26,15 @@ pub(crate) async fn problem_json(
         return Ok(res);
     }
     let (req, response) = res.into_parts();
-    let mut problem = response.extensions().get::<Problem>().cloned().unwrap_or_else(|| from_status(&response));
+    let ours = response.extensions().get::<Problem>().cloned();
+    // An `ApiError` logged its cause when it was rendered; anything else
+    // that ends in a 5xx (actix itself, a panic caught by it) is logged here,
+    // once, inside the request's span with its id.
+    if ours.is_none() && response.status().is_server_error() {
+        let cause = response.error().map(|e| format!("{e:?}")).unwrap_or_else(|| "no cause given".into());
+        tracing::error!(status = response.status().as_u16(), error = %cause, "request failed");
+    }
+    let mut problem = ours.unwrap_or_else(|| from_status(&response));
     problem.request_id = request_id;
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut response = response.set_body(BoxBody::new(body));

@@ -81,6 +81,11 @@ impl Hub {
         self.closing.subscribe()
     }
 
+    /// Streams open now.
+    pub(crate) fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
     /// Ends every open stream with `event: reconnect` (the node is stopping).
     pub(crate) fn close_all(&self) {
         self.closing.send_replace(true);
@@ -178,24 +183,6 @@ pub(crate) async fn follow(state: AppStateRef, mut listener: Option<ChangeListen
                 break;
             }
         }
-    }
-}
-
-/// Ends the node's streams with `event: reconnect` when it is told to stop
-/// (SIGTERM, SIGINT), so that clients move to another node at once instead
-/// of holding the stop up until its timeout.
-pub(crate) async fn close_on_signal(state: AppStateRef) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-        state.changes.close_all();
     }
 }
 

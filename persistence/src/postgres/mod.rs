@@ -61,6 +61,13 @@ impl Dialect for Postgres {
     const AS_TIMESTAMP: &'static str = "::timestamptz";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const ANNOUNCE_CHANGE: Option<&'static str> = Some("SELECT pg_notify('gridline_changes', '')");
+    /// The writers holding the advisory locks of migration 0016.
+    const OLDEST_CHANGE_WRITER: Option<&'static str> = Some(
+        "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(a.xact_start)) * 1000, 0)::bigint \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid::bigint = 1073741824 \
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    );
 
     fn walking(_index: &str) -> String {
         String::new()

@@ -70,6 +70,7 @@ impl Dialect for Sqlite {
     const AS_TIMESTAMP: &'static str = "";
     const SKIP_LOCKED: &'static str = "";
     const ANNOUNCE_CHANGE: Option<&'static str> = None;
+    const OLDEST_CHANGE_WRITER: Option<&'static str> = None;
 
     fn walking(index: &str) -> String {
         format!("INDEXED BY {index}")

@@ -21,6 +21,7 @@ mod notifications;
 mod operations;
 mod org;
 mod push;
+mod running;
 mod secrets_in_logs;
 mod seeding;
 mod startup;
@@ -74,6 +75,8 @@ fn main() {
     all.extend(trials("push", push::TESTS, BOTH));
     all.extend(trials("webhooks", webhooks::TESTS, BOTH));
     all.extend(trials("behind_a_proxy", behind_a_proxy::TESTS, BOTH));
+    all.extend(trials("running", running::TESTS, BOTH));
+    all.extend(trials("running", running::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("webhooks", webhooks::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("stream", stream::PG_TESTS, POSTGRES_ONLY));
     let no_s3 = gridline_tests::s3::moto_server().is_none();

@@ -94,7 +94,7 @@ async fn readyz_is_503_while_postgres_is_unreachable_and_200_once_back(ctx: Ctx)
 
     proxy.cut();
     let body = problem(app.get("/readyz").await, 503).await;
-    assert_eq!(body["code"], "service_unavailable");
+    assert_eq!(body["code"], "database_unavailable");
     assert!(!body.to_string().contains("5432"), "no internals in a 5xx: {body}");
     assert_eq!(app.get("/healthz").await.status(), 200, "the process itself is still alive");
 

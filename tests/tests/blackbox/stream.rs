@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use gridline_tests::{
-    app::{problem, DEMO_PASSWORD},
-    process::{login, ServerProcess},
+    app::problem,
     sse::{Message, Read, Sse},
     Ctx, TestApp,
 };
@@ -16,7 +15,6 @@ use serde_json::{json, Value};
 gridline_tests::tests![
     a_dispatchers_screen_updates_live_and_a_reconnect_loses_and_repeats_nothing,
     a_stream_ends_with_the_credentials_that_opened_it,
-    a_node_told_to_stop_tells_its_streams_to_reconnect,
 ];
 gridline_tests::tests![PG_TESTS: a_change_through_one_node_reaches_a_stream_on_another];
 
@@ -175,21 +173,4 @@ async fn a_change_through_one_node_reaches_a_stream_on_another(ctx: Ctx) {
     let case = report(&a, &w1, 116.402).await;
     let got = screen.drain(Duration::from_millis(1500)).await;
     assert_eq!(cases(&got).iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), [case["id"].as_str().unwrap()]);
-}
-
-async fn a_node_told_to_stop_tells_its_streams_to_reconnect(ctx: Ctx) {
-    let server = ServerProcess::start(env!("CARGO_BIN_EXE_gridline-under-test"), &ctx, &[]);
-    let base = server.base_url();
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let token = login(&client, &base, "dispatcher_community", DEMO_PASSWORD).await;
-    let res = client.get(format!("{base}/api/v1/me/stream")).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let mut screen = Sse::new(res);
-    // The stream is open once its first block has come.
-    assert!(screen.read(SOON).await.is_some());
-    let status = std::process::Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
-    assert!(status.success());
-    let told = screen.message(SOON).await.expect("a message before the node goes");
-    assert_eq!(told.event, "reconnect");
-    drop(server);
 }
