@@ -147,6 +147,21 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// A failure of the media store: 507 when its disk is full (`ENOSPC`
+    /// anywhere in the cause chain), else 503.
+    pub fn from_store(err: anyhow::Error) -> Self {
+        let full = err.chain().any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(28))
+        });
+        if full {
+            Self::InsufficientStorage(err)
+        } else {
+            Self::Unavailable(err)
+        }
+    }
+
     /// A 422 naming one field.
     pub fn field(pointer: &str, detail: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::pointer(pointer, detail)])

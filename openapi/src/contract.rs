@@ -126,7 +126,7 @@ pub fn complete(doc: &mut OpenApi) {
             if path == "/api/v1/cases/{id}" && method == HttpMethod::Get {
                 add_parameter(operation, if_none_match());
             }
-            shared_statuses(operation, path);
+            shared_statuses(operation, path, method != HttpMethod::Get && method != HttpMethod::Head);
             for response in operation.responses.responses.values_mut() {
                 if let RefOr::T(response) = response {
                     response
@@ -172,7 +172,7 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(HttpMethod, &mut Ope
     .collect()
 }
 
-fn shared_statuses(operation: &mut Operation, path: &str) {
+fn shared_statuses(operation: &mut Operation, path: &str, writes: bool) {
     let has_body = operation.request_body.is_some();
     let has_parameters = path.contains('{') || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -193,7 +193,14 @@ fn shared_statuses(operation: &mut Operation, path: &str) {
         add("415", "The body is not `application/json`");
         add("422", "Fields at fault, each named by a JSON Pointer");
     }
-    add("503", "The database is unavailable or the server is overloaded; retry after `Retry-After` seconds");
+    add(
+        "503",
+        "The database cannot be reached (`database_unavailable`), the node refuses work beyond what it can serve \
+         (`overloaded`) or a bounded resource is busy (`server_busy`); retry after `Retry-After` seconds",
+    );
+    if writes {
+        add("507", "The server's storage is full (`insufficient_storage`); nothing was changed");
+    }
     if let Some(RefOr::T(busy)) = operation.responses.responses.get_mut("503") {
         busy.headers.insert("Retry-After".into(), integer_header("Seconds to wait before retrying"));
     }

@@ -174,16 +174,16 @@ pub(crate) async fn keep_file(
         None => {
             let Taken { media, preview } =
                 state.media.take(id.clone(), bytes.clone(), zone, state.now()).await?.map_err(refused)?;
-            state.media.store.put(&id, bytes.clone(), preview).await.map_err(ApiError::Unavailable)?;
+            state.media.store.put(&id, bytes.clone(), preview).await.map_err(ApiError::from_store)?;
             state.store.record_upload(&media, who).await?
         }
     };
     // The orphan clean-up may have removed the bytes while this row was
     // written (media::janitor): they are written again.
-    if !state.media.store.holds(&id).await.map_err(ApiError::Unavailable)? {
+    if !state.media.store.holds(&id).await.map_err(ApiError::from_store)? {
         let Taken { preview, .. } =
             state.media.take(id.clone(), bytes.clone(), zone, state.now()).await?.map_err(refused)?;
-        state.media.store.put(&id, bytes, preview).await.map_err(ApiError::Unavailable)?;
+        state.media.store.put(&id, bytes, preview).await.map_err(ApiError::from_store)?;
     }
     Ok(kept)
 }
@@ -367,7 +367,7 @@ pub(crate) async fn get_media(
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
     let range = requested_range(&req, media.bytes)?;
-    let read = state.media.store.read(&id, range.clone()).await.map_err(ApiError::Unavailable)?;
+    let read = state.media.store.read(&id, range.clone()).await.map_err(ApiError::from_store)?;
     let mut res = match range {
         Some(_) => {
             let mut res = HttpResponse::PartialContent();
@@ -425,7 +425,7 @@ pub(crate) async fn get_media_thumbnail(
             detail: format!("a {} file has no preview", media.content_type),
         });
     }
-    let read = state.media.store.read_preview(&id).await.map_err(ApiError::Unavailable)?;
+    let read = state.media.store.read_preview(&id).await.map_err(ApiError::from_store)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "image/jpeg"))
         .insert_header((header::ETAG, format!("\"{id}-320\"")))

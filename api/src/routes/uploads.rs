@@ -366,7 +366,7 @@ pub(crate) async fn upload_piece(
         } else if bytes.is_empty() {
             upload.clone()
         } else {
-            state.media.store.put_part(id, from, bytes).await.map_err(ApiError::Unavailable)?;
+            state.media.store.put_part(id, from, bytes).await.map_err(ApiError::from_store)?;
             if !state.store.advance_upload(id, from, to, None, state.now()).await? {
                 return Err(offset_mismatch(&own_upload(&state, &p, id).await?));
             }
@@ -397,7 +397,7 @@ fn offset_mismatch(upload: &Upload) -> ApiError {
 /// become a file this server takes).
 async fn complete(state: &AppState, p: &Principal, upload: &Upload, last: Bytes) -> Result<Upload, ApiError> {
     let mut whole = BytesMut::from(
-        state.media.store.joined_parts(upload.id, upload.offset).await.map_err(ApiError::Unavailable)?.as_ref(),
+        state.media.store.joined_parts(upload.id, upload.offset).await.map_err(ApiError::from_store)?.as_ref(),
     );
     whole.extend_from_slice(&last);
     let whole = whole.freeze();

@@ -77,6 +77,7 @@ fn main() {
     all.extend(trials("behind_a_proxy", behind_a_proxy::TESTS, BOTH));
     all.extend(trials("running", running::TESTS, BOTH));
     all.extend(trials("running", running::PG_TESTS, POSTGRES_ONLY));
+    all.extend(trials("running", running::SQLITE_TESTS, SQLITE_ONLY));
     all.extend(trials("webhooks", webhooks::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("stream", stream::PG_TESTS, POSTGRES_ONLY));
     let no_s3 = gridline_tests::s3::moto_server().is_none();

@@ -13,6 +13,7 @@ gridline_tests::tests![
     a_rotated_signing_key_is_used_and_published_by_every_node,
     reference_data_changed_on_one_node_is_used_by_both,
     two_nodes_started_at_once_on_an_empty_database_both_come_up,
+    a_change_through_one_node_is_live_on_the_other_within_100_ms_without_the_poll,
 ];
 
 /// Polls `check` until it holds, for at most 2 seconds; returns how long it took.
@@ -179,4 +180,37 @@ async fn two_nodes_started_at_once_on_an_empty_database_both_come_up(ctx: Ctx) {
     let users = a.json_as(&admin, "/api/v1/users?limit=200").await;
     let names: Vec<&str> = users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
     assert_eq!(names.iter().filter(|n| **n == "worker1").count(), 1, "the demo district installed once: {names:?}");
+}
+
+/// The poll is set to a minute: only the NOTIFY a version bump sends can
+/// bring the change across in time.
+async fn a_change_through_one_node_is_live_on_the_other_within_100_ms_without_the_poll(ctx: Ctx) {
+    let a = ctx.app_with(&[("GRIDLINE_CACHE_POLL_MS", "60000")]).await;
+    let b = ctx.app_with(&[("GRIDLINE_CACHE_POLL_MS", "60000")]).await;
+    let admin = a.token("admin").await;
+    let reader = b.token("admin").await;
+    let has =
+        |reference: &Value, code: &str| reference["categories"].as_array().unwrap().iter().any(|c| c["code"] == code);
+    // Once for warm connections; the second is timed.
+    for code in ["warm_up", "timed"] {
+        let category = json!({"code": code, "name_zh": "测试", "name_en": "Test",
+            "department_kind": "market", "time_limits": [
+                {"priority": "normal", "amount": 24, "unit": "natural_hours"},
+                {"priority": "urgent", "amount": 4, "unit": "natural_hours"}]});
+        let res = a.send_as(&admin, Method::POST, "/api/v1/categories", &category).await;
+        assert_eq!(res.status(), 201);
+        let created = Instant::now();
+        loop {
+            if has(&b.json_as(&reader, "/api/v1/reference").await, code) {
+                break;
+            }
+            assert!(created.elapsed() < Duration::from_secs(2), "node B never saw {code}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let took = created.elapsed();
+        eprintln!("{code}: live on node B after {took:?}");
+        if code == "timed" {
+            assert!(took < Duration::from_millis(100), "live on node B within 100 ms: {took:?}");
+        }
+    }
 }

@@ -22,6 +22,8 @@ gridline_tests::tests![
 
 gridline_tests::tests![PG_TESTS: a_lost_database_costs_refused_requests_and_nothing_else];
 
+gridline_tests::tests![SQLITE_TESTS: a_full_disk_refuses_writes_with_507_and_they_resume_when_space_returns];
+
 fn report_body(note: &str) -> Value {
     json!({
         "category_code": "neighbour_dispute",
@@ -290,4 +292,101 @@ async fn a_lost_database_costs_refused_requests_and_nothing_else(ctx: Ctx) {
             "acknowledged {id} is kept"
         );
     }
+}
+
+/// A small tmpfs, unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// `None` where this machine does not let the tests mount one.
+    fn mount(at: std::path::PathBuf, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(&at).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(Self(at))
+    }
+
+    /// Writes a file until the disk is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.0.join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let chunk = vec![7u8; 16 * 1024];
+        while file.write_all(&chunk).and_then(|()| file.flush()).is_ok() {}
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+async fn a_full_disk_refuses_writes_with_507_and_they_resume_when_space_returns(ctx: Ctx) {
+    let Some(disk) = SmallDisk::mount(ctx.data_dir().join("small-disk"), "24m") else {
+        eprintln!(
+            "skipped: this machine does not let the tests mount a tmpfs (needs root), so a full disk cannot be made"
+        );
+        return;
+    };
+    let db = disk.0.join("gridline.db");
+    let url = format!("sqlite://{}", db.display());
+    let app =
+        ctx.app_with(&[("GRIDLINE_DATA_DIR", &disk.0.display().to_string()), ("GRIDLINE_DATABASE_URL", &url)]).await;
+    let worker = app.token("worker1").await;
+    let report = |n: usize| {
+        let app = &app;
+        let worker = &worker;
+        async move { app.send_as(worker, Method::POST, "/api/v1/cases", &report_body(&format!("disk #{n}"))).await }
+    };
+    let first: Value = report(0).await.json().await.unwrap();
+    let mut acknowledged = vec![first["id"].as_str().unwrap().to_owned()];
+
+    let filler = disk.fill();
+    let mut full = None;
+    for n in 1..400 {
+        let res = report(n).await;
+        match res.status().as_u16() {
+            201 => acknowledged.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()),
+            507 => {
+                full = Some(res.json::<Value>().await.unwrap());
+                break;
+            }
+            other => panic!("a write on a full disk answered {other}: {}", res.text().await.unwrap()),
+        }
+    }
+    let full = full.expect("writes on a full disk are refused");
+    assert_eq!(full["code"], "insufficient_storage");
+    assert_eq!(full["status"], 507);
+    let photo = gridline_api::media::samples::jpeg(640, 480, &[]);
+    let id: String =
+        ring::digest::digest(&ring::digest::SHA256, &photo).as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let res = app
+        .request(Method::PUT, &format!("/api/v1/media/{id}"))
+        .bearer_auth(&worker)
+        .header("content-type", "application/octet-stream")
+        .body(photo.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res, 507).await["code"], "insufficient_storage", "a photo too");
+    assert_eq!(app.get_as(&worker, "/api/v1/cases").await.status(), 200, "reading goes on");
+
+    std::fs::remove_file(filler).unwrap();
+    let res = report(1000).await;
+    assert_eq!(res.status(), 201, "writes resume when space returns");
+    acknowledged.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    for id in &acknowledged {
+        assert_eq!(app.get_as(&worker, &format!("/api/v1/cases/{id}")).await.status(), 200, "{id} is kept");
+    }
+    let check = sqlx::SqlitePool::connect(&format!("{url}?mode=ro")).await.unwrap();
+    let (verdict,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&check).await.unwrap();
+    assert_eq!(verdict, "ok", "no corruption");
+    check.close().await;
+    app.stop().await;
 }
