@@ -185,6 +185,22 @@ impl Database {
         Ok(())
     }
 
+    /// Writes a consistent copy of an SQLite database to `path`, which must
+    /// not exist, while other connections and processes go on writing
+    /// (`VACUUM INTO` reads one snapshot). `false` for PostgreSQL, which is
+    /// backed up with `pg_dump`.
+    ///
+    /// # Errors
+    /// When the copy cannot be written.
+    pub async fn snapshot_into(&self, path: &std::path::Path) -> Result<bool, gridline_domain::RepoError> {
+        let Pools::Sqlite(s) = &self.pools else { return Ok(false) };
+        let target = path.to_str().ok_or_else(|| {
+            gridline_domain::RepoError::Unknown(anyhow::anyhow!("the path {} is not UTF-8", path.display()))
+        })?;
+        sqlx::query("VACUUM INTO ?").bind(target).execute(s.writer()).await.map_err(errors::map_sqlx)?;
+        Ok(true)
+    }
+
     /// Closes every pooled connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         match &self.pools {

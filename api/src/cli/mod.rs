@@ -8,6 +8,7 @@ use gridline_persistence::Database;
 use crate::{config::redact_url, telemetry, Application, Settings};
 
 mod admin;
+mod backup;
 
 #[derive(Debug, Parser)]
 #[command(name = "gridline", version, about = "Gridline: grid-based community governance server")]

@@ -5,6 +5,7 @@ mod abuse;
 mod access;
 mod allowed_actions;
 mod attachments;
+mod backups;
 mod behind_a_proxy;
 mod cases;
 mod clocks;
@@ -78,6 +79,7 @@ fn main() {
     all.extend(trials("running", running::TESTS, BOTH));
     all.extend(trials("running", running::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("running", running::SQLITE_TESTS, SQLITE_ONLY));
+    all.extend(trials("backups", backups::TESTS, SQLITE_ONLY));
     all.extend(trials("webhooks", webhooks::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("stream", stream::PG_TESTS, POSTGRES_ONLY));
     let no_s3 = gridline_tests::s3::moto_server().is_none();
