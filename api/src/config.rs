@@ -380,7 +380,9 @@ impl Settings {
         let max_body_bytes = src.parse(&MAX_BODY_BYTES, 1024 * 1024, |v| positive(v, 1 << 30))?;
         let shutdown_s = src.parse(&SHUTDOWN_TIMEOUT, 30, |v| whole(v, 3_600))?;
         let drain_s = src.parse(&DRAIN_DELAY, 5, |v| whole(v, 3_600))?;
-        let max_in_flight = src.parse(&MAX_IN_FLIGHT, 512, |v| positive(v, 1_000_000))?;
+        // Enough to keep a worker busy while its requests wait on the
+        // database, few enough that a queue of accepted work stays short.
+        let max_in_flight = src.parse(&MAX_IN_FLIGHT, 8 * workers, |v| positive(v, 1_000_000))?;
         let metrics_listen = src.parse(&METRICS_LISTEN, None, |v| {
             v.parse::<SocketAddr>().map(Some).map_err(|_| format!("'{v}' is not an address such as 127.0.0.1:9464"))
         })?;

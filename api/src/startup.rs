@@ -55,7 +55,8 @@ async fn prepare_state(
     }
     let media =
         crate::media::MediaDesk::new(crate::media::store::MediaStore::open(&settings.media.store)?, &settings.media);
-    let metrics = crate::metrics::Metrics::new()?;
+    let doc = routes::openapi();
+    let metrics = crate::metrics::Metrics::new(doc.paths.paths.keys().map(String::as_str))?;
     let mut state = AppState::new(store, settings.auth.clone(), keys, passwords, clock, media, metrics);
     state.ready_timeout = settings.ready_timeout;
     state.load = crate::middleware::Load::new(settings.max_in_flight);

@@ -3,6 +3,7 @@
 //! (and each server a test starts in one process) has its own registry.
 
 mod listener;
+mod routes;
 
 use std::{
     sync::atomic::{AtomicU64, Ordering},
@@ -20,6 +21,8 @@ const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 
 pub(crate) struct Metrics {
     registry: Registry,
+    /// Route templates for labels.
+    pub routes: routes::RouteTemplates,
     requests: IntCounterVec,
     durations: HistogramVec,
     pub in_flight: IntGauge,
@@ -39,7 +42,8 @@ pub(crate) struct Metrics {
 }
 
 impl Metrics {
-    pub(crate) fn new() -> anyhow::Result<Self> {
+    /// `templates`: the published routes' paths.
+    pub(crate) fn new<'a>(templates: impl IntoIterator<Item = &'a str>) -> anyhow::Result<Self> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
             Opts::new("http_requests_total", "Requests answered, by method, route template and status"),
@@ -93,6 +97,7 @@ impl Metrics {
         }
         Ok(Self {
             registry,
+            routes: routes::RouteTemplates::new(templates),
             requests,
             durations,
             in_flight,

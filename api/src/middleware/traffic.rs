@@ -3,8 +3,11 @@
 //! with 503 `overloaded`: a refusal in a millisecond lets a client or load
 //! balancer try elsewhere, where a queue would hold every request until
 //! clients time out and keep the node busy with work nobody waits for.
-//! Event streams are long-lived and cheap while idle, and probes must answer
-//! under load, so neither is counted or refused.
+//! Some requests are neither counted nor refused: event streams (long-lived,
+//! cheap while idle), the probes (a node under load is still ready), and
+//! those with a bound of their own that would otherwise hold slots while
+//! they wait: logins (the password hashing slots) and files (their bytes
+//! arrive at the phone's pace; decoding has its own bound).
 
 use std::{
     sync::atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -58,9 +61,11 @@ impl Drop for Admitted<'_> {
     }
 }
 
-/// Paths never refused or counted: streams and probes.
+/// Paths never refused or counted.
 fn exempt(path: &str) -> bool {
-    matches!(path, "/api/v1/me/stream" | "/healthz" | "/readyz")
+    matches!(path, "/api/v1/me/stream" | "/healthz" | "/readyz" | "/api/v1/auth/login")
+        || path.starts_with("/api/v1/media/")
+        || path.starts_with("/api/v1/uploads")
 }
 
 pub(crate) async fn traffic(
@@ -73,6 +78,7 @@ pub(crate) async fn traffic(
     let started = Instant::now();
     let method = req.method().clone();
     let counted = !exempt(req.path());
+    let route = state.metrics.routes.of(req.path());
     let mut res = if counted {
         let admitted = state.load.admit();
         state.metrics.in_flight.inc();
@@ -89,7 +95,6 @@ pub(crate) async fn traffic(
     if state.load.draining() {
         res.response_mut().head_mut().set_connection_type(ConnectionType::Close);
     }
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-    state.metrics.answered(method.as_str(), &route, res.status().as_u16(), started.elapsed());
+    state.metrics.answered(method.as_str(), route, res.status().as_u16(), started.elapsed());
     Ok(res)
 }
