@@ -23,6 +23,9 @@ const TEST_SETTINGS: &[(&str, &str)] = &[
     ("GRIDLINE_PASSWORD_HASH_ITERATIONS", "1"),
     ("GRIDLINE_ADMIN_PASSWORD", ADMIN_PASSWORD),
     ("GRIDLINE_CACHE_POLL_MS", "200"),
+    // One worker would shed at 8 in flight; tests that race fifty requests
+    // test other things. The load-shedding test sets its own bound.
+    ("GRIDLINE_MAX_IN_FLIGHT", "1000"),
 ];
 
 /// The environment a test server (in-process or child process) runs with.

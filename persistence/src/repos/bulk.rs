@@ -54,7 +54,7 @@ impl<DB: Dialect> BulkRepo for SqlStore<DB> {
             Self::write_departments(&mut tx, &h.case).await?;
         }
         for (chunk, seqs) in events.chunks(EVENTS_PER_STATEMENT).zip(seqs.chunks(EVENTS_PER_STATEMENT)) {
-            Self::insert_events(&mut tx, chunk, seqs, None).await?;
+            Self::insert_events(&mut tx, chunk, seqs, None, Vec::new()).await?;
         }
         tx.commit().await.map_err(map_sqlx)
     }

@@ -567,17 +567,38 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         let c = &outcome.case;
-        // The events first: a new case's own INSERT goes with them.
-        let events = Self::insert_events(tx, &outcome.events, seqs, new_case).await?;
-        if let Some((key, receipt)) = &record.key {
-            query("UPDATE idempotency_keys SET receipt = $3, completed_at = $4 WHERE principal = $1 AND key = $2")
-                .bind(&key.principal)
-                .bind(&key.key)
-                .bind(&receipt.0)
-                .bind(crate::types::Ts(c.updated_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?;
+        let notices = gridline_domain::notifications::notices(c, &outcome.events, outcome.extension.as_ref());
+        const RECEIPT: &str =
+            "UPDATE idempotency_keys SET receipt = $3, completed_at = $4 WHERE principal = $1 AND key = $2";
+        let receipt_args =
+            |(key, receipt): &(gridline_domain::ports::IdempotencyKey, gridline_domain::ports::Receipt)| {
+                vec![
+                    key.principal.clone().into(),
+                    key.key.clone().into(),
+                    receipt.0.clone().into(),
+                    crate::types::Ts(c.updated_at).into(),
+                ]
+            };
+        // The events first: a new case's own INSERT goes with them, and on
+        // PostgreSQL so do the receipt, the notifications and the webhook rows.
+        let riding = DB::WRITABLE_CTE && !outcome.events.is_empty();
+        let mut riders = Vec::new();
+        if riding {
+            if let Some(key) = &record.key {
+                riders.push(super::riders::Rider {
+                    name: "receipt".into(),
+                    sql: RECEIPT.into(),
+                    args: receipt_args(key),
+                });
+            }
+            riders.extend(Self::notice_riders(&notices));
+            riders.extend(Self::webhook_rider(&outcome.events));
+        }
+        let events = Self::insert_events(tx, &outcome.events, seqs, new_case, riders).await?;
+        if !riding {
+            if let Some(key) = &record.key {
+                query(RECEIPT).bind_all(receipt_args(key)).execute(&mut *tx).await.map_err(map_sqlx)?;
+            }
         }
         // Only a dispatch or a return changes the departments: the history
         // grows, the lead and the assisting ones change.
@@ -586,9 +607,10 @@ impl<DB: Dialect> SqlStore<DB> {
             Self::write_departments(tx, c).await?;
         }
         Self::write_attachments(tx, outcome).await?;
-        let notices = gridline_domain::notifications::notices(c, &outcome.events, outcome.extension.as_ref());
-        Self::write_notices(tx, &notices).await?;
-        Self::write_webhook_outbox(tx, &outcome.events).await?;
+        if !riding {
+            Self::write_notices(tx, &notices).await?;
+            Self::write_webhook_outbox(tx, &outcome.events).await?;
+        }
         if let Some(r) = &outcome.extension {
             query(
                 "INSERT INTO case_extension_requests (id, case_id, hours, reason, state, requested_by, \
@@ -614,12 +636,14 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// All of a step's events in one statement (a report accepted and
     /// dispatched at once has three), with the new case's own INSERT in front
-    /// where the dialect can run both as one statement.
+    /// and `riders` beside them where the dialect can run them all as one
+    /// statement (riders are only given where it can, and with events).
     pub(super) async fn insert_events(
         tx: &mut sqlx::Transaction<'_, DB>,
         events: &[gridline_domain::cases::CaseEvent],
         seqs: &[Option<i64>],
         new_case: Option<crate::sql::Query<'_, ()>>,
+        riders: Vec<super::riders::Rider>,
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         const COLUMNS: usize = 15;
@@ -635,11 +659,28 @@ impl<DB: Dialect> SqlStore<DB> {
             return Ok(Vec::new());
         }
         let values = tuples::<DB>(events.len(), COLUMNS, lead_args.len());
-        let with = if lead_sql.is_empty() { String::new() } else { format!("WITH new_case AS ({lead_sql}) ") };
-        let sql = format!(
-            "{with}INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
+        let insert_events = format!(
+            "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
              to_status, note, internal, changes, visible_before, visible_after, seq) VALUES {values} RETURNING id, seq"
         );
+        let mut ctes = Vec::new();
+        if !lead_sql.is_empty() {
+            ctes.push(format!("new_case AS ({lead_sql})"));
+        }
+        let mut rider_args = Vec::new();
+        let sql = if riders.is_empty() {
+            let with = if ctes.is_empty() { String::new() } else { format!("WITH {} ", ctes.join(", ")) };
+            format!("{with}{insert_events}")
+        } else {
+            ctes.push(format!("ev AS ({insert_events})"));
+            let mut offset = lead_args.len() + events.len() * COLUMNS;
+            for r in riders {
+                ctes.push(format!("{} AS ({})", r.name, super::riders::shifted(&r.sql, offset)));
+                offset += r.args.len();
+                rider_args.extend(r.args);
+            }
+            format!("WITH {} SELECT id, seq FROM ev", ctes.join(", "))
+        };
         let mut insert = query_as::<(uuid::Uuid, i64)>(&sql).bind_all(lead_args);
         for (i, e) in events.iter().enumerate() {
             let (kind, actor_id, label) = crate::case_rows::actor_columns(&e.actor);
@@ -660,6 +701,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 .bind(crate::case_rows::encode_visibility(&e.visible_after))
                 .bind(seqs.get(i).copied().flatten());
         }
+        insert = insert.bind_all(rider_args);
         let numbered: std::collections::HashMap<uuid::Uuid, i64> =
             insert.fetch_all(&mut *tx).await.map_err(map_sqlx)?.into_iter().collect();
         events

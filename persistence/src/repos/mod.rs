@@ -13,6 +13,7 @@ mod notifications;
 mod org;
 mod push;
 mod readiness;
+mod riders;
 mod settings;
 mod stats;
 mod sweep;

@@ -31,63 +31,18 @@ fn notification(user_id: Uuid, (id, kind, case_id, title, body, at, read_at): Ro
 impl<DB: Dialect> SqlStore<DB> {
     /// Writes the notifications a case write owes, in its transaction: one
     /// statement per notice, its audience resolved to active users there.
+    /// (On PostgreSQL a case write sends them as riders instead.)
     pub(super) async fn write_notices(tx: &mut sqlx::Transaction<'_, DB>, notices: &[Notice]) -> Result<(), RepoError> {
         for n in notices {
-            let mut args: Vec<Arg> = vec![
-                n.event_id.into(),
-                n.kind.as_str().to_owned().into(),
-                n.case_id.into(),
-                n.title.clone().into(),
-                n.body.clone().into(),
-                Ts(n.at).into(),
-            ];
-            let param = |args: &mut Vec<Arg>, value: Arg| {
-                args.push(value);
-                format!("${}", args.len())
-            };
-            let mut parts = Vec::new();
-            for a in &n.audience {
-                parts.push(match a {
-                    Audience::Dispatchers(unit) => format!(
-                        "u.id IN (SELECT g.user_id FROM role_grants g WHERE g.role = 'dispatcher' AND g.unit_id = {})",
-                        param(&mut args, (*unit).into())
-                    ),
-                    Audience::GridWorkers(grid) => format!(
-                        "u.id IN (SELECT g.user_id FROM role_grants g WHERE g.role = 'grid_worker' AND g.unit_id = {})",
-                        param(&mut args, (*grid).into())
-                    ),
-                    Audience::DepartmentStaff(department) => format!(
-                        "u.id IN (SELECT g.user_id FROM role_grants g \
-                         WHERE g.role = 'department_staff' AND g.department_id = {})",
-                        param(&mut args, (*department).into())
-                    ),
-                    Audience::User(id) => format!("u.id = {}", param(&mut args, (*id).into())),
-                });
-            }
-            let except: Vec<String> = n.except.iter().map(|id| param(&mut args, (*id).into())).collect();
-            let except =
-                if except.is_empty() { String::new() } else { format!(" AND u.id NOT IN ({})", except.join(", ")) };
-            let told = format!(
-                "INSERT INTO notifications (user_id, event_id, kind, case_id, title, body, at) \
-                 SELECT u.id, $1, $2, $3, $4, $5, $6 FROM users u WHERE u.active AND ({}){except} \
-                 ON CONFLICT (user_id, event_id) DO NOTHING",
-                parts.join(" OR ")
-            );
-            // Phones of those told get it through the push gateway: an outbox
-            // row, in this transaction (with the notifications themselves where
-            // the dialect runs both as one statement).
-            let push = "INSERT INTO outbox (target, recipient, event_id, next_at, created_at) \
-                 SELECT 'push', n.user_id, n.event_id, $6, $6 FROM {source} n \
-                 WHERE n.event_id = $1 AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = n.user_id) \
-                 ON CONFLICT (target, recipient, event_id) DO NOTHING";
+            let (told, args) = told(n);
             if DB::WRITABLE_CTE {
                 let sql =
-                    format!("WITH told AS ({told} RETURNING user_id, event_id) {}", push.replace("{source}", "told"));
+                    format!("WITH told AS ({told} RETURNING user_id, event_id) {}", PUSH.replace("{source}", "told"));
                 query(&sql).bind_all(args).execute(&mut *tx).await.map_err(map_sqlx)?;
             } else {
                 query(&told).bind_all(args.clone()).execute(&mut *tx).await.map_err(map_sqlx)?;
                 // $1 to $6: the event, its kind, case, texts and time.
-                query(&push.replace("{source}", "notifications"))
+                query(&PUSH.replace("{source}", "notifications"))
                     .bind_all(args[..6].to_vec())
                     .execute(&mut *tx)
                     .await
@@ -96,6 +51,76 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         Ok(())
     }
+
+    /// The notices as riders of a case write's statement (PostgreSQL).
+    pub(super) fn notice_riders(notices: &[Notice]) -> Vec<super::riders::Rider> {
+        let mut riders = Vec::new();
+        for (i, n) in notices.iter().enumerate() {
+            let (told, args) = told(n);
+            let name = format!("told_{i}");
+            // Named before it is read: a CTE sees only those listed above it.
+            let push = super::riders::Rider {
+                name: format!("push_{i}"),
+                sql: PUSH.replace("{source}", &name),
+                args: args[..6].to_vec(),
+            };
+            riders.push(super::riders::Rider { name, sql: format!("{told} RETURNING user_id, event_id"), args });
+            riders.push(push);
+        }
+        riders
+    }
+}
+
+/// Phones of those told get it through the push gateway: an outbox row, in
+/// the same transaction. `{source}`: the notifications just written.
+const PUSH: &str = "INSERT INTO outbox (target, recipient, event_id, next_at, created_at) \
+     SELECT 'push', n.user_id, n.event_id, $6, $6 FROM {source} n \
+     WHERE n.event_id = $1 AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = n.user_id) \
+     ON CONFLICT (target, recipient, event_id) DO NOTHING";
+
+/// The statement writing one notice's notifications, and its values ($1 to
+/// $6: the event, its kind, case, texts and time; then the audience's).
+fn told(n: &Notice) -> (String, Vec<Arg>) {
+    let mut args: Vec<Arg> = vec![
+        n.event_id.into(),
+        n.kind.as_str().to_owned().into(),
+        n.case_id.into(),
+        n.title.clone().into(),
+        n.body.clone().into(),
+        Ts(n.at).into(),
+    ];
+    let param = |args: &mut Vec<Arg>, value: Arg| {
+        args.push(value);
+        format!("${}", args.len())
+    };
+    let mut parts = Vec::new();
+    for a in &n.audience {
+        parts.push(match a {
+            Audience::Dispatchers(unit) => format!(
+                "u.id IN (SELECT g.user_id FROM role_grants g WHERE g.role = 'dispatcher' AND g.unit_id = {})",
+                param(&mut args, (*unit).into())
+            ),
+            Audience::GridWorkers(grid) => format!(
+                "u.id IN (SELECT g.user_id FROM role_grants g WHERE g.role = 'grid_worker' AND g.unit_id = {})",
+                param(&mut args, (*grid).into())
+            ),
+            Audience::DepartmentStaff(department) => format!(
+                "u.id IN (SELECT g.user_id FROM role_grants g \
+                 WHERE g.role = 'department_staff' AND g.department_id = {})",
+                param(&mut args, (*department).into())
+            ),
+            Audience::User(id) => format!("u.id = {}", param(&mut args, (*id).into())),
+        });
+    }
+    let except: Vec<String> = n.except.iter().map(|id| param(&mut args, (*id).into())).collect();
+    let except = if except.is_empty() { String::new() } else { format!(" AND u.id NOT IN ({})", except.join(", ")) };
+    let sql = format!(
+        "INSERT INTO notifications (user_id, event_id, kind, case_id, title, body, at) \
+         SELECT u.id, $1, $2, $3, $4, $5, $6 FROM users u WHERE u.active AND ({}){except} \
+         ON CONFLICT (user_id, event_id) DO NOTHING",
+        parts.join(" OR ")
+    );
+    (sql, args)
 }
 
 #[async_trait::async_trait]

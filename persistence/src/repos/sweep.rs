@@ -101,7 +101,7 @@ impl<DB: Dialect> SweepRepo for SqlStore<DB> {
             return Ok(false);
         }
         let seqs = DB::reserve_seqs(&mut tx, events.len()).await?;
-        Self::insert_events(&mut tx, events, &seqs, None).await?;
+        Self::insert_events(&mut tx, events, &seqs, None, Vec::new()).await?;
         let notices = gridline_domain::notifications::notices(&alarm.case, events, None);
         Self::write_notices(&mut tx, &notices).await?;
         Self::write_webhook_outbox(&mut tx, events).await?;

@@ -55,6 +55,42 @@ impl<DB: Dialect> SqlStore<DB> {
     /// The events of a write owed to webhook subscriptions, in its
     /// transaction: one row per event and subscription that wants it, all in
     /// one statement.
+    /// The webhook outbox rows as a rider of a case write's statement
+    /// (PostgreSQL): the same rows as [`Self::write_webhook_outbox`].
+    pub(super) fn webhook_rider(events: &[CaseEvent]) -> Option<super::riders::Rider> {
+        if events.is_empty() {
+            return None;
+        }
+        let (uuid, ts) = (DB::AS_UUID, DB::AS_TIMESTAMP);
+        let rows: Vec<String> = (0..events.len())
+            .map(|i| format!("(${}{uuid}, ${}{ts}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+            .collect();
+        // A subquery with named columns, not a WITH: this is a CTE itself.
+        let sql = format!(
+            "INSERT INTO outbox (target, recipient, event_id, next_at, created_at) \
+             SELECT 'webhook', w.id, e.id, e.at, e.at FROM webhooks w JOIN (VALUES {}) AS e (id, at, pattern, path) \
+             ON (w.events = ',*,' OR w.events LIKE e.pattern) \
+             AND (w.unit_path IS NULL OR substr(e.path, 1, length(w.unit_path)) = w.unit_path) \
+             WHERE w.active ON CONFLICT (target, recipient, event_id) DO NOTHING",
+            rows.join(", ")
+        );
+        Some(super::riders::Rider { name: "hooks".into(), sql, args: Self::webhook_args(events) })
+    }
+
+    fn webhook_args(events: &[CaseEvent]) -> Vec<crate::sql::Arg> {
+        events
+            .iter()
+            .flat_map(|e| {
+                [
+                    e.id.into(),
+                    Ts(e.at).into(),
+                    format!("%,{},%", e.event_type.as_str()).into(),
+                    e.visible_after.grid_path.clone().into(),
+                ]
+            })
+            .collect()
+    }
+
     pub(super) async fn write_webhook_outbox(
         tx: &mut sqlx::Transaction<'_, DB>,
         events: &[CaseEvent],
@@ -75,15 +111,7 @@ impl<DB: Dialect> SqlStore<DB> {
              WHERE w.active ON CONFLICT (target, recipient, event_id) DO NOTHING",
             rows.join(", ")
         );
-        let mut insert = query(&sql);
-        for e in events {
-            insert = insert
-                .bind(e.id)
-                .bind(Ts(e.at))
-                .bind(format!("%,{},%", e.event_type.as_str()))
-                .bind(e.visible_after.grid_path.as_str());
-        }
-        insert.execute(&mut *tx).await.map_err(map_sqlx)?;
+        query(&sql).bind_all(Self::webhook_args(events)).execute(&mut *tx).await.map_err(map_sqlx)?;
         Ok(())
     }
 
