@@ -66,7 +66,11 @@ def main():
             if "INSERT INTO case_events " in sql:
                 # One row of 15 values per event; each event's number is one
                 # its transaction reserved.
-                for first in range(offset + 1, len(params) + 1, 15):
+                # Only the events' own values: riders (notifications, webhook
+                # rows) may follow them in the same statement.
+                values = re.search(r"INSERT INTO case_events .*? VALUES (.*?) RETURNING", sql, re.S)
+                count = len(re.findall(r"\$\d+", values.group(1))) if values else len(params) - offset
+                for first in range(offset + 1, offset + count + 1, 15):
                     fresh[params[first]] = "(md5('e%d' || :client_id || '.' || :r)::uuid)" % len(fresh)
                     reserved += 1
                     params[first + 14] = ":s%d" % reserved
