@@ -110,6 +110,21 @@ impl TestApp {
         checked(self.as_bearer(method, path, token).json(body).send().await.expect("request reaches the server")).await
     }
 
+    /// Sends a file as `PUT /api/v1/media/{sha256}`: its id and the answer.
+    pub async fn put_media(&self, token: &str, bytes: &[u8]) -> (String, Response) {
+        let id: String =
+            ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let res = self
+            .request(Method::PUT, &format!("/api/v1/media/{id}"))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .expect("PUT reaches the server");
+        (id, checked(res).await)
+    }
+
     /// Logs in and returns both tokens; panics unless it works.
     pub async fn login_with(&self, username: &str, password: &str) -> Session {
         let res = self

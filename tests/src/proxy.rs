@@ -49,6 +49,19 @@ impl Proxy {
         Self { addr, open, cut }
     }
 
+    /// A proxy in front of the database `database_url` names, and the URL
+    /// that reaches that database through it.
+    pub async fn in_front_of(database_url: &str) -> (Self, String) {
+        let target = tokio::net::lookup_host(url_host_port(database_url))
+            .await
+            .expect("the database's address resolves")
+            .next()
+            .expect("the database has an address");
+        let proxy = Self::start(target).await;
+        let via = with_host_port(database_url, &proxy.addr.to_string());
+        (proxy, via)
+    }
+
     /// Drops every open connection and refuses new ones.
     pub fn cut(&self) {
         self.open.store(false, Ordering::SeqCst);

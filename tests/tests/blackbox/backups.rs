@@ -66,16 +66,7 @@ async fn a_backup_taken_while_writing_restores_every_case_event_user_and_file(ct
     let admin_token = original.token("admin").await;
     let worker = original.token("worker1").await;
     let photo = gridline_api::media::samples::jpeg(800, 600, &[]);
-    let photo_id: String =
-        ring::digest::digest(&ring::digest::SHA256, &photo).as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    let res = original
-        .request(Method::PUT, &format!("/api/v1/media/{photo_id}"))
-        .bearer_auth(&worker)
-        .header("content-type", "application/octet-stream")
-        .body(photo.clone())
-        .send()
-        .await
-        .unwrap();
+    let (photo_id, res) = original.put_media(&worker, &photo).await;
     assert_eq!(res.status(), 201);
     let res =
         original.send_as(&worker, Method::POST, "/api/v1/cases", &report_body("with a photo", Some(&photo_id))).await;

@@ -2,11 +2,7 @@
 
 use std::time::Duration;
 
-use gridline_tests::{
-    app::problem,
-    proxy::{url_host_port, with_host_port, Proxy},
-    Ctx,
-};
+use gridline_tests::{app::problem, proxy::Proxy, Ctx};
 
 gridline_tests::tests![
     healthz_says_the_process_is_alive,
@@ -76,13 +72,7 @@ async fn request_id_is_echoed_or_generated(ctx: Ctx) {
 }
 
 async fn readyz_is_503_while_postgres_is_unreachable_and_200_once_back(ctx: Ctx) {
-    let target = tokio::net::lookup_host(url_host_port(ctx.database_url()))
-        .await
-        .unwrap()
-        .next()
-        .expect("PostgreSQL address resolves");
-    let proxy = Proxy::start(target).await;
-    let via_proxy = with_host_port(ctx.database_url(), &proxy.addr.to_string());
+    let (proxy, via_proxy) = Proxy::in_front_of(ctx.database_url()).await;
     let app = ctx
         .app_with(&[
             ("GRIDLINE_DATABASE_URL", &via_proxy),

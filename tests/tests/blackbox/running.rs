@@ -7,7 +7,7 @@ use gridline_tests::{
     app::{problem, DEMO_PASSWORD},
     exposition::Exposition,
     process::{login, ServerProcess},
-    proxy::{url_host_port, with_host_port, Proxy},
+    proxy::Proxy,
     sse::Sse,
     Ctx, TestApp,
 };
@@ -208,9 +208,7 @@ async fn a_stopping_node_turns_unready_serves_on_then_closes_its_streams_and_fin
 }
 
 async fn a_lost_database_costs_refused_requests_and_nothing_else(ctx: Ctx) {
-    let target = tokio::net::lookup_host(url_host_port(ctx.database_url())).await.unwrap().next().unwrap();
-    let proxy = Proxy::start(target).await;
-    let via_proxy = with_host_port(ctx.database_url(), &proxy.addr.to_string());
+    let (proxy, via_proxy) = Proxy::in_front_of(ctx.database_url()).await;
     let app = ctx
         .app_with(&[
             ("GRIDLINE_DATABASE_URL", &via_proxy),
@@ -363,17 +361,7 @@ async fn a_full_disk_refuses_writes_with_507_and_they_resume_when_space_returns(
     let full = full.expect("writes on a full disk are refused");
     assert_eq!(full["code"], "insufficient_storage");
     assert_eq!(full["status"], 507);
-    let photo = gridline_api::media::samples::jpeg(640, 480, &[]);
-    let id: String =
-        ring::digest::digest(&ring::digest::SHA256, &photo).as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    let res = app
-        .request(Method::PUT, &format!("/api/v1/media/{id}"))
-        .bearer_auth(&worker)
-        .header("content-type", "application/octet-stream")
-        .body(photo.clone())
-        .send()
-        .await
-        .unwrap();
+    let (_, res) = app.put_media(&worker, &gridline_api::media::samples::jpeg(640, 480, &[])).await;
     assert_eq!(problem(res, 507).await["code"], "insufficient_storage", "a photo too");
     assert_eq!(app.get_as(&worker, "/api/v1/cases").await.status(), 200, "reading goes on");
 
