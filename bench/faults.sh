@@ -13,29 +13,10 @@ PG=${GRIDLINE_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 DB=gridline_faults
 OUT=$(mktemp -d /tmp/gridline-faults.XXXXXX)
 
-cargo build --release -q -p gridline-api
-BIN=target/release/gridline
-PIDS=()
-start() { # port
-  GRIDLINE_DATABASE_URL="$PG/$DB" GRIDLINE_DATA_DIR="$OUT/data" GRIDLINE_LISTEN="127.0.0.1:$1" GRIDLINE_LOG=warn \
-  GRIDLINE_ACCESS_TOKEN_TTL_S=7200 GRIDLINE_SECRET_KEY=gridline-benchmark-secret-key-0123456789 \
-  GRIDLINE_DEMO_PASSWORD=gridline-demo \
-    "$BIN" serve --demo >>"$OUT/server-$1.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0; sleep 0.5; done
-  echo "the server on $1 did not start; see $OUT"; exit 1
-}
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null 2>&1
-start 18741
-start 18742
-TOKEN=$(curl -sf "http://127.0.0.1:18742/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"username":"worker1","password":"gridline-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+. bench/nodes_lib.sh
+start_node 18741
+start_node 18742
+TOKEN=$(token http://127.0.0.1:18742 worker1)
 echo "== reports through two nodes for ${SECONDS_TOTAL} s; node A killed with SIGKILL half-way"
 python3 bench/faults.py http://127.0.0.1:18741 http://127.0.0.1:18742 "${PIDS[0]}" "$SECONDS_TOTAL" "$TOKEN" | tee "$OUT/faults.json"
 echo "== reference on this machine, same run: pgbench tpcb-like, 8 clients, 10 s"

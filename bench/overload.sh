@@ -20,35 +20,14 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # peak the generator does twice the work, which must not come out of the
 # node's share (PostgreSQL is not pinned).
 
-cargo build --release -q -p gridline-api
+. bench/nodes_lib.sh
 cargo build --release -q --manifest-path bench/loadgen/Cargo.toml --target-dir target/bench
-BIN=target/release/gridline
 LOAD=target/bench/release/gridline-loadgen
-PID=
-cleanup() {
-  [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null 2>&1
-
-GRIDLINE_DATABASE_URL="$PG/$DB" GRIDLINE_DATA_DIR="$OUT/data" GRIDLINE_LISTEN="127.0.0.1:$PORT" GRIDLINE_LOG=warn \
-GRIDLINE_ACCESS_TOKEN_TTL_S=7200 GRIDLINE_SECRET_KEY=gridline-benchmark-secret-key-0123456789 \
-GRIDLINE_DEMO_PASSWORD=gridline-demo \
-  taskset -c 0 "$BIN" serve --demo >"$OUT/server.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+start_node "$PORT" 0
 BASE="http://127.0.0.1:$PORT"
-token() {
-  curl -sf "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$1\",\"password\":\"gridline-demo\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
-WORKER=$(token worker1)
-DISPATCHER=$(token dispatcher_community)
-CASE=$(curl -sf "$BASE/api/v1/cases" -H "authorization: Bearer $WORKER" -H 'content-type: application/json' \
-  -d '{"category_code":"neighbour_dispute","description":"噪音扰民 bench","priority":"normal","location":{"lat":39.902,"lon":116.402},"address":"和平路 5 号"}' \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+WORKER=$(token "$BASE" worker1)
+DISPATCHER=$(token "$BASE" dispatcher_community)
+CASE=$(report "$BASE" "$WORKER" bench)
 URL="$BASE/api/v1/cases/$CASE"
 echo "== GET /api/v1/cases/{id} as a dispatcher; GRIDLINE_MAX_IN_FLIGHT=${GRIDLINE_MAX_IN_FLIGHT:-8 x workers (the default; 1 worker on 1 core here)}"
 

@@ -16,35 +16,15 @@ OUT=$(mktemp -d /tmp/gridline-soak.XXXXXX)
 PORT=18751
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-cargo build --release -q -p gridline-api
+. bench/nodes_lib.sh
 cargo build --release -q --manifest-path bench/loadgen/Cargo.toml --target-dir target/bench
-BIN=target/release/gridline
 LOAD=target/bench/release/gridline-loadgen
-PID=
-cleanup() {
-  [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-  jobs -p | xargs -r kill 2>/dev/null || true
-  wait 2>/dev/null || true
-  psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null 2>&1
-GRIDLINE_DATABASE_URL="$PG/$DB" GRIDLINE_DATA_DIR="$OUT/data" GRIDLINE_LISTEN="127.0.0.1:$PORT" GRIDLINE_LOG=warn \
-GRIDLINE_ACCESS_TOKEN_TTL_S=86400 GRIDLINE_SECRET_KEY=gridline-benchmark-secret-key-0123456789 \
-GRIDLINE_DEMO_PASSWORD=gridline-demo \
-  "$BIN" serve --demo >"$OUT/server.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+start_node "$PORT"
+PID=${PIDS[0]}
 BASE="http://127.0.0.1:$PORT"
-token() {
-  curl -sf "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$1\",\"password\":\"gridline-demo\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
-WORKER=$(token worker1)
-DISPATCHER=$(token dispatcher_community)
-CASE=$(curl -sf "$BASE/api/v1/cases" -H "authorization: Bearer $WORKER" -H 'content-type: application/json' \
-  -d '{"category_code":"neighbour_dispute","description":"噪音扰民 soak","priority":"normal","location":{"lat":39.902,"lon":116.402},"address":"和平路 5 号"}' \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+WORKER=$(token "$BASE" worker1)
+DISPATCHER=$(token "$BASE" dispatcher_community)
+CASE=$(report "$BASE" "$WORKER" soak)
 URL="$BASE/api/v1/cases/$CASE"
 PEAK=$("$LOAD" closed "$URL" "$DISPATCHER" 8 10 | python3 -c 'import json,sys; print(json.load(sys.stdin)["goodput_rps"])')
 HALF=$(python3 -c "print(round($PEAK * 0.5))")

@@ -17,27 +17,9 @@ OUT=$(mktemp -d /tmp/gridline-streams.XXXXXX)
 # Each stream is a socket on both ends; 2,000 streams need more than the usual 1,024.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-cargo build --release -q -p gridline-api
-BIN=target/release/gridline
-PIDS=()
-start() { # port
-  GRIDLINE_DATABASE_URL="$PG/$DB" GRIDLINE_DATA_DIR="$OUT/data" GRIDLINE_LISTEN="127.0.0.1:$1" GRIDLINE_LOG=warn \
-  GRIDLINE_ACCESS_TOKEN_TTL_S=7200 GRIDLINE_SECRET_KEY=gridline-benchmark-secret-key-0123456789 \
-    "$BIN" serve --demo >>"$OUT/server-$1.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0; sleep 0.5; done
-  echo "the server on $1 did not start; see $OUT"; exit 1
-}
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null 2>&1
-
-start 18701   # node A: writes
-start 18702   # node B: streams
+. bench/nodes_lib.sh
+start_node 18701   # node A: writes
+start_node 18702   # node B: streams
 echo "== $STREAMS streams on node B, $REPORTS reports through node A"
 python3 bench/streams.py http://127.0.0.1:18702 http://127.0.0.1:18701 "$STREAMS" "$REPORTS" "${PIDS[1]}" | tee "$OUT/streams.json"
 
