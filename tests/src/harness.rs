@@ -54,6 +54,20 @@ impl Ctx {
         self.start(extra, None).await
     }
 
+    /// A server that reaches this test's database through a proxy the test
+    /// can cut, giving up on the database within half a second.
+    pub async fn app_behind_a_cuttable_proxy(&self) -> (crate::proxy::Proxy, TestApp) {
+        let (proxy, via_proxy) = crate::proxy::Proxy::in_front_of(self.database_url()).await;
+        let app = self
+            .app_with(&[
+                ("GRIDLINE_DATABASE_URL", &via_proxy),
+                ("GRIDLINE_DB_ACQUIRE_TIMEOUT_MS", "500"),
+                ("GRIDLINE_READY_TIMEOUT_MS", "1000"),
+            ])
+            .await;
+        (proxy, app)
+    }
+
     /// A server whose case clocks read `clock`, which the test sets.
     pub async fn app_with_clock(
         &self,

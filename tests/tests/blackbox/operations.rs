@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use gridline_tests::{app::problem, proxy::Proxy, Ctx};
+use gridline_tests::{app::problem, Ctx};
 
 gridline_tests::tests![
     healthz_says_the_process_is_alive,
@@ -72,14 +72,7 @@ async fn request_id_is_echoed_or_generated(ctx: Ctx) {
 }
 
 async fn readyz_is_503_while_postgres_is_unreachable_and_200_once_back(ctx: Ctx) {
-    let (proxy, via_proxy) = Proxy::in_front_of(ctx.database_url()).await;
-    let app = ctx
-        .app_with(&[
-            ("GRIDLINE_DATABASE_URL", &via_proxy),
-            ("GRIDLINE_DB_ACQUIRE_TIMEOUT_MS", "500"),
-            ("GRIDLINE_READY_TIMEOUT_MS", "1000"),
-        ])
-        .await;
+    let (proxy, app) = ctx.app_behind_a_cuttable_proxy().await;
     assert_eq!(app.get("/readyz").await.status(), 200);
 
     proxy.cut();

@@ -7,7 +7,6 @@ use gridline_tests::{
     app::{problem, DEMO_PASSWORD},
     exposition::Exposition,
     process::{login, ServerProcess},
-    proxy::Proxy,
     sse::Sse,
     Ctx, TestApp,
 };
@@ -208,14 +207,7 @@ async fn a_stopping_node_turns_unready_serves_on_then_closes_its_streams_and_fin
 }
 
 async fn a_lost_database_costs_refused_requests_and_nothing_else(ctx: Ctx) {
-    let (proxy, via_proxy) = Proxy::in_front_of(ctx.database_url()).await;
-    let app = ctx
-        .app_with(&[
-            ("GRIDLINE_DATABASE_URL", &via_proxy),
-            ("GRIDLINE_DB_ACQUIRE_TIMEOUT_MS", "500"),
-            ("GRIDLINE_READY_TIMEOUT_MS", "1000"),
-        ])
-        .await;
+    let (proxy, app) = ctx.app_behind_a_cuttable_proxy().await;
     let worker = app.token("worker1").await;
 
     // A phone reporting all along, before, during and after the outage.
