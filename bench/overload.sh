@@ -16,15 +16,26 @@ DB=gridline_overload
 OUT=$(mktemp -d /tmp/gridline-overload.XXXXXX)
 PORT=18731
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-# The node runs on core 0 and the load generator on core 1: at twice the
+# The system under test (the node and the PostgreSQL backends serving its
+# database) runs on core 0 and the load generator on core 1: at twice the
 # peak the generator does twice the work, which must not come out of the
-# node's share (PostgreSQL is not pinned).
+# share of the node or of its database.
 
 . bench/nodes_lib.sh
 cargo build --release -q --manifest-path bench/loadgen/Cargo.toml --target-dir target/bench
 LOAD=target/bench/release/gridline-loadgen
 start_node "$PORT" 0
 BASE="http://127.0.0.1:$PORT"
+# Backends are forked as the pool opens connections: pin each as it appears.
+pin_backends() {
+  while :; do
+    for pid in $(psql -Atq "$PG/postgres" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'" 2>/dev/null); do
+      taskset -pc 0 "$pid" >/dev/null 2>&1 || true
+    done
+    sleep 0.5
+  done
+}
+pin_backends &
 WORKER=$(token "$BASE" worker1)
 DISPATCHER=$(token "$BASE" dispatcher_community)
 CASE=$(report "$BASE" "$WORKER" bench)

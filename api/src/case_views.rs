@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use gridline_domain::{
-    cases::{allowed_steps, mask_phone, sees_resident_phone, shows, Case, CaseEvent, Category, EventActor},
+    cases::{
+        allowed_steps, mask_phone, sees_resident_phone, sees_tracking_code, shows, Case, CaseEvent, Category,
+        EventActor,
+    },
     crs::Crs,
     identity::Principal,
     policy::reads_internal_notes,
@@ -83,6 +86,9 @@ pub(crate) fn case(c: &Case, p: &Principal, now: DateTime<Utc>, names: &Referenc
             requested_by: e.requested_by,
             requested_at: e.requested_at,
         }),
+        tracking_code: c.tracking_code.clone().filter(|_| sees_tracking_code(p, c)),
+        closed_at: c.closed_at,
+        rating: c.rating.map(Into::into),
         version: c.version,
         created_at: c.created_at,
         updated_at: c.updated_at,
@@ -114,6 +120,7 @@ fn actor(a: &EventActor) -> EventActorView {
         EventActor::User { id, .. } => (ActorKind::User, Some(*id)),
         EventActor::ApiKey { id, .. } => (ActorKind::ApiKey, Some(*id)),
         EventActor::System => (ActorKind::System, None),
+        EventActor::Resident => (ActorKind::Resident, None),
     };
     EventActorView { kind, id, label: a.label().into() }
 }

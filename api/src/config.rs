@@ -26,6 +26,8 @@ const MAX_BODY_BYTES: Key = Key { env: "GRIDLINE_MAX_BODY_BYTES", toml: "max_bod
 const SHUTDOWN_TIMEOUT: Key = Key { env: "GRIDLINE_SHUTDOWN_TIMEOUT_S", toml: "shutdown_timeout_s" };
 const DRAIN_DELAY: Key = Key { env: "GRIDLINE_DRAIN_DELAY_S", toml: "drain_delay_s" };
 const MAX_IN_FLIGHT: Key = Key { env: "GRIDLINE_MAX_IN_FLIGHT", toml: "max_in_flight" };
+const PUBLIC_RATE: Key = Key { env: "GRIDLINE_PUBLIC_RATE_PER_MIN", toml: "public_rate_per_min" };
+const ADMISSION_WAIT: Key = Key { env: "GRIDLINE_ADMISSION_WAIT_MS", toml: "admission_wait_ms" };
 const METRICS_LISTEN: Key = Key { env: "GRIDLINE_METRICS_LISTEN", toml: "metrics_listen" };
 const READY_TIMEOUT: Key = Key { env: "GRIDLINE_READY_TIMEOUT_MS", toml: "ready_timeout_ms" };
 const SECRET_KEY: Key = Key { env: "GRIDLINE_SECRET_KEY", toml: "secret_key" };
@@ -80,6 +82,8 @@ const ALL: &[&Key] = &[
     &SHUTDOWN_TIMEOUT,
     &DRAIN_DELAY,
     &MAX_IN_FLIGHT,
+    &ADMISSION_WAIT,
+    &PUBLIC_RATE,
     &METRICS_LISTEN,
     &READY_TIMEOUT,
     &SECRET_KEY,
@@ -184,6 +188,10 @@ pub struct Settings {
     /// Requests a node serves at once (streams and probes not counted);
     /// beyond it, 503 `overloaded` at once rather than a queue.
     pub max_in_flight: usize,
+    /// How long a request may wait for a slot while the node is full only briefly.
+    pub admission_wait: Duration,
+    /// Requests a minute each client address may send to the public pages, per node.
+    pub public_rate_per_min: u32,
     /// Where Prometheus scrapes `/metrics`; `None`: no metrics listener.
     pub metrics_listen: Option<SocketAddr>,
     /// How long `/readyz` waits for the database before answering 503.
@@ -261,6 +269,8 @@ impl fmt::Debug for Settings {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("drain_delay", &self.drain_delay)
             .field("max_in_flight", &self.max_in_flight)
+            .field("admission_wait", &self.admission_wait)
+            .field("public_rate_per_min", &self.public_rate_per_min)
             .field("metrics_listen", &self.metrics_listen)
             .field("ready_timeout", &self.ready_timeout)
             .field("auth", &self.auth)
@@ -383,6 +393,8 @@ impl Settings {
         // Enough to keep a worker busy while its requests wait on the
         // database, few enough that a queue of accepted work stays short.
         let max_in_flight = src.parse(&MAX_IN_FLIGHT, 8 * workers, |v| positive(v, 1_000_000))?;
+        let admission_wait_ms = src.parse(&ADMISSION_WAIT, 50, |v| whole(v, 10_000))?;
+        let public_rate = src.parse(&PUBLIC_RATE, 60, |v| positive(v, 1_000_000))?;
         let metrics_listen = src.parse(&METRICS_LISTEN, None, |v| {
             v.parse::<SocketAddr>().map(Some).map_err(|_| format!("'{v}' is not an address such as 127.0.0.1:9464"))
         })?;
@@ -487,6 +499,8 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(shutdown_s as u64),
             drain_delay: Duration::from_secs(drain_s as u64),
             max_in_flight,
+            admission_wait: Duration::from_millis(admission_wait_ms as u64),
+            public_rate_per_min: u32::try_from(public_rate).unwrap_or(u32::MAX),
             metrics_listen,
             ready_timeout: Duration::from_millis(ready_ms as u64),
             auth,

@@ -21,6 +21,7 @@ pub mod media;
 mod metrics;
 mod middleware;
 mod placement;
+mod public_limit;
 mod reference_data;
 mod references;
 pub mod routes;

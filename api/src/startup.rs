@@ -59,10 +59,11 @@ async fn prepare_state(
     let metrics = crate::metrics::Metrics::new(doc.paths.paths.keys().map(String::as_str))?;
     let mut state = AppState::new(store, settings.auth.clone(), keys, passwords, clock, media, metrics);
     state.ready_timeout = settings.ready_timeout;
-    state.load = crate::middleware::Load::new(settings.max_in_flight);
+    state.load = crate::middleware::Load::new(settings.max_in_flight, settings.admission_wait);
     state.sync_window_days = settings.sync_window_days;
     state.changes = crate::stream::Hub::new(settings.sse_heartbeat);
     state.trusted_proxies = settings.trusted_proxies.clone();
+    state.public_limit = crate::public_limit::PublicLimit::new(settings.public_rate_per_min);
     state.courier = crate::delivery::Courier::new(settings.push_gateway.clone(), settings.webhook_allow_private)?;
     let state = web::Data::new(state);
     state.reload_keys().await?;

@@ -44,6 +44,7 @@ pub(crate) struct AppState {
     pub courier: crate::delivery::Courier,
     /// `GRIDLINE_TRUSTED_PROXIES`.
     pub trusted_proxies: crate::client_address::TrustedProxies,
+    pub(crate) public_limit: crate::public_limit::PublicLimit,
     /// Requests in flight, and whether the node is draining.
     pub load: crate::middleware::Load,
     /// What `/metrics` shows.
@@ -80,7 +81,8 @@ impl AppState {
             changes: crate::stream::Hub::new(Duration::from_secs(15)),
             courier: crate::delivery::Courier::new(None, false).expect("an HTTP client without settings builds"),
             trusted_proxies: Default::default(),
-            load: crate::middleware::Load::new(usize::MAX),
+            public_limit: crate::public_limit::PublicLimit::new(60),
+            load: crate::middleware::Load::unbounded(),
             metrics,
             media,
         }

@@ -174,7 +174,8 @@ pub fn notices(case: &Case, events: &[CaseEvent], extension: Option<&ExtensionRe
                 note(e),
                 vec![Audience::Dispatchers(case.owner_unit_id)],
             ),
-            EventType::Dispatched => {
+            // A reopened case comes back to its departments as a dispatch does.
+            EventType::Dispatched | EventType::Reopened => {
                 let mut audience: Vec<Audience> = case
                     .lead_department_id
                     .into_iter()
@@ -182,7 +183,8 @@ pub fn notices(case: &Case, events: &[CaseEvent], extension: Option<&ExtensionRe
                     .map(Audience::DepartmentStaff)
                     .collect();
                 audience.extend(case.handler_user_id.map(Audience::User));
-                (NotificationKind::Dispatched, format!("新派遣 {number}"), summary.clone(), audience)
+                let title = if e.event_type == EventType::Reopened { "居民不满意，重办" } else { "新派遣" };
+                (NotificationKind::Dispatched, format!("{title} {number}"), summary.clone(), audience)
             }
             EventType::Returned => (
                 NotificationKind::Returned,

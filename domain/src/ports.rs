@@ -629,6 +629,8 @@ pub trait CaseRepo: Send + Sync {
     /// `Duplicate(Taken::CaseId)` when the id exists.
     async fn create_case(&self, outcome: &Outcome, record: &WriteRecord) -> Result<Vec<CaseEvent>, RepoError>;
     async fn case(&self, id: Uuid) -> Result<Option<Case>, RepoError>;
+    /// The case a resident follows with this code (canonical form).
+    async fn case_by_tracking_code(&self, code: &str) -> Result<Option<Case>, RepoError>;
     /// Writes a step's outcome if the case is still at `expected_version`.
     ///
     /// # Errors

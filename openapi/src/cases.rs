@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::values::{
-    ActorKind, AttachStage, CaseAction, CaseStatus, Crs, DepartmentKind, EventType, Priority, Source, Stage,
+    ActorKind, AttachStage, CaseAction, CaseStatus, Crs, DepartmentKind, EventType, Priority, Rating, Source, Stage,
     TimeLimitStatus, TimeUnit,
 };
 
@@ -288,6 +288,15 @@ pub struct CaseView {
     pub time_limit_status: TimeLimitStatus,
     pub rework_count: i32,
     pub pending_extension: Option<ExtensionView>,
+    /// The code the resident follows the case with at `/public/v1/cases/{tracking_code}` (12 characters of
+    /// Crockford's base32), on cases reported for a resident: shown to whoever reported it and to the owning
+    /// unit's dispatchers, `null` to anyone else.
+    #[schema(pattern = "^[0-9A-HJKMNP-TV-Z]{12}$")]
+    pub tracking_code: Option<String>,
+    /// When the case was last closed; `null` while open.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// 回访: how satisfied the resident was with its last closing; `null` until he says.
+    pub rating: Option<Rating>,
     /// Rises by one with every change; `If-Match: "<version>"` acts only on this version.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -439,6 +448,27 @@ pub struct Suspension {
 }
 
 /// 督办: what the leader or the higher unit presses for.
+/// How a resident's rating reached the platform: `phone` (a dispatcher's follow-up call, 回访).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackChannel {
+    Phone,
+}
+
+/// What a resident said of how his case ended, taken down on the phone.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::phone_feedback)]
+pub struct PhoneFeedback {
+    pub rating: Rating,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub comment: Option<String>,
+    /// `phone`, the one channel a dispatcher records (the default).
+    #[serde(default)]
+    pub channel: Option<FeedbackChannel>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = crate::examples::urging)]

@@ -217,6 +217,35 @@ pub fn urging() -> Value {
     json!({"note": "群众反映强烈，请三日内办结 residents are pressing; close within three days"})
 }
 
+pub fn phone_feedback() -> Value {
+    json!({"rating": "basically_satisfied", "comment": "处理及时，但清理不够彻底 quick, but not cleaned up fully", "channel": "phone"})
+}
+
+pub fn public_case() -> Value {
+    json!({
+        "number": "2026-000123",
+        "category_code": "sanitation",
+        "category": "环境卫生",
+        "status": "closed",
+        "grid": "和平里第一网格",
+        "reported_at": "2026-11-02T01:12:00Z",
+        "closed_at": "2026-11-03T07:40:00Z",
+        "rating": null,
+        "may_rate": true,
+        "timeline": [
+            {"type": "reported", "at": "2026-11-02T01:12:00Z", "status": "reported", "note": null, "department": null},
+            {"type": "accepted", "at": "2026-11-02T01:30:00Z", "status": "accepted", "note": null, "department": null},
+            {"type": "dispatched", "at": "2026-11-02T01:31:00Z", "status": "dispatched", "note": null, "department": "区城市管理局"},
+            {"type": "resolved", "at": "2026-11-03T06:00:00Z", "status": "resolved", "note": "已清运 cleared away", "department": null},
+            {"type": "verified", "at": "2026-11-03T07:40:00Z", "status": "closed", "note": null, "department": null}
+        ]
+    })
+}
+
+pub fn public_feedback() -> Value {
+    json!({"rating": "satisfied", "comment": "很快就清理干净了 cleaned up quickly"})
+}
+
 pub fn ranking_weights() -> Value {
     json!({"on_time_closure_rate": 0.5, "closure_rate": 0.3, "rework_rate": -0.2, "timely_acceptance_rate": 0.0})
 }

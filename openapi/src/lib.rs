@@ -16,6 +16,7 @@ pub mod media;
 pub mod notifications;
 pub mod org;
 pub mod problem;
+pub mod public;
 pub mod push;
 pub mod reports;
 pub mod stats;
@@ -55,6 +56,7 @@ never do this).",
         (name = "figures", description = "The figures leaders are judged by (考核指标)"),
         (name = "clocks", description = "The working calendar (工作日历) and the stage time limits that clocks count by"),
         (name = "media", description = "Evidence files: photos, short videos and voice notes, stored once by their SHA-256"),
+        (name = "public", description = "Without an account: a resident follows his case with its tracking code and rates it (回访)"),
     )
 )]
 pub struct ApiDoc;

@@ -66,6 +66,12 @@ pub struct FiguresView {
     pub urged: u64,
     /// Accepted within the accept stage's limit.
     pub accepted_on_time: u64,
+    /// Cases whose last closing the resident rated (回访), online or on the phone.
+    pub rated: u64,
+    /// Of those, rated `satisfied` or `basically_satisfied`.
+    pub satisfied: u64,
+    /// Reopened at least once after a dissatisfied rating (not counted as rework).
+    pub reopened: u64,
     /// 结案率: `closed ÷ due_to_close`.
     pub closure_rate: Option<f64>,
     /// 按期结案率: `closed_on_time ÷ (due_to_close − suspended)`.
@@ -74,6 +80,8 @@ pub struct FiguresView {
     pub rework_rate: Option<f64>,
     /// 立案及时率: `accepted_on_time ÷ accepted`.
     pub timely_acceptance_rate: Option<f64>,
+    /// 满意率: `satisfied ÷ rated`.
+    pub satisfied_rate: Option<f64>,
     /// Working hours from first dispatch to last resolution, over closed cases.
     pub avg_handling_hours: Option<f64>,
     pub p90_handling_hours: Option<f64>,
@@ -97,10 +105,14 @@ impl From<&Figures> for FiguresView {
             reworked: f.reworked,
             urged: f.urged,
             accepted_on_time: f.accepted_on_time,
+            rated: f.rated,
+            satisfied: f.satisfied,
+            reopened: f.reopened,
             closure_rate: f.closure_rate,
             on_time_closure_rate: f.on_time_closure_rate,
             rework_rate: f.rework_rate,
             timely_acceptance_rate: f.timely_acceptance_rate,
+            satisfied_rate: f.satisfied_rate,
             avg_handling_hours: f.avg_handling_hours,
             p90_handling_hours: f.p90_handling_hours,
         }

@@ -85,8 +85,13 @@ wire_enum! {
     EventType = cases::EventType {
         Reported, Accepted, Rejected, Escalated, Dispatched, Returned, Started, Resolved, Verified, Reworked,
         Cancelled, Corrected, ExtensionRequested, ExtensionDecided, Commented, Suspended, Resumed, Urged,
-        Warning, Overdue, MediaAttached,
+        Warning, Overdue, MediaAttached, Rated, Reopened,
     }
+}
+
+wire_enum! {
+    /// 满意度: how satisfied a resident is with how his case ended.
+    Rating = cases::Rating { Satisfied, BasicallySatisfied, Dissatisfied }
 }
 
 wire_enum! {
@@ -143,6 +148,8 @@ pub enum CaseAction {
     Suspend,
     Resume,
     Urge,
+    Feedback,
+    Reopen,
 }
 
 impl From<cases::Step> for CaseAction {
@@ -165,6 +172,8 @@ impl From<cases::Step> for CaseAction {
             S::Suspend => Self::Suspend,
             S::Resume => Self::Resume,
             S::Urge => Self::Urge,
+            S::Feedback => Self::Feedback,
+            S::Reopen => Self::Reopen,
         }
     }
 }
@@ -176,6 +185,8 @@ pub enum ActorKind {
     User,
     ApiKey,
     System,
+    /// A resident through a public page; never named.
+    Resident,
 }
 
 #[cfg(test)]
@@ -210,6 +221,9 @@ mod tests {
         }
         for s in cases::Step::ALL {
             assert_eq!(name(serde_json::json!(CaseAction::from(s))), s.action());
+        }
+        for r in cases::Rating::ALL {
+            assert_eq!(name(serde_json::json!(Rating::from(r))), r.as_str());
         }
         for p in [cases::Priority::Normal, cases::Priority::Urgent] {
             assert_eq!(name(serde_json::json!(Priority::from(p))), p.as_str());

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use gridline_domain::{
     cases::{
         Case, CaseEvent, CaseStatus, Category, EventActor, EventType, ExtensionRequest, ExtensionState, Priority,
-        Resident, Source, TimeLimit, TimeUnit, Visibility,
+        Rating, Resident, Source, TimeLimit, TimeUnit, Visibility,
     },
     geo::Position,
     org::DepartmentKind,
@@ -101,12 +101,12 @@ pub(crate) const CASE_COLUMNS: &str = "c.id, c.number, c.status, c.category_code
      c.lead_department_id, c.handler_user_id, c.reporter_user_id, \
      c.reporter_api_key_id, c.reported_by_grid_worker, c.source, c.resident_name, c.resident_phone, \
      c.resolved_on_site, c.limit_started_at, c.due_at, c.warn_at, c.resolved_at, c.resolved_by, c.rework_count, c.version, \
-     c.created_at, c.updated_at, c.suspended_at, c.suspended_until";
+     c.created_at, c.updated_at, c.suspended_at, c.suspended_until, c.tracking_code, c.closed_at, c.rating, c.rated_at";
 
 /// What the figures read of a case (see [`CaseTally`]).
 pub(crate) const TALLY_COLUMNS: &str = "c.grid_id, c.grid_path, c.lead_department_id, c.category_code, \
      c.reporter_user_id, c.reported_by_grid_worker, c.created_at, c.status, c.resolved_on_site, c.due_at, \
-     c.warn_at, c.suspended_at, c.trail, c.first_dispatched_at, c.last_resolved_at";
+     c.warn_at, c.suspended_at, c.trail, c.first_dispatched_at, c.last_resolved_at, c.rating";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TallyRow {
@@ -125,6 +125,7 @@ pub(crate) struct TallyRow {
     trail: i32,
     first_dispatched_at: Option<Ts>,
     last_resolved_at: Option<Ts>,
+    rating: Option<String>,
 }
 
 impl TryFrom<TallyRow> for CaseTally {
@@ -144,6 +145,7 @@ impl TryFrom<TallyRow> for CaseTally {
             due_at: r.due_at.map(|t| t.0),
             warn_at: r.warn_at.map(|t| t.0),
             suspended_at: r.suspended_at.map(|t| t.0),
+            rating: rating(r.rating)?,
             trail: Trail {
                 marks: u32::try_from(r.trail).map_err(|_| corrupt("trail", &r.trail.to_string()))?,
                 first_dispatched_at: r.first_dispatched_at.map(|t| t.0),
@@ -151,6 +153,10 @@ impl TryFrom<TallyRow> for CaseTally {
             },
         })
     }
+}
+
+fn rating(column: Option<String>) -> Result<Option<Rating>, RepoError> {
+    column.map(|r| Rating::parse(&r).ok_or_else(|| corrupt("rating", &r))).transpose()
 }
 
 #[derive(sqlx::FromRow)]
@@ -189,6 +195,10 @@ pub(crate) struct CaseRow {
     updated_at: Ts,
     suspended_at: Option<Ts>,
     suspended_until: Option<String>,
+    tracking_code: Option<String>,
+    closed_at: Option<Ts>,
+    rating: Option<String>,
+    rated_at: Option<Ts>,
 }
 
 /// A case's rows in `case_departments` (every department it was dispatched to
@@ -263,6 +273,10 @@ impl CaseRow {
             },
             pending_extension,
             attachments,
+            tracking_code: self.tracking_code,
+            closed_at: self.closed_at.map(|t| t.0),
+            rating: rating(self.rating)?,
+            rated_at: self.rated_at.map(|t| t.0),
             version: self.version,
             created_at: self.created_at.0,
             updated_at: self.updated_at.0,
@@ -352,15 +366,22 @@ pub(crate) fn actor_of_columns(kind: &str, id: Option<Uuid>, label: String) -> E
     match (kind, id) {
         ("user", Some(id)) => EventActor::User { id, label },
         ("api_key", Some(id)) => EventActor::ApiKey { id, label },
+        ("system", None) if label == RESIDENT => EventActor::Resident,
         _ => EventActor::System,
     }
 }
+
+/// A resident is kept as kind `system` labelled `resident`: the CHECK of
+/// migration 0003 knows three kinds, and SQLite cannot change a CHECK without
+/// rewriting the events table; the platform's own label is `system`.
+const RESIDENT: &str = "resident";
 
 pub(crate) fn actor_columns(actor: &EventActor) -> (&'static str, Option<Uuid>, String) {
     match actor {
         EventActor::User { id, label } => ("user", Some(*id), label.clone()),
         EventActor::ApiKey { id, label } => ("api_key", Some(*id), label.clone()),
         EventActor::System => ("system", None, "system".into()),
+        EventActor::Resident => ("system", None, RESIDENT.into()),
     }
 }
 

@@ -80,6 +80,12 @@ impl ServerProcess {
             .expect("VmHWM in /proc status")
     }
 
+    /// Resets the peak to the memory in use now (Linux's `clear_refs`), so
+    /// that a later [`Self::peak_kib`] measures only what follows.
+    pub fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5").expect("reset the server's peak memory");
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

@@ -1,8 +1,14 @@
 //! Admits, counts and times every request. A node serves at most
-//! `GRIDLINE_MAX_IN_FLIGHT` requests at once and refuses the rest at once
-//! with 503 `overloaded`: a refusal in a millisecond lets a client or load
-//! balancer try elsewhere, where a queue would hold every request until
-//! clients time out and keep the node busy with work nobody waits for.
+//! `GRIDLINE_MAX_IN_FLIGHT` requests at once. When it is full, a request
+//! waits up to `GRIDLINE_ADMISSION_WAIT_MS` for a slot, so that a burst of a
+//! few milliseconds (a stall of the machine, phones arriving together) costs
+//! nothing; but once the node has stayed full for longer than [`OVERLOAD`],
+//! it is overloaded rather than bursting, and the rest are refused at once
+//! with 503 `overloaded` (as CoDel drops from a standing queue): a refusal
+//! in a millisecond lets a client or load balancer try elsewhere, where a
+//! queue would hold every request until clients time out and keep the node
+//! busy with work nobody waits for. The spell ends once no arrival has
+//! found the node full for as long.
 //! Some requests are neither counted nor refused: event streams (long-lived,
 //! cheap while idle), the probes (a node under load is still ready), and
 //! those with a bound of their own that would otherwise hold slots while
@@ -10,8 +16,8 @@
 //! arrive at the phone's pace; decoding has its own bound).
 
 use std::{
-    sync::atomic::{AtomicBool, AtomicUsize, Ordering},
-    time::Instant,
+    sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    time::{Duration, Instant},
 };
 
 use actix_web::{
@@ -21,19 +27,51 @@ use actix_web::{
     middleware::Next,
     web, Error, ResponseError,
 };
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::{error::ApiError, state::AppState};
 
+/// How long a node may stay full before arrivals are refused without waiting.
+const OVERLOAD: Duration = Duration::from_millis(100);
+
+/// At most so many requests wait per slot.
+const QUEUE_PER_SLOT: usize = 8;
+
+/// No arrival has found the node full yet.
+const NEVER: u64 = u64::MAX;
+
 /// The node's load, shared by its workers.
 pub(crate) struct Load {
-    in_flight: AtomicUsize,
+    slots: Semaphore,
     max: usize,
+    wait: Duration,
+    waiting: AtomicUsize,
+    /// Microseconds after `epoch`: when the present spell of being full
+    /// began, and when an arrival last found the node full.
+    epoch: Instant,
+    full_since: AtomicU64,
+    last_full: AtomicU64,
     draining: AtomicBool,
 }
 
 impl Load {
-    pub(crate) fn new(max: usize) -> Self {
-        Self { in_flight: AtomicUsize::new(0), max, draining: AtomicBool::new(false) }
+    pub(crate) fn new(max: usize, wait: Duration) -> Self {
+        let max = max.min(Semaphore::MAX_PERMITS);
+        Self {
+            slots: Semaphore::new(max),
+            max,
+            wait,
+            waiting: AtomicUsize::new(0),
+            epoch: Instant::now(),
+            full_since: AtomicU64::new(0),
+            last_full: AtomicU64::new(NEVER),
+            draining: AtomicBool::new(false),
+        }
+    }
+
+    /// No bound: until the settings are read.
+    pub(crate) fn unbounded() -> Self {
+        Self::new(Semaphore::MAX_PERMITS, Duration::ZERO)
     }
 
     /// The node was told to stop: `/readyz` answers 503 from now on.
@@ -45,19 +83,55 @@ impl Load {
         self.draining.load(Ordering::Acquire)
     }
 
-    fn admit(&self) -> Option<Admitted<'_>> {
-        let before = self.in_flight.fetch_add(1, Ordering::AcqRel);
-        let admitted = Admitted(&self.in_flight);
-        (before < self.max).then_some(admitted)
+    /// A slot, or `None` when the request is to be refused.
+    async fn admit(&self) -> Option<SemaphorePermit<'_>> {
+        if let Ok(slot) = self.slots.try_acquire() {
+            return Some(slot);
+        }
+        // One spell of being full lasts while arrivals keep finding the node
+        // full, however briefly a slot frees in between.
+        let now = self.epoch.elapsed().as_micros() as u64;
+        let overload = OVERLOAD.as_micros() as u64;
+        let last = self.last_full.swap(now, Ordering::Relaxed);
+        let since = if last == NEVER || now.saturating_sub(last) > overload {
+            self.full_since.store(now, Ordering::Relaxed);
+            now
+        } else {
+            self.full_since.load(Ordering::Relaxed)
+        };
+        if self.wait.is_zero() || now.saturating_sub(since) > overload {
+            return None;
+        }
+        // A burst is bounded by how long it waits; this bounds its memory.
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max.saturating_mul(QUEUE_PER_SLOT) {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        let slot = tokio::time::timeout(self.wait, self.slots.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let slot = slot.ok().and_then(Result::ok);
+        if slot.is_none() {
+            // It found the node full all along.
+            self.last_full.store(self.epoch.elapsed().as_micros() as u64, Ordering::Relaxed);
+        }
+        slot
     }
 }
 
-/// A request counted in flight until dropped (also when refused).
-struct Admitted<'a>(&'a AtomicUsize);
+/// A request in the in-flight gauge until dropped, also when its client
+/// goes away and the request's future with it.
+struct Counted<'a>(&'a prometheus::IntGauge);
 
-impl Drop for Admitted<'_> {
+impl<'a> Counted<'a> {
+    fn new(gauge: &'a prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for Counted<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.0.dec();
     }
 }
 
@@ -80,14 +154,13 @@ pub(crate) async fn traffic(
     let counted = !exempt(req.path());
     let route = state.metrics.routes.of(req.path());
     let mut res = if counted {
-        let admitted = state.load.admit();
-        state.metrics.in_flight.inc();
-        let res = match admitted {
-            Some(_slot) => next.call(req).await.map(ServiceResponse::map_into_boxed_body),
-            None => Ok(req.into_response(ApiError::Overloaded.error_response())),
-        };
-        state.metrics.in_flight.dec();
-        res?
+        match state.load.admit().await {
+            Some(_slot) => {
+                let _counted = Counted::new(&state.metrics.in_flight);
+                next.call(req).await?.map_into_boxed_body()
+            }
+            None => req.into_response(ApiError::Overloaded.error_response()),
+        }
     } else {
         next.call(req).await?.map_into_boxed_body()
     };
@@ -97,4 +170,44 @@ pub(crate) async fn traffic(
     }
     state.metrics.answered(method.as_str(), route, res.status().as_u16(), started.elapsed());
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_node_full_briefly_makes_requests_wait_and_one_full_for_long_refuses_them_at_once() {
+        let load = Load::new(1, Duration::from_millis(300));
+        let held = load.admit().await.expect("an empty node admits");
+
+        // Full for less than OVERLOAD: the request waits for the slot.
+        let waiting = load.admit();
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            drop(held);
+        };
+        let (slot, ()) = tokio::join!(waiting, release);
+        let held = slot.expect("the slot freed within the wait");
+
+        // Full ever since: the first waits in vain, the next is refused at once.
+        let started = Instant::now();
+        assert!(load.admit().await.is_none());
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        let started = Instant::now();
+        assert!(load.admit().await.is_none());
+        assert!(started.elapsed() < Duration::from_millis(100), "refused without waiting");
+
+        // Room again: admitted at once; a burst after a calm spell waits once more.
+        drop(held);
+        let held = load.admit().await.expect("a free slot");
+        tokio::time::sleep(OVERLOAD + Duration::from_millis(10)).await;
+        let waiting = load.admit();
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            drop(held);
+        };
+        let (slot, ()) = tokio::join!(waiting, release);
+        assert!(slot.is_some(), "a new burst, not the old overload");
+    }
 }

@@ -10,8 +10,8 @@ use gridline_domain::{
 };
 use gridline_openapi::{
     cases::{
-        AttachMedia, CaseView, CommentBody, Dispatch, ExtensionDecision, ExtensionRequestBody, MediaRef, Reason,
-        Rejection, Resolution, Suspension, Urging, Verification,
+        AttachMedia, CaseView, CommentBody, Dispatch, ExtensionDecision, ExtensionRequestBody, MediaRef, PhoneFeedback,
+        Reason, Rejection, Resolution, Suspension, Urging, Verification,
     },
     Problem,
 };
@@ -116,8 +116,11 @@ where
         let command = stepping.command;
         // Only acceptance consults routing (a suggestion, or auto-dispatch).
         let route = if step == Step::Accept { route(&state, &category, &case.grid_path).await? } else { None };
-        let status =
-            if matches!(step, Step::RequestExtension | Step::Comment) { StatusCode::CREATED } else { StatusCode::OK };
+        let status = if matches!(step, Step::RequestExtension | Step::Comment | Step::Feedback) {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         commit(&state, p, &case, command, &category, route, status, guard.as_ref(), attaching).await
     }
     .await;
@@ -477,5 +480,42 @@ step! {
             Ok(Command::Urge { note })
         })
         .await
+    }
+}
+
+step! {
+    "record_case_feedback",
+    created,
+    request_body = PhoneFeedback,
+    /// Record a resident's rating taken on the phone (回访)
+    ///
+    /// After a case is `closed`, a dispatcher of the owning unit calls the resident and records how satisfied
+    /// he is: `satisfied`, `basically_satisfied` or `dissatisfied`, with his words. A closing is rated once,
+    /// here or by the resident himself with his tracking code (`POST /public/v1/cases/{tracking_code}/feedback`):
+    /// 409 before the case is closed and once it is rated. The timeline gets a `rated` event
+    /// (`changes.channel` = `phone`); the figures count it in `rated` and `satisfied_rate`.
+    #[post("/api/v1/cases/{id}/feedback")]
+    pub(crate) async fn feedback(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<PhoneFeedback>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, body.digest().to_vec(), Step::Feedback, |_| async move {
+            let body = body.parse()?;
+            let words = body.comment.as_deref().map(|c| text(c, "/comment")).transpose()?;
+            Ok(Command::Feedback { rating: body.rating.into(), comment: words })
+        })
+        .await
+    }
+}
+
+step! {
+    "reopen_case",
+    request_body = Reason,
+    /// Send a case its resident is dissatisfied with back to work
+    ///
+    /// When the rating of a closing is `dissatisfied` and was given within 7 days of it, a dispatcher of the
+    /// owning unit reopens the case: it is `dispatched` again to the same lead department with a new handling
+    /// time limit (a case settled on site, which had none, goes back to `accepted`). The figures count it as
+    /// `reopened`, not as rework; its next closing is rated afresh. 409 in any other case.
+    #[post("/api/v1/cases/{id}/reopen")]
+    pub(crate) async fn reopen(auth: Auth, state: web::Data<AppState>, req: HttpRequest, body: ValidJson<Reason>) -> Result<HttpResponse, ApiError> {
+        run(auth, state, req, body.digest().to_vec(), Step::Reopen, |_| async move { Ok(Command::Reopen { reason: text(&body.parse()?.reason, "/reason")? }) }).await
     }
 }

@@ -23,6 +23,7 @@ pub(crate) mod media;
 mod nearby;
 mod notifications;
 mod org_units;
+mod public;
 mod reference;
 mod reports;
 mod roles;
@@ -111,6 +112,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_steps::suspend)
         .service(case_steps::resume)
         .service(case_steps::urge)
+        .service(case_steps::feedback)
+        .service(case_steps::reopen)
+        .service(public::follow)
+        .service(public::rate)
         .service(case_steps::attach_media)
         .service(changes::changes)
         .service(stats::stats)

@@ -30,7 +30,7 @@ fn counts(per_rule: &[u64]) -> TodoCounts {
             Step::DecideExtension => &mut c.extension_decision,
             Step::Suspend => &mut c.suspend,
             Step::Resume => &mut c.resume,
-            Step::Comment | Step::Correct | Step::Escalate | Step::Urge => continue,
+            Step::Comment | Step::Correct | Step::Escalate | Step::Urge | Step::Feedback | Step::Reopen => continue,
         };
         *slot += n;
     }
@@ -40,7 +40,7 @@ fn counts(per_rule: &[u64]) -> TodoCounts {
 /// List the caller's to-dos (待办)
 ///
 /// The cases on which the caller can take a workflow step now (any of `allowed_actions` but `comments`,
-/// `update`, `escalate` and `urge`), soonest due first, a page at a time, with how many cases wait for each
+/// `update`, `escalate` and `urge`, and the follow-up of a closed case, `feedback` and `reopen`), soonest due first, a page at a time, with how many cases wait for each
 /// step over the whole list, for the app's badges.
 #[utoipa::path(
     operation_id = "list_todo",

@@ -133,9 +133,45 @@ pub struct Case {
     pub pending_extension: Option<ExtensionRequest>,
     /// Evidence files, in the order they were attached.
     pub attachments: Vec<super::Attachment>,
+    /// What a resident reporting through someone is given to follow the case.
+    pub tracking_code: Option<String>,
+    /// When it was last closed; `None` while open.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// 回访: how satisfied the resident is with its last closing, and when he said so.
+    pub rating: Option<Rating>,
+    pub rated_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// 满意度: what a resident says of how his case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rating {
+    Satisfied,
+    BasicallySatisfied,
+    Dissatisfied,
+}
+
+impl Rating {
+    pub const ALL: [Self; 3] = [Self::Satisfied, Self::BasicallySatisfied, Self::Dissatisfied];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Satisfied => "satisfied",
+            Self::BasicallySatisfied => "basically_satisfied",
+            Self::Dissatisfied => "dissatisfied",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Counts towards 满意率.
+    pub fn satisfied(self) -> bool {
+        !matches!(self, Self::Dissatisfied)
+    }
 }
 
 /// What a reporter sends; the rest is decided by [`super::report`].
@@ -217,10 +253,14 @@ pub enum EventType {
     /// Photos, videos or voice notes were attached (with a report, a
     /// resolution, a verification or a comment, or later as evidence).
     MediaAttached,
+    /// 回访: the resident rated the closed case, online or on the phone.
+    Rated,
+    /// A dissatisfied resident's case went back to work.
+    Reopened,
 }
 
 impl EventType {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 23] = [
         Self::Reported,
         Self::Accepted,
         Self::Rejected,
@@ -242,6 +282,8 @@ impl EventType {
         Self::Warning,
         Self::Overdue,
         Self::MediaAttached,
+        Self::Rated,
+        Self::Reopened,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -267,6 +309,8 @@ impl EventType {
             Self::Warning => "warning",
             Self::Overdue => "overdue",
             Self::MediaAttached => "media_attached",
+            Self::Rated => "rated",
+            Self::Reopened => "reopened",
         }
     }
 
@@ -278,9 +322,17 @@ impl EventType {
 /// Who caused an event: a user, an API key, or the platform itself (自动立案, 网上推送).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventActor {
-    User { id: Uuid, label: String },
-    ApiKey { id: Uuid, label: String },
+    User {
+        id: Uuid,
+        label: String,
+    },
+    ApiKey {
+        id: Uuid,
+        label: String,
+    },
     System,
+    /// A resident, through a public page (never named).
+    Resident,
 }
 
 impl EventActor {
@@ -288,6 +340,7 @@ impl EventActor {
         match self {
             Self::User { label, .. } | Self::ApiKey { label, .. } => label,
             Self::System => "system",
+            Self::Resident => "resident",
         }
     }
 }

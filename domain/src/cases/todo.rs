@@ -10,11 +10,14 @@ use super::{allowed_steps, Case, CaseStatus, Step};
 use crate::identity::{Actor, Principal, Role, Scope};
 
 /// The steps that make a case a to-do: every allowed action but comments,
-/// corrections, escalation and urging, which can always wait.
+/// corrections, escalation and urging, which can always wait, and what
+/// follows a closing (回访, reopening), which is no workflow step on an open case.
 pub fn todo_steps(p: &Principal, case: &Case) -> Vec<Step> {
     allowed_steps(p, case)
         .into_iter()
-        .filter(|s| !matches!(s, Step::Comment | Step::Correct | Step::Escalate | Step::Urge))
+        .filter(|s| {
+            !matches!(s, Step::Comment | Step::Correct | Step::Escalate | Step::Urge | Step::Feedback | Step::Reopen)
+        })
         .collect()
 }
 

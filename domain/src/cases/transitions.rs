@@ -27,10 +27,14 @@ pub enum Step {
     Resume,
     /// 督办: press for action from above.
     Urge,
+    /// 回访: a dispatcher records a resident's rating taken on the phone.
+    Feedback,
+    /// A case closed to its resident's dissatisfaction goes back to work.
+    Reopen,
 }
 
 impl Step {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::Accept,
         Self::Reject,
         Self::Escalate,
@@ -48,6 +52,8 @@ impl Step {
         Self::Suspend,
         Self::Resume,
         Self::Urge,
+        Self::Feedback,
+        Self::Reopen,
     ];
 
     /// The name clients see in `allowed_actions`: the endpoint's last segment.
@@ -69,6 +75,8 @@ impl Step {
             Self::Suspend => "suspend",
             Self::Resume => "resume",
             Self::Urge => "urge",
+            Self::Feedback => "feedback",
+            Self::Reopen => "reopen",
         }
     }
 }
@@ -91,6 +99,10 @@ pub fn next_status(from: CaseStatus, step: Step) -> Option<CaseStatus> {
         (Step::Cancel, Reported) => Some(Cancelled),
         (Step::RequestExtension | Step::DecideExtension, Dispatched | InProgress) => Some(from),
         (Step::Comment | Step::Suspend | Step::Resume | Step::Urge, s) if !s.is_final() => Some(s),
+        (Step::Feedback, Closed) => Some(Closed),
+        // Back to the lead department (the workflow sends a case settled on
+        // site, which had none, to its dispatcher instead).
+        (Step::Reopen, Closed) => Some(Dispatched),
         _ => None,
     }
 }
@@ -140,6 +152,8 @@ mod tests {
         (Step::Urge, Dispatched, Dispatched),
         (Step::Urge, InProgress, InProgress),
         (Step::Urge, Resolved, Resolved),
+        (Step::Feedback, Closed, Closed),
+        (Step::Reopen, Closed, Dispatched),
     ];
 
     #[test]
@@ -152,13 +166,15 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 17 * 8);
+        assert_eq!(checked, 19 * 8);
     }
 
     #[test]
-    fn final_states_admit_no_step() {
-        for from in [Rejected, Closed, Cancelled] {
+    fn final_states_admit_no_step_but_a_closed_case_its_follow_up() {
+        for from in [Rejected, Cancelled] {
             assert!(Step::ALL.iter().all(|s| next_status(from, *s).is_none()), "{from:?}");
         }
+        let after_closing: Vec<Step> = Step::ALL.into_iter().filter(|s| next_status(Closed, *s).is_some()).collect();
+        assert_eq!(after_closing, vec![Step::Feedback, Step::Reopen]);
     }
 }

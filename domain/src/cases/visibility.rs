@@ -55,6 +55,20 @@ pub fn sees_resident_phone(p: &Principal, case: &Case) -> bool {
         })
 }
 
+/// A resident's tracking code is read by whoever reported the case (to give
+/// it to him) and by the owning unit's dispatchers (to read it out on the
+/// phone); to anyone else it would be a key to someone else's case.
+pub fn sees_tracking_code(p: &Principal, case: &Case) -> bool {
+    let reporter = match &p.actor {
+        crate::identity::Actor::User { id, .. } => case.reporter_user_id == Some(*id),
+        crate::identity::Actor::ApiKey { id, .. } => case.reporter_api_key_id == Some(*id),
+    };
+    reporter
+        || p.grants.iter().any(|g| {
+            g.role == Role::Dispatcher && matches!(&g.scope, Scope::Unit { id, .. } if *id == case.owner_unit_id)
+        })
+}
+
 /// Masks a resident's phone for those who may not see it whole. An 11-digit
 /// mobile number keeps the familiar `138****5678`; any other number shows its
 /// last 4 digits when it has 8 or more, else its last 2, every other digit

@@ -11,8 +11,8 @@ use super::{
     model::{CaseEvent, EventActor, EventType},
     next_status,
     time_limit::{extend, warn_at},
-    Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Source, Stage, StageLimits, Step,
-    TimeUnit,
+    Case, CaseStatus, Category, ExtensionRequest, ExtensionState, NewCase, Priority, Rating, Source, Stage,
+    StageLimits, Step, TimeUnit,
 };
 use crate::{
     calendar::WorkCalendar,
@@ -112,6 +112,14 @@ pub enum Command {
     /// Evidence added later: who may comment, while the case is open. The
     /// files themselves are added by [`super::attach`].
     Attach,
+    /// 回访 by phone: the rating the resident gave the dispatcher.
+    Feedback {
+        rating: Rating,
+        comment: Option<String>,
+    },
+    Reopen {
+        reason: String,
+    },
 }
 
 impl Command {
@@ -135,6 +143,8 @@ impl Command {
             Self::Resume => Step::Resume,
             Self::Urge { .. } => Step::Urge,
             Self::Attach => Step::Comment,
+            Self::Feedback { .. } => Step::Feedback,
+            Self::Reopen { .. } => Step::Reopen,
         }
     }
 }
@@ -275,7 +285,9 @@ fn may_take(p: &Principal, case: &Case, step: Step) -> bool {
         | Step::Dispatch
         | Step::Correct
         | Step::Suspend
-        | Step::Resume => owning_dispatcher(p, case),
+        | Step::Resume
+        | Step::Feedback
+        | Step::Reopen => owning_dispatcher(p, case),
         Step::DecideExtension => owning_dispatcher(p, case) && !extension_requester(p, case),
         Step::Return => lead_staff(p, case),
         Step::Start | Step::Resolve | Step::RequestExtension => lead_staff(p, case) || handler(p, case),
@@ -300,6 +312,19 @@ pub fn may_attach_as(p: &Principal, case: &Case, stage: super::AttachStage) -> b
     }
 }
 
+/// How long after closing a dissatisfied rating may send a case back to work.
+pub const REOPEN_WINDOW_DAYS: i64 = 7;
+
+/// A dissatisfied rating given within [`REOPEN_WINDOW_DAYS`] of closing.
+fn reopenable(case: &Case) -> bool {
+    match (case.rating, case.rated_at, case.closed_at) {
+        (Some(Rating::Dissatisfied), Some(rated), Some(closed)) => {
+            rated - closed <= chrono::Duration::days(REOPEN_WINDOW_DAYS)
+        }
+        _ => false,
+    }
+}
+
 /// Whether the step is open now, beyond the state table.
 fn open_now(case: &Case, step: Step) -> bool {
     match step {
@@ -309,6 +334,8 @@ fn open_now(case: &Case, step: Step) -> bool {
         // Handling waits while the case is suspended.
         Step::Suspend | Step::Start | Step::Resolve => case.suspended_at.is_none(),
         Step::Resume => case.suspended_at.is_some(),
+        Step::Feedback => case.rating.is_none(),
+        Step::Reopen => reopenable(case),
         _ => true,
     }
 }
@@ -508,6 +535,10 @@ pub fn check(p: &Principal, case: &Case, step: Step) -> Result<CaseStatus, StepE
             Step::Start | Step::Resolve => {
                 StepError::Conflict("the case is suspended (挂账); handling waits until it resumes".into())
             }
+            Step::Feedback => StepError::Conflict("this closing was rated already".into()),
+            Step::Reopen => StepError::Conflict(format!(
+                "only a dissatisfied rating given within {REOPEN_WINDOW_DAYS} days of the closing reopens a case"
+            )),
             _ => StepError::Conflict("there is no pending extension request".into()),
         });
     }
@@ -586,6 +617,7 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
             events.push(with(event(&next, Some(p), EventType::Resolved, from, now), Some(note), &[]));
         }
         Command::Verify { passed: true, note } => {
+            next.closed_at = Some(now);
             events.push(with(
                 event(&next, Some(p), EventType::Verified, from, now),
                 note,
@@ -727,6 +759,27 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
                 return Err(StepError::WrongState { status: case.status, allowed: allowed_steps(p, case) });
             }
         }
+        Command::Feedback { rating, comment } => {
+            events.push(rated(&mut next, Some(p), rating, comment, "phone", now));
+        }
+        Command::Reopen { reason } => {
+            let rating = next.rating.map(Rating::as_str).unwrap_or_default();
+            if next.lead_department_id.is_none() {
+                // Settled on site: nobody was dispatched, so it goes back to the dispatcher.
+                next.status = CaseStatus::Accepted;
+            }
+            next.resolved_at = None;
+            next.resolved_by = None;
+            // Its next closing is rated afresh; the event keeps this rating.
+            next.closed_at = None;
+            next.rating = None;
+            next.rated_at = None;
+            events.push(with(
+                event(&next, Some(p), EventType::Reopened, from, now),
+                Some(reason),
+                &[("rating", rating.into())],
+            ));
+        }
     }
     if Stage::of(case.status) != Stage::of(next.status) {
         enter_stage(&mut next, Some((Stage::of(case.status), case.due_at)), ctx, &mut events);
@@ -735,6 +788,53 @@ pub fn apply(case: &Case, command: Command, ctx: &WorkflowContext<'_>) -> Result
     next.version += 1;
     stamp_visibility(Some(case), &next, &mut events);
     Ok(Outcome { case: next, events, extension })
+}
+
+/// The rating of a closed case and its event: by the resident himself
+/// (`p` = `None`, online) or by a dispatcher who called him.
+fn rated(
+    next: &mut Case,
+    p: Option<&Principal>,
+    rating: Rating,
+    comment: Option<String>,
+    channel: &str,
+    now: DateTime<Utc>,
+) -> CaseEvent {
+    next.rating = Some(rating);
+    next.rated_at = Some(now);
+    let mut e = with(
+        event(next, p, EventType::Rated, next.status, now),
+        comment,
+        &[("rating", rating.as_str().into()), ("channel", channel.into())],
+    );
+    if p.is_none() {
+        e.actor = EventActor::Resident;
+    }
+    e
+}
+
+/// 回访 online: the resident rates his closed case once, with its tracking code.
+///
+/// # Errors
+/// 409 `WrongState` before the case is closed; 409 `Conflict` once it is rated.
+pub fn rate_as_resident(
+    case: &Case,
+    rating: Rating,
+    comment: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StepError> {
+    if case.status != CaseStatus::Closed {
+        return Err(StepError::WrongState { status: case.status, allowed: Vec::new() });
+    }
+    if case.rating.is_some() {
+        return Err(StepError::Conflict("this case was rated already".into()));
+    }
+    let mut next = case.clone();
+    let mut events = vec![rated(&mut next, None, rating, comment, "online", now)];
+    next.updated_at = now;
+    next.version += 1;
+    stamp_visibility(Some(case), &next, &mut events);
+    Ok(Outcome { case: next, events, extension: None })
 }
 
 /// What a report needs besides the report itself.
@@ -807,6 +907,9 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
         Actor::ApiKey { id, .. } => (None, Some(*id)),
     };
     let now = ctx.now;
+    // Whoever reported on a resident's behalf reads the code out to him.
+    let tracking_code =
+        (new.resident.is_some() || new.source == Source::Citizen).then(|| super::TrackingCode::generate().to_string());
     let mut case = Case {
         id: new.id,
         number: ctx.number.clone(),
@@ -841,6 +944,10 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
         suspended_until: None,
         pending_extension: None,
         attachments: Vec::new(),
+        tracking_code,
+        closed_at: None,
+        rating: None,
+        rated_at: None,
         version: 1,
         created_at: now,
         updated_at: now,

@@ -29,6 +29,9 @@ pub struct CaseFacts {
     pub verified: bool,
     pub reworked: bool,
     pub urged: bool,
+    pub rated: bool,
+    pub satisfied: bool,
+    pub reopened: bool,
 }
 
 impl CaseFacts {
@@ -53,6 +56,9 @@ impl CaseFacts {
             verified: t.has(Mark::Verified),
             reworked,
             urged: t.has(Mark::Urged),
+            rated: case.rating.is_some(),
+            satisfied: case.rating.is_some_and(crate::cases::Rating::satisfied),
+            reopened: t.has(Mark::Reopened),
         }
     }
 }
@@ -89,10 +95,17 @@ pub struct Figures {
     pub reworked: u64,
     pub urged: u64,
     pub accepted_on_time: u64,
+    /// Cases whose last closing was rated (回访), and of those the satisfied or basically satisfied.
+    pub rated: u64,
+    pub satisfied: u64,
+    /// Sent back to work after a dissatisfied rating (not counted as rework).
+    pub reopened: u64,
     pub closure_rate: Option<f64>,
     pub on_time_closure_rate: Option<f64>,
     pub rework_rate: Option<f64>,
     pub timely_acceptance_rate: Option<f64>,
+    /// 满意率: (satisfied + basically satisfied) ÷ rated.
+    pub satisfied_rate: Option<f64>,
     pub avg_handling_hours: Option<f64>,
     pub p90_handling_hours: Option<f64>,
 }
@@ -119,6 +132,8 @@ impl Figures {
         let reworked = count(|c| c.reworked);
         let accepted = count(|c| c.accepted);
         let accepted_on_time = count(|c| c.accepted_on_time);
+        let rated = count(|c| c.rated);
+        let satisfied = count(|c| c.satisfied);
         hours.sort_by(f64::total_cmp);
         let avg = (!hours.is_empty()).then(|| round(hours.iter().sum::<f64>() / hours.len() as f64));
         // Nearest rank: the smallest value with at least 90% of values at or below it.
@@ -139,10 +154,14 @@ impl Figures {
             reworked,
             urged: count(|c| c.urged),
             accepted_on_time,
+            rated,
+            satisfied,
+            reopened: count(|c| c.reopened),
             closure_rate: rate(closed, due_to_close),
             on_time_closure_rate: rate(closed_on_time, due_to_close.saturating_sub(suspended)),
             rework_rate: rate(reworked, verified),
             timely_acceptance_rate: rate(accepted_on_time, accepted),
+            satisfied_rate: rate(satisfied, rated),
             avg_handling_hours: avg,
             p90_handling_hours: p90,
         }
@@ -168,6 +187,14 @@ mod tests {
             facts(|c| (c.settled_on_site, c.closed, c.closed_on_time) = (true, true, true)),
             facts(|c| c.rejected = true),
         ];
+        let rated = [
+            facts(|c| (c.rated, c.satisfied) = (true, true)),
+            facts(|c| (c.rated, c.satisfied) = (true, true)),
+            facts(|c| (c.rated, c.reopened) = (true, true)),
+            facts(|c| c.reopened = true),
+        ];
+        let r = Figures::of(&rated, Vec::new());
+        assert_eq!((r.rated, r.satisfied, r.reopened, r.satisfied_rate), (3, 2, 2, Some(0.6667)));
         let f = Figures::of(&all, vec![4.0, 1.0, 10.0]);
         assert_eq!((f.reported, f.due_to_close, f.closed, f.closed_on_time), (5, 4, 3, 2));
         assert_eq!(f.closure_rate, Some(0.75));

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::cases::{Case, CaseEvent, CaseStatus, EventType, Stage};
+use crate::cases::{Case, CaseEvent, CaseStatus, EventType, Rating, Stage};
 
 /// One thing that happened at least once in a case's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub enum Mark {
     Verified = 1 << 7,
     Reworked = 1 << 8,
     Urged = 1 << 9,
+    /// Sent back to work after a dissatisfied rating (not rework).
+    Reopened = 1 << 10,
 }
 
 fn changed(e: &CaseEvent, key: &str, value: &str) -> bool {
@@ -67,6 +69,7 @@ impl Trail {
                 Some(Mark::Reworked)
             }
             EventType::Urged => Some(Mark::Urged),
+            EventType::Reopened => Some(Mark::Reopened),
             _ => None,
         };
         if let Some(mark) = kind {
@@ -115,6 +118,8 @@ pub struct CaseTally {
     pub due_at: Option<DateTime<Utc>>,
     pub warn_at: Option<DateTime<Utc>>,
     pub suspended_at: Option<DateTime<Utc>>,
+    /// The rating of its last closing, if any.
+    pub rating: Option<Rating>,
     pub trail: Trail,
 }
 
@@ -134,6 +139,7 @@ impl CaseTally {
             due_at: case.due_at,
             warn_at: case.warn_at,
             suspended_at: case.suspended_at,
+            rating: case.rating,
             trail: Trail::of(events),
         }
     }

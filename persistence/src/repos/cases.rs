@@ -99,28 +99,37 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
         let trail = gridline_domain::stats::Trail::of(&outcome.events);
-        let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
-        let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
         let sql = format!("INSERT INTO cases ({CASE_INSERT_COLUMNS}) VALUES {}", tuples::<DB>(1, CASE_INSERT_WIDTH, 0));
         let insert = query(&sql).bind_all(case_values(&outcome.case, record.report.as_ref(), &trail));
-        let events = Self::write_outcome(&mut tx, outcome, record, &seqs, Some(insert)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
+        // Attached files are checked between statements, so they need a transaction.
+        let at_once = DB::WRITABLE_CTE
+            && !outcome.events.is_empty()
+            && outcome.extension.is_none()
+            && gridline_domain::cases::attached_by(&outcome.case, &outcome.events).next().is_none();
+        let events = if at_once {
+            let notices =
+                gridline_domain::notifications::notices(&outcome.case, &outcome.events, outcome.extension.as_ref());
+            self.insert_case_at_once(&outcome.events, insert, Self::riders(outcome, record, &notices)).await?
+        } else {
+            let mut tx = self.writer().begin().await.map_err(map_sqlx)?;
+            let seqs = DB::reserve_seqs(&mut tx, outcome.events.len()).await?;
+            let events = Self::write_outcome(&mut tx, outcome, record, &seqs, Some(insert)).await?;
+            tx.commit().await.map_err(map_sqlx)?;
+            events
+        };
         self.note_change();
         Ok(events)
     }
 
     async fn case(&self, id: uuid::Uuid) -> Result<Option<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-        let sql = format!("SELECT {} FROM cases c WHERE c.id = $1", crate::case_rows::CASE_COLUMNS);
-        let Some(row) = query_as::<crate::case_rows::CaseRow>(&sql)
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(crate::errors::map_sqlx)?
-        else {
-            return Ok(None);
-        };
-        let mut cases = self.complete(vec![row]).await?;
-        Ok(cases.pop())
+        self.one_case("c.id = $1", id.into()).await
+    }
+
+    async fn case_by_tracking_code(
+        &self,
+        code: &str,
+    ) -> Result<Option<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        self.one_case("c.tracking_code = $1", code.into()).await
     }
 
     async fn update_case(
@@ -141,8 +150,8 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
              limit_started_at = $16, due_at = $17, warn_at = $18, resolved_at = $19, rework_count = $20, \
              version = $21, updated_at = $22, resolved_by = $23, suspended_at = $24, suspended_until = $25, \
              trail = trail | $26, first_dispatched_at = COALESCE(first_dispatched_at, $27), \
-             last_resolved_at = COALESCE($28, last_resolved_at), search_terms = $29 \
-             WHERE id = $1 AND version = $2",
+             last_resolved_at = COALESCE($28, last_resolved_at), search_terms = $29, closed_at = $30, \
+             rating = $31, rated_at = $32 WHERE id = $1 AND version = $2",
         )
         .bind(c.id)
         .bind(expected_version)
@@ -173,6 +182,9 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .bind(trail.first_dispatched_at.map(crate::types::Ts))
         .bind(trail.last_resolved_at.map(crate::types::Ts))
         .bind(gridline_domain::cases::search_terms(c))
+        .bind(c.closed_at.map(crate::types::Ts))
+        .bind(c.rating.map(|r| r.as_str()))
+        .bind(c.rated_at.map(crate::types::Ts))
         .execute(&mut tx)
         .await
         .map_err(map_sqlx)?
@@ -558,6 +570,30 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// Department history, the extension request and the events of an outcome.
+    /// What rides with an outcome's events on PostgreSQL: the idempotency
+    /// receipt, the departments when they change, the notifications and the
+    /// webhook rows.
+    fn riders(
+        outcome: &gridline_domain::cases::Outcome,
+        record: &gridline_domain::ports::WriteRecord,
+        notices: &[gridline_domain::notifications::Notice],
+    ) -> Vec<super::riders::Rider> {
+        let mut riders = Vec::new();
+        if let Some(key) = &record.key {
+            riders.push(super::riders::Rider {
+                name: "receipt".into(),
+                sql: RECEIPT.into(),
+                args: receipt_args(key, outcome.case.updated_at),
+            });
+        }
+        if changes_departments(outcome) {
+            riders.extend(Self::departments_rider(&outcome.case));
+        }
+        riders.extend(Self::notice_riders(notices));
+        riders.extend(Self::webhook_rider(&outcome.events));
+        riders
+    }
+
     async fn write_outcome(
         tx: &mut sqlx::Transaction<'_, DB>,
         outcome: &gridline_domain::cases::Outcome,
@@ -568,43 +604,19 @@ impl<DB: Dialect> SqlStore<DB> {
         use crate::errors::map_sqlx;
         let c = &outcome.case;
         let notices = gridline_domain::notifications::notices(c, &outcome.events, outcome.extension.as_ref());
-        const RECEIPT: &str =
-            "UPDATE idempotency_keys SET receipt = $3, completed_at = $4 WHERE principal = $1 AND key = $2";
-        let receipt_args =
-            |(key, receipt): &(gridline_domain::ports::IdempotencyKey, gridline_domain::ports::Receipt)| {
-                vec![
-                    key.principal.clone().into(),
-                    key.key.clone().into(),
-                    receipt.0.clone().into(),
-                    crate::types::Ts(c.updated_at).into(),
-                ]
-            };
         // The events first: a new case's own INSERT goes with them, and on
-        // PostgreSQL so do the receipt, the notifications and the webhook rows.
+        // PostgreSQL so do the receipt, the departments, the notifications
+        // and the webhook rows.
         let riding = DB::WRITABLE_CTE && !outcome.events.is_empty();
-        let mut riders = Vec::new();
-        if riding {
-            if let Some(key) = &record.key {
-                riders.push(super::riders::Rider {
-                    name: "receipt".into(),
-                    sql: RECEIPT.into(),
-                    args: receipt_args(key),
-                });
-            }
-            riders.extend(Self::notice_riders(&notices));
-            riders.extend(Self::webhook_rider(&outcome.events));
-        }
+        let riders = if riding { Self::riders(outcome, record, &notices) } else { Vec::new() };
         let events = Self::insert_events(tx, &outcome.events, seqs, new_case, riders).await?;
         if !riding {
             if let Some(key) = &record.key {
-                query(RECEIPT).bind_all(receipt_args(key)).execute(&mut *tx).await.map_err(map_sqlx)?;
+                query(RECEIPT).bind_all(receipt_args(key, c.updated_at)).execute(&mut *tx).await.map_err(map_sqlx)?;
             }
-        }
-        // Only a dispatch or a return changes the departments: the history
-        // grows, the lead and the assisting ones change.
-        use gridline_domain::cases::EventType;
-        if outcome.events.iter().any(|e| matches!(e.event_type, EventType::Dispatched | EventType::Returned)) {
-            Self::write_departments(tx, c).await?;
+            if changes_departments(outcome) {
+                Self::write_departments(tx, c).await?;
+            }
         }
         Self::write_attachments(tx, outcome).await?;
         if !riding {
@@ -646,64 +658,115 @@ impl<DB: Dialect> SqlStore<DB> {
         riders: Vec<super::riders::Rider>,
     ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
         use crate::errors::map_sqlx;
-        const COLUMNS: usize = 15;
-        let (lead_sql, lead_args) = match new_case {
-            Some(insert) if DB::WRITABLE_CTE && !events.is_empty() => insert.into_parts(),
+        let lead = match new_case {
+            Some(insert) if DB::WRITABLE_CTE && !events.is_empty() => Some(insert.into_parts()),
             Some(insert) => {
                 insert.execute(&mut *tx).await.map_err(map_sqlx)?;
-                ("", Vec::new())
+                None
             }
-            None => ("", Vec::new()),
+            None => None,
         };
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let values = tuples::<DB>(events.len(), COLUMNS, lead_args.len());
+        let (sql, args) = Self::events_statement(events, Numbering::Given(seqs), lead, riders);
+        let rows = query_as::<(uuid::Uuid, i64)>(&sql).bind_all(args).fetch_all(&mut *tx).await.map_err(map_sqlx)?;
+        Self::numbered(events, rows)
+    }
+
+    /// A new case, its events, their numbers and what rides with them as one
+    /// statement outside any transaction of ours (PostgreSQL): it commits by
+    /// itself, or not at all, and costs no `BEGIN`, number reservation or
+    /// `COMMIT` of its own.
+    async fn insert_case_at_once(
+        &self,
+        events: &[gridline_domain::cases::CaseEvent],
+        new_case: crate::sql::Query<'_, ()>,
+        riders: Vec<super::riders::Rider>,
+    ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        let (sql, args) = Self::events_statement(events, Numbering::Reserve, Some(new_case.into_parts()), riders);
+        let rows = query_as::<(uuid::Uuid, i64)>(&sql)
+            .bind_all(args)
+            .fetch_all(self.writer())
+            .await
+            .map_err(crate::errors::map_sqlx)?;
+        Self::numbered(events, rows)
+    }
+
+    /// The statement inserting `events` (and `lead`, the new case, and the
+    /// riders, as CTEs), returning each event's id and number.
+    fn events_statement(
+        events: &[gridline_domain::cases::CaseEvent],
+        numbering: Numbering<'_>,
+        lead: Option<(&str, Vec<crate::sql::Arg>)>,
+        riders: Vec<super::riders::Rider>,
+    ) -> (String, Vec<crate::sql::Arg>) {
+        const COLUMNS: usize = 15;
+        let (lead_sql, mut args) = lead.unwrap_or_default();
+        let mut ctes = Vec::new();
+        let values = match numbering {
+            Numbering::Given(_) => tuples::<DB>(events.len(), COLUMNS, args.len()),
+            Numbering::Reserve => {
+                // Materialised: the reservation runs once, before any event reads it.
+                ctes.push(format!("reserved AS MATERIALIZED (SELECT reserve_case_event_seqs({}) AS s)", events.len()));
+                let given = tuples::<DB>(events.len(), COLUMNS - 1, args.len());
+                let mut rows: Vec<String> = Vec::with_capacity(events.len());
+                for (i, row) in given.split("), (").enumerate() {
+                    let row = row.trim_start_matches('(').trim_end_matches(')');
+                    rows.push(format!("({row}, (SELECT s[{}] FROM reserved))", i + 1));
+                }
+                rows.join(", ")
+            }
+        };
         let insert_events = format!(
             "INSERT INTO case_events (id, case_id, type, actor_kind, actor_id, actor_label, at, from_status, \
              to_status, note, internal, changes, visible_before, visible_after, seq) VALUES {values} RETURNING id, seq"
         );
-        let mut ctes = Vec::new();
         if !lead_sql.is_empty() {
             ctes.push(format!("new_case AS ({lead_sql})"));
         }
-        let mut rider_args = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let (kind, actor_id, label) = crate::case_rows::actor_columns(&e.actor);
+            args.extend([
+                e.id.into(),
+                e.case_id.into(),
+                e.event_type.as_str().into(),
+                kind.into(),
+                actor_id.into(),
+                label.into(),
+                crate::types::Ts(e.at).into(),
+                e.from_status.map(|s| s.as_str()).into(),
+                e.to_status.as_str().into(),
+                (&e.note).into(),
+                e.internal.into(),
+                crate::case_rows::changes_json(&e.changes).into(),
+                e.visible_before.as_ref().map(crate::case_rows::encode_visibility).into(),
+                crate::case_rows::encode_visibility(&e.visible_after).into(),
+            ]);
+            if let Numbering::Given(seqs) = numbering {
+                args.push(seqs.get(i).copied().flatten().into());
+            }
+        }
         let sql = if riders.is_empty() {
             let with = if ctes.is_empty() { String::new() } else { format!("WITH {} ", ctes.join(", ")) };
             format!("{with}{insert_events}")
         } else {
             ctes.push(format!("ev AS ({insert_events})"));
-            let mut offset = lead_args.len() + events.len() * COLUMNS;
             for r in riders {
-                ctes.push(format!("{} AS ({})", r.name, super::riders::shifted(&r.sql, offset)));
-                offset += r.args.len();
-                rider_args.extend(r.args);
+                ctes.push(format!("{} AS ({})", r.name, super::riders::shifted(&r.sql, args.len())));
+                args.extend(r.args);
             }
             format!("WITH {} SELECT id, seq FROM ev", ctes.join(", "))
         };
-        let mut insert = query_as::<(uuid::Uuid, i64)>(&sql).bind_all(lead_args);
-        for (i, e) in events.iter().enumerate() {
-            let (kind, actor_id, label) = crate::case_rows::actor_columns(&e.actor);
-            insert = insert
-                .bind(e.id)
-                .bind(e.case_id)
-                .bind(e.event_type.as_str())
-                .bind(kind)
-                .bind(actor_id)
-                .bind(label)
-                .bind(crate::types::Ts(e.at))
-                .bind(e.from_status.map(|s| s.as_str()))
-                .bind(e.to_status.as_str())
-                .bind(&e.note)
-                .bind(e.internal)
-                .bind(crate::case_rows::changes_json(&e.changes))
-                .bind(e.visible_before.as_ref().map(crate::case_rows::encode_visibility))
-                .bind(crate::case_rows::encode_visibility(&e.visible_after))
-                .bind(seqs.get(i).copied().flatten());
-        }
-        insert = insert.bind_all(rider_args);
-        let numbered: std::collections::HashMap<uuid::Uuid, i64> =
-            insert.fetch_all(&mut *tx).await.map_err(map_sqlx)?.into_iter().collect();
+        (sql, args)
+    }
+
+    /// The events with the numbers the database gave them.
+    fn numbered(
+        events: &[gridline_domain::cases::CaseEvent],
+        rows: Vec<(uuid::Uuid, i64)>,
+    ) -> Result<Vec<gridline_domain::cases::CaseEvent>, gridline_domain::RepoError> {
+        let numbered: std::collections::HashMap<uuid::Uuid, i64> = rows.into_iter().collect();
         events
             .iter()
             .map(|e| {
@@ -773,6 +836,15 @@ impl<DB: Dialect> SqlStore<DB> {
         tx: &mut sqlx::Transaction<'_, DB>,
         c: &gridline_domain::cases::Case,
     ) -> Result<(), gridline_domain::RepoError> {
+        if let Some(upsert) = Self::departments_rider(c) {
+            query(&upsert.sql).bind_all(upsert.args).execute(&mut *tx).await.map_err(crate::errors::map_sqlx)?;
+        }
+        Ok(())
+    }
+
+    /// The upsert of a case's departments (history, lead and assisting
+    /// ones), or none when it has none but its lead.
+    fn departments_rider(c: &gridline_domain::cases::Case) -> Option<super::riders::Rider> {
         let rows: Vec<(uuid::Uuid, Option<i32>)> = c
             .department_history
             .iter()
@@ -780,7 +852,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .map(|d| (*d, c.assisting_department_ids.iter().position(|a| a == d).and_then(|i| i32::try_from(i).ok())))
             .collect();
         if rows.is_empty() {
-            return Ok(());
+            return None;
         }
         let tuples: Vec<String> =
             (0..rows.len()).map(|i| format!("($1, ${}, $2, ${})", 3 + 2 * i, 4 + 2 * i)).collect();
@@ -789,12 +861,22 @@ impl<DB: Dialect> SqlStore<DB> {
              ON CONFLICT (case_id, department_id) DO UPDATE SET assist_order = excluded.assist_order",
             tuples.join(", ")
         );
-        let mut upsert = query(&sql).bind(c.id).bind(crate::types::Ts(c.updated_at));
+        let mut args: Vec<crate::sql::Arg> = vec![c.id.into(), crate::types::Ts(c.updated_at).into()];
         for (department, order) in rows {
-            upsert = upsert.bind(department).bind(order);
+            args.push(department.into());
+            args.push(order.into());
         }
-        upsert.execute(&mut *tx).await.map_err(crate::errors::map_sqlx)?;
-        Ok(())
+        Some(super::riders::Rider { name: "departments".into(), sql, args })
+    }
+
+    /// The case that `condition` (on `c`, with one parameter) finds.
+    async fn one_case(
+        &self,
+        condition: &str,
+        arg: crate::sql::Arg,
+    ) -> Result<Option<gridline_domain::cases::Case>, gridline_domain::RepoError> {
+        let sql = format!("SELECT {} FROM cases c WHERE {condition}", crate::case_rows::CASE_COLUMNS);
+        Ok(self.cases_from(&sql, vec![arg]).await?.pop())
     }
 
     /// The cases a built query selects (`CASE_COLUMNS` of `c`), completed.
@@ -890,8 +972,8 @@ pub(crate) const CASE_INSERT_COLUMNS: &str = "id, number, status, category_code,
      handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, resident_name, \
      resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, rework_count, version, \
      created_at, updated_at, reporter, report_hash, report_receipt, resolved_by, suspended_at, suspended_until, \
-     trail, first_dispatched_at, last_resolved_at, search_terms";
-pub(crate) const CASE_INSERT_WIDTH: usize = 41;
+     trail, first_dispatched_at, last_resolved_at, search_terms, tracking_code, closed_at, rating, rated_at";
+pub(crate) const CASE_INSERT_WIDTH: usize = 45;
 
 /// A new case's row, in [`CASE_INSERT_COLUMNS`] order.
 pub(crate) fn case_values(
@@ -942,5 +1024,34 @@ pub(crate) fn case_values(
         trail.first_dispatched_at.map(Ts).into(),
         trail.last_resolved_at.map(Ts).into(),
         gridline_domain::cases::search_terms(c).into(),
+        c.tracking_code.clone().into(),
+        c.closed_at.map(Ts).into(),
+        c.rating.map(|r| r.as_str()).into(),
+        c.rated_at.map(Ts).into(),
     ]
+}
+
+const RECEIPT: &str = "UPDATE idempotency_keys SET receipt = $3, completed_at = $4 WHERE principal = $1 AND key = $2";
+
+fn receipt_args(
+    (key, receipt): &(gridline_domain::ports::IdempotencyKey, gridline_domain::ports::Receipt),
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<crate::sql::Arg> {
+    vec![key.principal.clone().into(), key.key.clone().into(), receipt.0.clone().into(), crate::types::Ts(at).into()]
+}
+
+/// Only a dispatch or a return changes the departments: the history grows,
+/// the lead and the assisting ones change.
+fn changes_departments(outcome: &gridline_domain::cases::Outcome) -> bool {
+    use gridline_domain::cases::EventType;
+    outcome.events.iter().any(|e| matches!(e.event_type, EventType::Dispatched | EventType::Returned))
+}
+
+/// How a statement's events get their numbers.
+#[derive(Clone, Copy)]
+enum Numbering<'a> {
+    /// Reserved by an earlier statement of the transaction.
+    Given(&'a [Option<i64>]),
+    /// Reserved by the statement itself (`reserve_case_event_seqs`).
+    Reserve,
 }

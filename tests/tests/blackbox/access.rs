@@ -117,6 +117,12 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/cases/{id}/suspend",       [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/resume",        [401, 404, 403, 404, 404, 200, 403, 403, 404, 404, 404, 403, 403]),
     ("POST",   "/api/v1/cases/{id}/urge",          [401, 404, 403, 404, 404, 403, 200, 200, 404, 404, 404, 200, 403]),
+    // A closed case the resident has not rated; one he rated dissatisfied.
+    ("POST",   "/api/v1/cases/{id}/feedback",      [401, 404, 403, 404, 404, 201, 403, 403, 403, 404, 404, 403, 403]),
+    ("POST",   "/api/v1/cases/{id}/reopen",        [401, 404, 403, 404, 404, 200, 403, 403, 403, 404, 404, 403, 403]),
+    // Anyone with the code of a case still open: it reads, and it cannot be rated yet.
+    ("GET",    "/public/v1/cases/{tracking_code}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/public/v1/cases/{tracking_code}/feedback", [409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409]),
     ("GET",    "/api/v1/changes",                  [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/v1/stats",                    [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
     ("GET",    "/api/v1/stats/ranking",            [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
@@ -151,6 +157,8 @@ fn case_state(method: &str, template: &str) -> Option<&'static str> {
         ("POST", "/resolve") => "in_progress",
         ("POST", "/verify") => "resolved",
         ("POST", "/resume") => "suspended",
+        ("POST", "/feedback") => "closed",
+        ("POST", "/reopen") => "rated_dissatisfied",
         _ => "reported",
     })
 }
@@ -175,6 +183,8 @@ struct Fixture {
     upload: (String, Vec<u8>),
     /// A webhook subscription the admin registered.
     webhook: String,
+    /// The tracking code of a case reported for a resident, still open.
+    tracking_code: String,
 }
 
 impl Fixture {
@@ -241,8 +251,13 @@ impl Fixture {
             .await;
         assert_eq!(res.status(), 201, "fixture webhook");
         let webhook = res.json::<Value>().await.unwrap()["webhook"]["id"].as_str().unwrap().to_owned();
+        let mut for_a_resident = report_body();
+        for_a_resident["resident"] = json!({"name": "王阿姨", "phone": "13812345678"});
+        let res = app.send_as(&worker1, Method::POST, "/api/v1/cases", &for_a_resident).await;
+        let tracking_code = res.json::<Value>().await.unwrap()["tracking_code"].as_str().unwrap().to_owned();
         Self {
             webhook,
+            tracking_code,
             worker1,
             photo,
             upload,
@@ -280,10 +295,27 @@ impl Fixture {
             "resolved" => {
                 vec![accept, dispatch, ("su", "start", json!({})), ("su", "resolve", json!({"note": "cleaned"}))]
             }
+            "closed" | "rated_dissatisfied" => {
+                let mut steps = vec![
+                    accept,
+                    dispatch,
+                    ("su", "start", json!({})),
+                    ("su", "resolve", json!({"note": "cleaned"})),
+                    ("w1", "verify", json!({"passed": true})),
+                ];
+                if state == "rated_dissatisfied" {
+                    steps.push(("dc", "feedback", json!({"rating": "dissatisfied"})));
+                }
+                steps
+            }
             other => panic!("no fixture for {other}"),
         };
         for (who, step, body) in &steps {
-            let token = if *who == "dc" { &self.dispatcher } else { &self.staff };
+            let token = match *who {
+                "dc" => &self.dispatcher,
+                "w1" => &self.worker1,
+                _ => &self.staff,
+            };
             let res = app.send_as(token, Method::POST, &format!("/api/v1/cases/{id}/{step}"), body).await;
             assert!(res.status().is_success(), "fixture step {step}");
             if *step == "extension-requests" {
@@ -343,6 +375,8 @@ impl Fixture {
                 "extension-requests" => Some(json!({"hours": 12, "reason": "rain"})),
                 "decision" => Some(json!({"approved": true})),
                 "comments" => Some(json!({"text": "seen"})),
+                "feedback" => Some(json!({"rating": "satisfied", "channel": "phone"})),
+                "reopen" => Some(json!({"reason": "居民不满意"})),
                 "media" => Some(json!({"media": [{"media_id": self.photo, "caption": "现场"}]})),
                 _ => None,
             };
@@ -356,6 +390,7 @@ impl Fixture {
             .replace("{delivery_id}", "0193a7b2-5c1e-7d3f-8a9b-0c1d2e3f4a5b")
             .replace("{code}", "sanitation")
             .replace("{grant_id}", &self.grant)
+            .replace("{tracking_code}", &self.tracking_code)
             .replace(
                 "{id}",
                 match template {
@@ -382,6 +417,7 @@ impl Fixture {
                 Some(json!({"username": format!("made{n}"), "display_name": "M", "password": "made-password"}))
             }
             ("PATCH", "/api/v1/users/{id}") => Some(json!({"display_name": "Renamed"})),
+            ("POST", "/public/v1/cases/{tracking_code}/feedback") => Some(json!({"rating": "satisfied"})),
             ("POST", "/api/v1/users/{id}/roles") => Some(json!({"role": "dispatcher", "unit_id": self.district})),
             ("POST", "/api/v1/org-units/import") => Some(json!({"type": "FeatureCollection", "features": [{
                 "type": "Feature",

@@ -21,7 +21,7 @@ const ROLES: [&str; 11] = [
     "admin",
 ];
 
-const ACTIONS: [&str; 13] = [
+const ACTIONS: [&str; 15] = [
     "accept",
     "reject",
     "escalate",
@@ -35,9 +35,11 @@ const ACTIONS: [&str; 13] = [
     "extension-decision",
     "comments",
     "update",
+    "feedback",
+    "reopen",
 ];
 
-const STATES: [&str; 9] = [
+const STATES: [&str; 10] = [
     "reported",
     "accepted",
     "dispatched",
@@ -45,6 +47,7 @@ const STATES: [&str; 9] = [
     "in_progress",
     "resolved",
     "closed",
+    "rated_dissatisfied",
     "rejected",
     "cancelled",
 ];
@@ -72,7 +75,8 @@ async fn call(app: &TestApp, token: &str, case: &Value, action: &str, world: &Wo
         }
         other => {
             let body = match other {
-                "reject" | "escalate" | "return" | "cancel" => json!({"reason": "理由 reason"}),
+                "reject" | "escalate" | "return" | "cancel" | "reopen" => json!({"reason": "理由 reason"}),
+                "feedback" => json!({"rating": "dissatisfied", "comment": "不满意"}),
                 "dispatch" => json!({"lead_department_id": world.urban}),
                 "resolve" => json!({"note": "done"}),
                 "verify" => json!({"passed": true}),
@@ -106,7 +110,7 @@ async fn case_in(app: &TestApp, world: &World, state: &str) -> Value {
         "in_progress" => {
             &[("dispatcher_community", "accept"), ("dispatcher_community", "dispatch"), ("staff_urban", "start")]
         }
-        "resolved" | "closed" => &[
+        "resolved" | "closed" | "rated_dissatisfied" => &[
             ("dispatcher_community", "accept"),
             ("dispatcher_community", "dispatch"),
             ("staff_urban", "start"),
@@ -117,8 +121,11 @@ async fn case_in(app: &TestApp, world: &World, state: &str) -> Value {
         other => panic!("no state {other}"),
     };
     let mut path = path.to_vec();
-    if state == "closed" {
+    if matches!(state, "closed" | "rated_dissatisfied") {
         path.push(("worker1", "verify"));
+    }
+    if state == "rated_dissatisfied" {
+        path.push(("dispatcher_community", "feedback"));
     }
     for (who, action) in path {
         let res = call(app, world.token(who), &case, action, world).await;

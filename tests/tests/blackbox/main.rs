@@ -15,6 +15,7 @@ mod exactly_once;
 mod examples;
 mod export;
 mod finding;
+mod follow_up;
 mod maps;
 mod media;
 mod nodes;
@@ -77,6 +78,7 @@ fn main() {
     all.extend(trials("webhooks", webhooks::TESTS, BOTH));
     all.extend(trials("behind_a_proxy", behind_a_proxy::TESTS, BOTH));
     all.extend(trials("running", running::TESTS, BOTH));
+    all.extend(trials("follow_up", follow_up::TESTS, BOTH));
     all.extend(trials("running", running::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("running", running::SQLITE_TESTS, SQLITE_ONLY));
     all.extend(trials("backups", backups::TESTS, SQLITE_ONLY));

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 gridline_tests::tests![
     metrics_are_scraped_on_their_own_listener_with_every_name_an_operator_needs,
     work_beyond_the_bound_is_refused_at_once_and_probes_still_answer,
+    a_burst_just_beyond_the_bound_waits_for_a_slot_instead_of_being_refused,
     a_stopping_node_turns_unready_serves_on_then_closes_its_streams_and_finishes_in_flight_requests,
 ];
 
@@ -141,6 +142,18 @@ async fn work_beyond_the_bound_is_refused_at_once_and_probes_still_answer(ctx: C
     }
     let res = app.get_as(&dispatcher, "/api/v1/cases").await;
     assert_eq!(res.status(), 200, "after the burst, served again");
+}
+
+async fn a_burst_just_beyond_the_bound_waits_for_a_slot_instead_of_being_refused(ctx: Ctx) {
+    // Waits long enough for a debug build's answers; the default is 50 ms.
+    let app = ctx.app_with(&[("GRIDLINE_MAX_IN_FLIGHT", "4"), ("GRIDLINE_ADMISSION_WAIT_MS", "5000")]).await;
+    let dispatcher = app.token("dispatcher_community").await;
+    let burst = (0..8).map(|_| async {
+        let res = app.as_bearer(Method::GET, "/api/v1/cases?limit=100", &dispatcher).send().await.unwrap();
+        res.status().as_u16()
+    });
+    let answers = futures::future::join_all(burst).await;
+    assert_eq!(answers, vec![200; 8], "twice the bound at once: half served, half waited for a slot");
 }
 
 async fn a_stopping_node_turns_unready_serves_on_then_closes_its_streams_and_finishes_in_flight_requests(ctx: Ctx) {

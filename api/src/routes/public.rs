@@ -1,0 +1,168 @@
+//! A resident follows his case with its tracking code, without an account,
+//! and rates it once it is closed (回访). What he sees carries no personal
+//! data, no staff names and no internal notes: it is built field by field
+//! here, never from the staff's view of a case.
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use gridline_domain::{
+    cases::{rate_as_resident, Case, CaseEvent, EventType, StepError, TrackingCode},
+    ports::WriteRecord,
+    validation, RepoError,
+};
+use gridline_openapi::{
+    public::{PublicCase, PublicFeedback, PublicStep},
+    Problem,
+};
+
+use crate::{error::ApiError, extract::ValidJson, reference_data::ReferenceData, state::AppState};
+
+/// The steps a resident sees, and whether their note is his business.
+fn public_step(kind: EventType) -> Option<bool> {
+    use EventType as E;
+    match kind {
+        E::Rejected | E::Resolved | E::Cancelled | E::Reopened | E::Rated => Some(true),
+        E::Reported
+        | E::Accepted
+        | E::Dispatched
+        | E::Started
+        | E::Verified
+        | E::Reworked
+        | E::Suspended
+        | E::Resumed => Some(false),
+        _ => None,
+    }
+}
+
+fn view(case: &Case, events: &[CaseEvent], names: &ReferenceData) -> PublicCase {
+    let timeline = events
+        .iter()
+        .filter_map(|e| {
+            let with_note = public_step(e.event_type)?;
+            let department = (e.event_type == EventType::Dispatched)
+                .then(|| e.changes.get("lead_department_id")?.parse().ok())
+                .flatten()
+                .and_then(|id| names.department(id))
+                .map(|d| d.name.clone());
+            Some(PublicStep {
+                type_: e.event_type.into(),
+                at: e.at,
+                status: e.to_status.into(),
+                note: e.note.clone().filter(|_| with_note && !e.internal),
+                department,
+            })
+        })
+        .collect();
+    PublicCase {
+        number: case.number.clone(),
+        category_code: case.category_code.clone(),
+        category: names.category(&case.category_code).map(|c| c.name_zh.clone()),
+        status: case.status.into(),
+        grid: names.unit(case.grid_id).map(|u| u.name.clone()),
+        reported_at: case.created_at,
+        closed_at: case.closed_at,
+        rating: case.rating.map(Into::into),
+        may_rate: case.status == gridline_domain::cases::CaseStatus::Closed && case.rating.is_none(),
+        timeline,
+    }
+}
+
+/// The case of a code as typed (any case, hyphens and spaces ignored); an
+/// unknown and a malformed code are the same 404, so codes cannot be probed
+/// for their shape.
+async fn case_of(state: &AppState, req: &HttpRequest) -> Result<Case, ApiError> {
+    if let Some(client) = super::client_addr(req) {
+        state.public_limit.admit(&client)?;
+    }
+    let raw = req.match_info().get("tracking_code").unwrap_or_default();
+    let code = TrackingCode::parse(raw).ok_or(ApiError::NotFound)?;
+    state.store.case_by_tracking_code(code.as_str()).await?.ok_or(ApiError::NotFound)
+}
+
+async fn answer(state: &AppState, case: &Case, status: StatusCode) -> Result<HttpResponse, ApiError> {
+    let events = state.store.case_events(case.id).await?;
+    let body = view(case, &events, &state.reference());
+    // Private: a code is one resident's key; shared caches keep nothing.
+    Ok(HttpResponse::build(status).insert_header(("Cache-Control", "private, no-cache")).json(body))
+}
+
+/// Follow a case with its tracking code
+///
+/// What a resident given a tracking code (when his case was reported for him, or through Open311) sees without an
+/// account: the case's number, category, status and grid, and its public timeline. No personal data, staff
+/// names or internal notes. The code is read as typed: any case, hyphens and spaces ignored, `I`/`L` as `1`
+/// and `O` as `0`. An unknown and a malformed code are the same 404. Rate-limited per client address
+/// (`GRIDLINE_PUBLIC_RATE_PER_MIN`).
+#[utoipa::path(
+    operation_id = "follow_case",
+    tag = "public",
+    params(("tracking_code" = String, Path, description = "The tracking code, e.g. `7K2M-9Q4R-XW1Z`", max_length = 64)),
+    responses(
+        (status = 200, description = "The case as its resident sees it", body = PublicCase),
+        (status = 404, description = "No case has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/public/v1/cases/{tracking_code}")]
+pub(crate) async fn follow(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let case = case_of(&state, &req).await?;
+    answer(&state, &case, StatusCode::OK).await
+}
+
+/// Rate a closed case (回访)
+///
+/// The resident says how satisfied he is with how his case ended: `satisfied`, `basically_satisfied` or
+/// `dissatisfied`, with a comment if he likes. Once per closing, online here or on the phone with a dispatcher
+/// (`POST /api/v1/cases/{id}/feedback`): 409 `not_closed` before the case is closed, 409 `already_rated` once
+/// it is rated. The timeline gets a `rated` event whose actor is `resident`. A `dissatisfied` rating within 7 days
+/// of closing lets the owning unit's dispatcher reopen the case.
+#[utoipa::path(
+    operation_id = "rate_case",
+    tag = "public",
+    params(("tracking_code" = String, Path, description = "The tracking code", max_length = 64)),
+    request_body = PublicFeedback,
+    responses(
+        (status = 201, description = "Rated; the case as its resident sees it now", body = PublicCase),
+        (status = 404, description = "No case has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not closed yet (`not_closed`), or rated already (`already_rated`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/public/v1/cases/{tracking_code}/feedback")]
+pub(crate) async fn rate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<PublicFeedback>,
+) -> Result<HttpResponse, ApiError> {
+    let mut case = case_of(&state, &req).await?;
+    let body = body.parse()?;
+    let comment = body
+        .comment
+        .as_deref()
+        .map(|c| validation::text(c, 2000).map_err(|e| ApiError::field("/comment", e)))
+        .transpose()?;
+    // A step of the staff may come in between: rate the case as it is then.
+    for _ in 0..3 {
+        let outcome = rate_as_resident(&case, body.rating.into(), comment.clone(), state.now()).map_err(refusal)?;
+        match state.store.update_case(&outcome, case.version, &WriteRecord { key: None, report: None }).await {
+            Ok(_) => return answer(&state, &outcome.case, StatusCode::CREATED).await,
+            Err(RepoError::Conflict) => case = state.store.case(case.id).await?.ok_or(ApiError::NotFound)?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Conflict { code: "conflict", detail: "the case kept changing; try again".into(), errors: Vec::new() })
+}
+
+fn refusal(e: StepError) -> ApiError {
+    match e {
+        StepError::WrongState { .. } => ApiError::Conflict {
+            code: "not_closed",
+            detail: "a case is rated once it is closed".into(),
+            errors: Vec::new(),
+        },
+        _ => ApiError::Conflict {
+            code: "already_rated",
+            detail: "this closing was rated already".into(),
+            errors: Vec::new(),
+        },
+    }
+}
