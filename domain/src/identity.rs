@@ -16,6 +16,14 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+/// 公示: whether a user is listed on the public page of the grids he works
+/// in, and the work phone shown there (never his own `phone`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicListing {
+    pub listed: bool,
+    pub work_phone: Option<String>,
+}
+
 /// What a grant lets its holder do, and over what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {

@@ -11,7 +11,7 @@ use crate::{
     auth::{ApiKey, NewApiKey, NewSession, RefreshOutcome, SigningKey, Throttle},
     cases::{Case, CaseEvent, CaseScope, CaseStatus, Category, Outcome, TimeLimitStatus},
     geo::Boundary,
-    identity::{Grant, Principal, Role, User},
+    identity::{Grant, Principal, PublicListing, Role, User},
     org::{Department, DepartmentKind, OrgKind, OrgUnit},
     RepoError,
 };
@@ -163,6 +163,17 @@ pub trait UserRepo: Send + Sync {
         audit: NewAuditEntry,
     ) -> Result<(), RepoError>;
     async fn grants(&self, user_id: Uuid) -> Result<Vec<Grant>, RepoError>;
+    /// The user's 公示 listing (not listed until he says so).
+    async fn public_listing(&self, user_id: Uuid) -> Result<PublicListing, RepoError>;
+    async fn set_public_listing(
+        &self,
+        user_id: Uuid,
+        listing: &PublicListing,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError>;
+    /// The active grid workers of a grid who chose to be listed, by display
+    /// name: each display name and work phone.
+    async fn listed_grid_workers(&self, grid_id: Uuid) -> Result<Vec<(String, Option<String>)>, RepoError>;
     /// Active users holding a staff grant in the department, by display name.
     async fn department_staff(&self, department_id: Uuid) -> Result<Vec<User>, RepoError>;
     /// # Errors

@@ -52,6 +52,23 @@ pub struct PasswordChange {
 pub struct MeView {
     pub user: UserView,
     pub grants: Vec<GrantView>,
+    /// 公示: whether the caller is listed, with `work_phone`, on the public page of the grids he works in.
+    pub public_listing: bool,
+    /// The phone shown on the public page (never `user.phone`).
+    pub work_phone: Option<String>,
+}
+
+/// What the caller changes of his own account; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = crate::examples::update_me)]
+pub struct UpdateMe {
+    /// `true`: listed on the public page of the grids he works in (公示); off by default.
+    pub public_listing: Option<bool>,
+    /// The work phone shown there; `null` clears it.
+    #[serde(default, with = "crate::double_option")]
+    #[schema(value_type = Option<String>, max_length = 32)]
+    pub work_phone: Option<Option<String>>,
 }
 
 /// A JSON Web Key Set (RFC 7517) of the token-signing keys.

@@ -221,6 +221,24 @@ pub fn phone_feedback() -> Value {
     json!({"rating": "basically_satisfied", "comment": "处理及时，但清理不够彻底 quick, but not cleaned up fully", "channel": "phone"})
 }
 
+pub fn update_me() -> Value {
+    json!({"public_listing": true, "work_phone": "010-6500 1234"})
+}
+
+pub fn public_grid() -> Value {
+    json!({
+        "code": "DEMO-E-C1-G1",
+        "name": "和平里第一网格",
+        "levels": [
+            {"kind": "grid", "code": "DEMO-E-C1-G1", "name": "和平里第一网格", "responsible_person": "李网格长", "contact_phone": "010-6500 1001"},
+            {"kind": "community", "code": "DEMO-E-C1", "name": "和平里社区", "responsible_person": "张书记", "contact_phone": "010-6500 1000"},
+            {"kind": "street", "code": "DEMO-E", "name": "东街道", "responsible_person": null, "contact_phone": null},
+            {"kind": "district", "code": "DEMO", "name": "示范区", "responsible_person": null, "contact_phone": "12345"}
+        ],
+        "grid_workers": [{"display_name": "刘网格员", "work_phone": "010-6500 1234"}]
+    })
+}
+
 pub fn public_case() -> Value {
     json!({
         "number": "2026-000123",

@@ -5,7 +5,36 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::values::{CaseStatus, EventType, Rating};
+use crate::values::{CaseStatus, EventType, OrgKind, Rating};
+
+/// 公示: who is responsible for a grid, level by level, and its grid workers who chose to be listed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = crate::examples::public_grid)]
+pub struct PublicGrid {
+    pub code: String,
+    pub name: String,
+    /// The grid, its community, its street and its district, in that order.
+    pub levels: Vec<PublicLevel>,
+    /// Those of its grid workers who chose to be listed, by display name.
+    pub grid_workers: Vec<ListedWorker>,
+}
+
+/// One level of the tree with its published responsible person.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicLevel {
+    pub kind: OrgKind,
+    pub code: String,
+    pub name: String,
+    pub responsible_person: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+/// A grid worker who chose to be listed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ListedWorker {
+    pub display_name: String,
+    pub work_phone: Option<String>,
+}
 
 /// A case as the resident who holds its tracking code sees it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

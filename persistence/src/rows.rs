@@ -89,6 +89,14 @@ impl TryFrom<DepartmentRow> for Department {
     }
 }
 
+/// A 公示 listing: a user's choice, or a listed grid worker (`display_name`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ListingRow {
+    pub(crate) display_name: String,
+    pub(crate) listed: bool,
+    pub(crate) work_phone: Option<String>,
+}
+
 pub(crate) const USER_COLUMNS: &str = "id, username, display_name, phone, active, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]

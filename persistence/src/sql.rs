@@ -183,6 +183,7 @@ pub(crate) trait Reads<O>: Database {
 /// Every row shape the repositories read; a backend reads them all.
 pub(crate) trait Rows:
     Reads<rows::UnitRow>
+    + Reads<rows::ListingRow>
     + Reads<rows::DepartmentRow>
     + Reads<rows::UserRow>
     + Reads<rows::UserWithHashRow>
@@ -224,6 +225,7 @@ pub(crate) trait Rows:
 
 impl<DB> Rows for DB where
     DB: Reads<rows::UnitRow>
+        + Reads<rows::ListingRow>
         + Reads<rows::DepartmentRow>
         + Reads<rows::UserRow>
         + Reads<rows::UserWithHashRow>

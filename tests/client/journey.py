@@ -15,6 +15,7 @@ from gridline_api_client.api.cases import (
     dispatch_case,
     get_case,
     list_case_events,
+    record_case_feedback,
     report_case,
     resolve_case,
     start_case,
@@ -22,6 +23,7 @@ from gridline_api_client.api.cases import (
 )
 from gridline_api_client.api.org import list_departments
 from gridline_api_client.models import (
+    CaseAction,
     CaseStatus,
     CaseView,
     DepartmentKind,
@@ -29,8 +31,10 @@ from gridline_api_client.models import (
     EventType,
     Location,
     LoginRequest,
+    PhoneFeedback,
     Priority,
     Problem,
+    Rating,
     ReportCase,
     Resolution,
     TokenResponse,
@@ -95,7 +99,8 @@ case = step(resolve_case, staff, case, CaseStatus.RESOLVED, body=Resolution(note
 case = step(verify_case, worker, case, CaseStatus.CLOSED, body=Verification(passed=True, note="核查通过 verified"))
 
 read = expect(get_case.sync_detailed(case.id, client=dispatcher), 200, CaseView)
-assert read.status == CaseStatus.CLOSED and read.allowed_actions == []
+# Closed: what is left to the owning unit's dispatcher is the follow-up call (回访).
+assert read.status == CaseStatus.CLOSED and read.allowed_actions == [CaseAction.FEEDBACK], read.allowed_actions
 
 timeline = expect(list_case_events.sync_detailed(case.id, client=dispatcher), 200, list)
 assert [e.type_ for e in timeline] == [
@@ -111,11 +116,21 @@ assert [e.type_ for e in timeline] == [
 late = accept_case.sync_detailed(case.id, client=dispatcher)
 problem = expect(late, 409, Problem)
 assert problem.status == 409 and problem.code == "invalid_state", problem
-assert problem.case_status == CaseStatus.CLOSED and problem.allowed_actions == []
+assert problem.case_status == CaseStatus.CLOSED and problem.allowed_actions == [CaseAction.FEEDBACK]
 
 # A stale version: 412 with the current one.
 stale = start_case.sync_detailed(case.id, client=staff, if_match='"1"')
 problem = expect(stale, 412, Problem)
 assert problem.status == 412 and problem.version == case.version, problem
+
+# 回访: the dispatcher records what the resident said on the phone, once.
+called = expect(
+    record_case_feedback.sync_detailed(
+        case.id, client=dispatcher, body=PhoneFeedback(rating=Rating.BASICALLY_SATISFIED, comment="还算满意 fine")
+    ),
+    201,
+    CaseView,
+)
+assert called.rating == Rating.BASICALLY_SATISFIED and called.allowed_actions == [], called
 
 print(f"journey complete: case {case.number} closed in {len(timeline)} events")

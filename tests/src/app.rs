@@ -26,6 +26,7 @@ const TEST_SETTINGS: &[(&str, &str)] = &[
     // One worker would shed at 8 in flight; tests that race fifty requests
     // test other things. The load-shedding test sets its own bound.
     ("GRIDLINE_MAX_IN_FLIGHT", "1000"),
+    ("GRIDLINE_PUBLIC_RATE_PER_MIN", "100000"),
 ];
 
 /// The environment a test server (in-process or child process) runs with.

@@ -39,7 +39,14 @@ pub(crate) async fn locate(
     query: ValidQuery<LocateQuery>,
 ) -> Result<web::Json<OrgUnitView>, ApiError> {
     require(&auth.0, Action::ReadOrg)?;
-    let query = query.parse()?;
+    let point = point_of(query.parse()?)?;
+    let id = state.grid_index().locate(point).ok_or(ApiError::NotFound)?;
+    let grid = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
+    Ok(web::Json(views::unit(&grid)))
+}
+
+/// The WGS-84 point a locate query names, or 400 naming the coordinate at fault.
+pub(super) fn point_of(query: LocateQuery) -> Result<Position, ApiError> {
     let mut errors = Vec::new();
     if !(query.lat.is_finite() && (-90.0..=90.0).contains(&query.lat)) {
         errors.push(FieldError::parameter("lat", "must be between -90 and 90"));
@@ -51,8 +58,5 @@ pub(crate) async fn locate(
         return Err(ApiError::InvalidQuery(errors));
     }
     let crs: gridline_domain::crs::Crs = query.crs.map_or_else(Default::default, Into::into);
-    let point = crs.to_wgs84(Position { lon: query.lon, lat: query.lat });
-    let id = state.grid_index().locate(point).ok_or(ApiError::NotFound)?;
-    let grid = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
-    Ok(web::Json(views::unit(&grid)))
+    Ok(crs.to_wgs84(Position { lon: query.lon, lat: query.lat }))
 }

@@ -1,6 +1,6 @@
 //! The caller's own account.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use gridline_domain::{
     audit::{AuditAction, NewAuditEntry},
     identity::Actor,
@@ -9,7 +9,7 @@ use gridline_domain::{
     validation,
 };
 use gridline_openapi::{
-    auth::{MeView, PasswordChange},
+    auth::{MeView, PasswordChange, UpdateMe},
     Problem,
 };
 
@@ -39,8 +39,56 @@ use crate::{
 pub(crate) async fn me(auth: Auth, state: web::Data<AppState>) -> Result<web::Json<MeView>, ApiError> {
     require(&auth.0, Action::OwnAccount)?;
     let id = auth.0.user_id().ok_or(ApiError::NotFound)?;
+    me_view(&state, &auth, id).await.map(web::Json)
+}
+
+async fn me_view(state: &AppState, auth: &Auth, id: uuid::Uuid) -> Result<MeView, ApiError> {
     let user = state.store.user(id).await?.ok_or(ApiError::NotFound)?;
-    Ok(web::Json(MeView { user: views::user(&user), grants: auth.0.grants.iter().map(views::grant).collect() }))
+    let listing = state.store.public_listing(id).await?;
+    Ok(MeView {
+        user: views::user(&user),
+        grants: auth.0.grants.iter().map(views::grant).collect(),
+        public_listing: listing.listed,
+        work_phone: listing.work_phone,
+    })
+}
+
+/// Change what the public sees of the caller (公示)
+///
+/// `public_listing: true` lists the caller, with his display name and `work_phone`, on the public page of the
+/// grids he works in as a grid worker (`GET /public/v1/grids/{code}`); off by default. His own `phone` is never
+/// shown there.
+#[utoipa::path(
+    operation_id = "update_me",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = UpdateMe,
+    responses(
+        (status = 200, description = "The caller, changed", body = MeView),
+        (status = 401, description = "No valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API key has no account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/api/v1/me")]
+pub(crate) async fn update_me(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: ValidJson<UpdateMe>,
+) -> Result<web::Json<MeView>, ApiError> {
+    require(&auth.0, Action::OwnAccount)?;
+    let id = auth.0.user_id().ok_or(ApiError::NotFound)?;
+    let body = body.parse()?;
+    let mut listing = state.store.public_listing(id).await?;
+    if let Some(listed) = body.public_listing {
+        listing.listed = listed;
+    }
+    if let Some(phone) = body.work_phone {
+        listing.work_phone =
+            phone.as_deref().map(validation::phone).transpose().map_err(|e| ApiError::field("/work_phone", e))?;
+    }
+    state.store.set_public_listing(id, &listing, now()).await?;
+    me_view(&state, &auth, id).await.map(web::Json)
 }
 
 /// Change the caller's password

@@ -10,11 +10,17 @@ use gridline_domain::{
     validation, RepoError,
 };
 use gridline_openapi::{
-    public::{PublicCase, PublicFeedback, PublicStep},
+    org::LocateQuery,
+    public::{ListedWorker, PublicCase, PublicFeedback, PublicGrid, PublicLevel, PublicStep},
     Problem,
 };
 
-use crate::{error::ApiError, extract::ValidJson, reference_data::ReferenceData, state::AppState};
+use crate::{
+    error::ApiError,
+    extract::{ValidJson, ValidQuery},
+    reference_data::ReferenceData,
+    state::AppState,
+};
 
 /// The steps a resident sees, and whether their note is his business.
 fn public_step(kind: EventType) -> Option<bool> {
@@ -70,9 +76,7 @@ fn view(case: &Case, events: &[CaseEvent], names: &ReferenceData) -> PublicCase 
 /// unknown and a malformed code are the same 404, so codes cannot be probed
 /// for their shape.
 async fn case_of(state: &AppState, req: &HttpRequest) -> Result<Case, ApiError> {
-    if let Some(client) = super::client_addr(req) {
-        state.public_limit.admit(&client)?;
-    }
+    limited(state, req)?;
     let raw = req.match_info().get("tracking_code").unwrap_or_default();
     let code = TrackingCode::parse(raw).ok_or(ApiError::NotFound)?;
     state.store.case_by_tracking_code(code.as_str()).await?.ok_or(ApiError::NotFound)
@@ -165,4 +169,93 @@ fn refusal(e: StepError) -> ApiError {
             errors: Vec::new(),
         },
     }
+}
+
+fn limited(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    match super::client_addr(req) {
+        Some(client) => state.public_limit.admit(&client),
+        None => Ok(()),
+    }
+}
+
+/// 公示: a grid with the responsible person of each level above it, and its listed grid workers.
+async fn grid_page(state: &AppState, grid: &gridline_domain::org::OrgUnit) -> Result<HttpResponse, ApiError> {
+    let names = state.reference();
+    let mut levels = Vec::new();
+    let mut at = Some(grid);
+    while let Some(unit) = at {
+        levels.push(PublicLevel {
+            kind: unit.kind.into(),
+            code: unit.code.clone(),
+            name: unit.name.clone(),
+            responsible_person: unit.responsible_person.clone(),
+            contact_phone: unit.contact_phone.clone(),
+        });
+        at = unit.parent_id.and_then(|id| names.unit(id));
+    }
+    let grid_workers = state
+        .store
+        .listed_grid_workers(grid.id)
+        .await?
+        .into_iter()
+        .map(|(display_name, work_phone)| ListedWorker { display_name, work_phone })
+        .collect();
+    let page = PublicGrid { code: grid.code.clone(), name: grid.name.clone(), levels, grid_workers };
+    // The same for everyone: shared caches may keep it a minute.
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(page))
+}
+
+/// Who is responsible here (公示): the grid at a point
+///
+/// Without a login: the grid containing a point (in `crs`, default WGS-84), its community, street and district,
+/// each with its published responsible person and contact phone, and the grid's workers who chose to be listed
+/// (`PATCH /api/v1/me`), with display name and work phone. 404 when no grid holds the point. Rate-limited per
+/// client address.
+#[utoipa::path(
+    operation_id = "locate_public_grid",
+    tag = "public",
+    params(LocateQuery),
+    responses(
+        (status = 200, description = "The grid and who is responsible for it", body = PublicGrid),
+        (status = 404, description = "No grid holds the point", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/public/v1/grids/locate")]
+pub(crate) async fn locate_grid(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: ValidQuery<LocateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    limited(&state, &req)?;
+    let point = super::grids::point_of(query.parse()?)?;
+    let id = state.grid_index().locate(point).ok_or(ApiError::NotFound)?;
+    let grid = state.reference().unit(id).cloned().ok_or(ApiError::NotFound)?;
+    grid_page(&state, &grid).await
+}
+
+/// Who is responsible here (公示): a grid by its code
+///
+/// The same page as `locate_public_grid`, for a grid named by its code (as printed on the grid's notice board).
+#[utoipa::path(
+    operation_id = "get_public_grid",
+    tag = "public",
+    params(("code" = String, Path, description = "The grid's code", max_length = 64)),
+    responses(
+        (status = 200, description = "The grid and who is responsible for it", body = PublicGrid),
+        (status = 404, description = "No grid has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/public/v1/grids/{code}")]
+pub(crate) async fn grid_by_code(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    limited(&state, &req)?;
+    let code = req.match_info().get("code").unwrap_or_default();
+    let names = state.reference();
+    let grid = names
+        .units()
+        .find(|u| u.code == code && u.kind == gridline_domain::org::OrgKind::Grid)
+        .cloned()
+        .ok_or(ApiError::NotFound)?;
+    grid_page(&state, &grid).await
 }

@@ -230,6 +230,62 @@ impl<DB: Dialect> gridline_domain::ports::UserRepo for SqlStore<DB> {
             .collect())
     }
 
+    async fn public_listing(
+        &self,
+        user_id: uuid::Uuid,
+    ) -> Result<gridline_domain::identity::PublicListing, gridline_domain::RepoError> {
+        let row = query_as::<crate::rows::ListingRow>(
+            "SELECT u.display_name, l.listed, l.work_phone FROM public_listings l JOIN users u ON u.id = l.user_id \
+             WHERE l.user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(self.reader())
+        .await
+        .map_err(crate::errors::map_sqlx)?;
+        Ok(row.map_or_else(Default::default, |r| gridline_domain::identity::PublicListing {
+            listed: r.listed,
+            work_phone: r.work_phone,
+        }))
+    }
+
+    async fn set_public_listing(
+        &self,
+        user_id: uuid::Uuid,
+        listing: &gridline_domain::identity::PublicListing,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), gridline_domain::RepoError> {
+        query(
+            "INSERT INTO public_listings (user_id, listed, work_phone, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id) DO UPDATE SET listed = excluded.listed, work_phone = excluded.work_phone, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(user_id)
+        .bind(listing.listed)
+        .bind(&listing.work_phone)
+        .bind(crate::types::Ts(at))
+        .execute(self.writer())
+        .await
+        .map_err(crate::errors::map_sqlx)?;
+        Ok(())
+    }
+
+    async fn listed_grid_workers(
+        &self,
+        grid_id: uuid::Uuid,
+    ) -> Result<Vec<(String, Option<String>)>, gridline_domain::RepoError> {
+        let rows = query_as::<crate::rows::ListingRow>(
+            "SELECT DISTINCT u.display_name, l.listed, l.work_phone, u.id FROM users u \
+             JOIN public_listings l ON l.user_id = u.id JOIN role_grants g ON g.user_id = u.id \
+             WHERE g.unit_id = $1 AND g.role = 'grid_worker' AND l.listed AND u.active \
+             ORDER BY u.display_name, u.id",
+        )
+        .bind(grid_id)
+        .fetch_all(self.reader())
+        .await
+        .map_err(crate::errors::map_sqlx)?;
+        Ok(rows.into_iter().map(|r| (r.display_name, r.work_phone)).collect())
+    }
+
     async fn add_grant(
         &self,
         grant: &gridline_domain::ports::NewGrant,

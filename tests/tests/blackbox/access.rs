@@ -40,6 +40,7 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     ("POST",   "/api/v1/auth/refresh",             [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401]),
     ("POST",   "/api/v1/auth/logout",              [204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
     ("GET",    "/api/v1/me",                       [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PATCH",  "/api/v1/me",                       [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/api/v1/me/password",              [401, 403, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
     ("GET",    "/api/v1/users",                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("POST",   "/api/v1/users",                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201]),
@@ -123,6 +124,8 @@ const TABLE: &[(&str, &str, [u16; 13])] = &[
     // Anyone with the code of a case still open: it reads, and it cannot be rated yet.
     ("GET",    "/public/v1/cases/{tracking_code}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/public/v1/cases/{tracking_code}/feedback", [409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409]),
+    ("GET",    "/public/v1/grids/locate",          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/public/v1/grids/{code}",          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/v1/changes",                  [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/v1/stats",                    [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
     ("GET",    "/api/v1/stats/ranking",            [401, 200, 403, 403, 403, 200, 200, 200, 403, 403, 403, 200, 200]),
@@ -384,6 +387,8 @@ impl Fixture {
         }
         let path = match template {
             "/api/v1/cases/nearby" => "/api/v1/cases/nearby?lat=39.902&lon=116.402",
+            "/public/v1/grids/locate" => "/public/v1/grids/locate?lat=39.902&lon=116.402",
+            "/public/v1/grids/{code}" => "/public/v1/grids/DEMO-E-C1-G1",
             other => other,
         };
         let path = path
@@ -417,6 +422,7 @@ impl Fixture {
                 Some(json!({"username": format!("made{n}"), "display_name": "M", "password": "made-password"}))
             }
             ("PATCH", "/api/v1/users/{id}") => Some(json!({"display_name": "Renamed"})),
+            ("PATCH", "/api/v1/me") => Some(json!({"public_listing": false})),
             ("POST", "/public/v1/cases/{tracking_code}/feedback") => Some(json!({"rating": "satisfied"})),
             ("POST", "/api/v1/users/{id}/roles") => Some(json!({"role": "dispatcher", "unit_id": self.district})),
             ("POST", "/api/v1/org-units/import") => Some(json!({"type": "FeatureCollection", "features": [{

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use gridline_domain::time::ManualClock;
-use gridline_tests::{app::problem, Ctx, TestApp};
+use gridline_tests::{
+    app::{fields_at_fault, problem},
+    Ctx, TestApp,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -15,6 +18,7 @@ gridline_tests::tests![
     a_closed_case_is_rated_once_and_a_dissatisfied_one_is_reopened,
     a_dissatisfied_rating_later_than_seven_days_after_closing_reopens_nothing,
     public_pages_are_rate_limited_per_client_address,
+    a_grids_public_page_names_who_is_responsible_and_the_workers_who_chose_to_be_listed,
 ];
 
 const RESIDENT: &str = "王阿姨";
@@ -275,4 +279,58 @@ async fn public_pages_are_rate_limited_per_client_address(ctx: Ctx) {
     assert_eq!(res.status(), 429, "rating counts against the same address");
     let worker = app.token("worker1").await;
     assert_eq!(app.get_as(&worker, "/api/v1/cases").await.status(), 200, "the staff's API is not limited");
+}
+
+async fn a_grids_public_page_names_who_is_responsible_and_the_workers_who_chose_to_be_listed(ctx: Ctx) {
+    let app = ctx.app().await;
+    let (w1, w2) = (app.token("worker1").await, app.token("worker2").await);
+    let me = app.json_as(&w1, "/api/v1/me").await;
+    assert_eq!((me["public_listing"].as_bool(), me["work_phone"].as_str()), (Some(false), None), "off by default");
+
+    let page = app.json_as(&w1, "/public/v1/grids/DEMO-E-C1-G1").await;
+    assert_eq!(page["grid_workers"], json!([]), "nobody listed who did not choose to be");
+    let kinds: Vec<&str> = page["levels"].as_array().unwrap().iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["grid", "community", "street", "district"]);
+    assert_eq!(
+        (page["levels"][0]["responsible_person"].as_str(), page["levels"][0]["contact_phone"].as_str()),
+        (Some("周网格员"), Some("138 0000 0001"))
+    );
+    assert!(page["levels"][1]["responsible_person"].is_string() && page["levels"][1]["contact_phone"].is_string());
+
+    let res = app
+        .send_as(&w1, Method::PATCH, "/api/v1/me", &json!({"public_listing": true, "work_phone": "010-6500 1234"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!((me["public_listing"].as_bool(), me["work_phone"].as_str()), (Some(true), Some("010-6500 1234")));
+    let bad = app.send_as(&w2, Method::PATCH, "/api/v1/me", &json!({"work_phone": "call me maybe"})).await;
+    assert_eq!(fields_at_fault(&problem(bad, 422).await), ["/work_phone"]);
+
+    // Anyone, without a login, by code or by a point (GCJ-02 here, as a map app sends it).
+    let res = app.request(Method::GET, "/public/v1/grids/DEMO-E-C1-G1").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("public"));
+    let text = res.text().await.unwrap();
+    let page: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(page["grid_workers"], json!([{"display_name": "周网格员 Worker One", "work_phone": "010-6500 1234"}]));
+    assert!(!text.contains("worker1"), "no usernames: {text}");
+    let gcj02 =
+        gridline_domain::crs::Crs::Gcj02.from_wgs84(gridline_domain::geo::Position { lon: 116.4025, lat: 39.9025 });
+    let located = app
+        .request(Method::GET, &format!("/public/v1/grids/locate?lat={}&lon={}&crs=gcj02", gcj02.lat, gcj02.lon))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(located.status(), 200);
+    assert_eq!(located.json::<Value>().await.unwrap()["code"], "DEMO-E-C1-G1");
+    let nowhere = app.request(Method::GET, "/public/v1/grids/locate?lat=10&lon=10").send().await.unwrap();
+    problem(nowhere, 404).await;
+    problem(app.request(Method::GET, "/public/v1/grids/DEMO-E-C1").send().await.unwrap(), 404).await;
+
+    // Off again: gone from the page; worker2's grid never listed worker1.
+    app.send_as(&w1, Method::PATCH, "/api/v1/me", &json!({"public_listing": false})).await;
+    let page = app.json_as(&w2, "/public/v1/grids/DEMO-E-C1-G1").await;
+    assert_eq!(page["grid_workers"], json!([]));
+    let other = app.json_as(&w2, "/public/v1/grids/DEMO-E-C1-G2").await;
+    assert_eq!(other["grid_workers"], json!([]));
 }
