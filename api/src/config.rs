@@ -393,7 +393,7 @@ impl Settings {
         // Enough to keep a worker busy while its requests wait on the
         // database, few enough that a queue of accepted work stays short.
         let max_in_flight = src.parse(&MAX_IN_FLIGHT, 8 * workers, |v| positive(v, 1_000_000))?;
-        let admission_wait_ms = src.parse(&ADMISSION_WAIT, 50, |v| whole(v, 10_000))?;
+        let admission_wait_ms = src.parse(&ADMISSION_WAIT, 10, |v| whole(v, 10_000))?;
         let public_rate = src.parse(&PUBLIC_RATE, 60, |v| positive(v, 1_000_000))?;
         let metrics_listen = src.parse(&METRICS_LISTEN, None, |v| {
             v.parse::<SocketAddr>().map(Some).map_err(|_| format!("'{v}' is not an address such as 127.0.0.1:9464"))

@@ -1,8 +1,10 @@
 //! Admits, counts and times every request. A node serves at most
 //! `GRIDLINE_MAX_IN_FLIGHT` requests at once. When it is full, a request
-//! waits up to `GRIDLINE_ADMISSION_WAIT_MS` for a slot, so that a burst of a
-//! few milliseconds (a stall of the machine, phones arriving together) costs
-//! nothing; but once the node has stayed full for longer than [`OVERLOAD`],
+//! waits for a slot, so that a burst (a stall of the machine, phones
+//! arriving together) costs nothing: up to [`OVERLOAD`] when the node was
+//! calm for [`CALM`] before, else up to `GRIDLINE_ADMISSION_WAIT_MS` (a short
+//! wait keeps a node that cannot keep up busy without queueing long); but
+//! once the node has stayed full for longer than [`OVERLOAD`],
 //! it is overloaded rather than bursting, and the rest are refused at once
 //! with 503 `overloaded` (as CoDel drops from a standing queue): a refusal
 //! in a millisecond lets a client or load balancer try elsewhere, where a
@@ -34,6 +36,10 @@ use crate::{error::ApiError, state::AppState};
 /// How long a node may stay full before arrivals are refused without waiting.
 const OVERLOAD: Duration = Duration::from_millis(100);
 
+/// A node that has found no arrival full for this long is calm: its next
+/// spell of being full is a burst.
+const CALM: Duration = Duration::from_secs(1);
+
 /// At most so many requests wait per slot.
 const QUEUE_PER_SLOT: usize = 8;
 
@@ -51,6 +57,8 @@ pub(crate) struct Load {
     epoch: Instant,
     full_since: AtomicU64,
     last_full: AtomicU64,
+    /// How long a request of the present spell may wait.
+    spell_wait_us: AtomicU64,
     draining: AtomicBool,
 }
 
@@ -65,6 +73,7 @@ impl Load {
             epoch: Instant::now(),
             full_since: AtomicU64::new(0),
             last_full: AtomicU64::new(NEVER),
+            spell_wait_us: AtomicU64::new(0),
             draining: AtomicBool::new(false),
         }
     }
@@ -94,6 +103,12 @@ impl Load {
         let overload = OVERLOAD.as_micros() as u64;
         let last = self.last_full.swap(now, Ordering::Relaxed);
         let since = if last == NEVER || now.saturating_sub(last) > overload {
+            // A spell after a long calm is a burst: it may wait as long as a
+            // spell lasts. One soon after another is load the node cannot
+            // keep up with, coming and going: only the short wait.
+            let calm = last == NEVER || now.saturating_sub(last) > CALM.as_micros() as u64;
+            let wait = if calm { OVERLOAD.max(self.wait) } else { self.wait };
+            self.spell_wait_us.store(wait.as_micros() as u64, Ordering::Relaxed);
             self.full_since.store(now, Ordering::Relaxed);
             now
         } else {
@@ -107,7 +122,8 @@ impl Load {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return None;
         }
-        let slot = tokio::time::timeout(self.wait, self.slots.acquire()).await;
+        let wait = Duration::from_micros(self.spell_wait_us.load(Ordering::Relaxed));
+        let slot = tokio::time::timeout(wait, self.slots.acquire()).await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         let slot = slot.ok().and_then(Result::ok);
         if slot.is_none() {
