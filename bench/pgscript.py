@@ -57,7 +57,7 @@ def main():
     if mode == "create":
         for sql, params in logged:
             # A new case's INSERT, alone or in front of its events' (WITH new_case AS (...)).
-            case_insert = re.match(r"(?:WITH new_case AS \()?INSERT INTO cases .*?\)\s*(?:VALUES\s*\((.*?)\))", sql, re.S)
+            case_insert = re.search(r"(?:^|new_case AS \()INSERT INTO cases .*?\)\s*(?:VALUES\s*\((.*?)\))", sql, re.S)
             offset = 0
             if case_insert:
                 fresh[params[1]] = "(md5('c' || :client_id || '.' || :r)::uuid)"
@@ -70,10 +70,14 @@ def main():
                 # rows) may follow them in the same statement.
                 values = re.search(r"INSERT INTO case_events .*? VALUES (.*?) RETURNING", sql, re.S)
                 count = len(re.findall(r"\$\d+", values.group(1))) if values else len(params) - offset
-                for first in range(offset + 1, offset + count + 1, 15):
+                # A statement that reserves its own numbers (a report on
+                # PostgreSQL) sends 14 values per event, the number as a subquery.
+                width = 14 if "reserve_case_event_seqs(" in sql else 15
+                for first in range(offset + 1, offset + count + 1, width):
                     fresh[params[first]] = "(md5('e%d' || :client_id || '.' || :r)::uuid)" % len(fresh)
-                    reserved += 1
-                    params[first + 14] = ":s%d" % reserved
+                    if width == 15:
+                        reserved += 1
+                        params[first + 14] = ":s%d" % reserved
     print("-- captured from PostgreSQL's statement log during one real request")
     print("\\set r random(1, 9000000000000000000)")
     for sql, params in logged:
