@@ -66,6 +66,11 @@ impl BodySchemas {
             Value::String(s) => string(s, schema, pointer, errors),
             Value::Number(n) => number(n.as_f64().unwrap_or_default(), schema, pointer, errors),
             Value::Array(items) => {
+                // serde would read a struct from an array of its fields in order.
+                if schema["type"] == "object" {
+                    errors.push(FieldError::pointer(pointer.clone(), "must be an object"));
+                    return;
+                }
                 if !array(items, schema, pointer, errors) {
                     return;
                 }
@@ -166,5 +171,12 @@ mod tests {
     fn references_are_followed() {
         assert_eq!(schemas().check("Body", &json!({"inner": {"n": 6}}))[0].pointer.as_deref(), Some("/inner/n"));
         assert!(schemas().check("Body", &json!({"inner": null})).is_empty());
+    }
+
+    #[test]
+    fn an_array_where_an_object_is_expected_is_refused() {
+        let errors = schemas().check("Body", &json!([null, null]));
+        assert_eq!((errors[0].pointer.as_deref(), errors[0].detail.as_str()), (Some(""), "must be an object"));
+        assert_eq!(schemas().check("Body", &json!({"inner": [1]}))[0].pointer.as_deref(), Some("/inner"));
     }
 }
