@@ -166,6 +166,21 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// Takes a workflow step on `case`: `POST /api/v1/cases/{id}/<action>`.
+    pub async fn try_step(&self, token: &str, case: &Value, action: &str, body: Value) -> Response {
+        let path = format!("/api/v1/cases/{}/{action}", case["id"].as_str().expect("a case answer"));
+        self.send_as(token, Method::POST, &path, &body).await
+    }
+
+    /// Takes a step, asserting it works; the case after it.
+    pub async fn step(&self, token: &str, case: &Value, action: &str, body: Value) -> Value {
+        let res = self.try_step(token, case, action, body).await;
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert!(status.is_success(), "{action}: {status} {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
     /// The id of the org unit with `code`.
     pub async fn unit_id(&self, token: &str, code: &str) -> String {
         let units = self.json_as(token, "/api/v1/org-units").await;

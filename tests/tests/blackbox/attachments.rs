@@ -84,18 +84,6 @@ async fn new_case(app: &TestApp, token: &str, body: &Value) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-async fn step(app: &TestApp, token: &str, case: &Value, action: &str, body: Value) -> reqwest::Response {
-    app.send_as(token, Method::POST, &format!("/api/v1/cases/{}/{action}", case["id"].as_str().unwrap()), &body).await
-}
-
-async fn stepped(app: &TestApp, token: &str, case: &Value, action: &str, body: Value) -> Value {
-    let res = step(app, token, case, action, body).await;
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{action}: {status} {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 fn stages(case: &Value) -> Vec<(String, String)> {
     case["attachments"]
         .as_array()
@@ -129,20 +117,15 @@ async fn before_and_after_photos_go_with_the_report_the_resolution_and_the_verif
     assert_eq!(case["attachments"][1]["caption"], Value::Null);
 
     // The handler's "after" photo goes with his resolution.
-    let case = stepped(&app, &staff, &case, "start", json!({})).await;
+    let case = app.step(&staff, &case, "start", json!({})).await;
     let after = upload(&app, &staff, &fresh_photo(2)).await;
-    let case = stepped(
-        &app,
-        &staff,
-        &case,
-        "resolve",
-        json!({"note": "已清运", "media": [{"media_id": after, "caption": "清运后"}]}),
-    )
-    .await;
+    let case = app
+        .step(&staff, &case, "resolve", json!({"note": "已清运", "media": [{"media_id": after, "caption": "清运后"}]}))
+        .await;
     assert_eq!(case["status"], "resolved");
     // What the verifier saw, with his verification.
     let seen = upload(&app, &w1, &fresh_photo(3)).await;
-    let case = stepped(&app, &w1, &case, "verify", json!({"passed": true, "media": [{"media_id": seen}]})).await;
+    let case = app.step(&w1, &case, "verify", json!({"passed": true, "media": [{"media_id": seen}]})).await;
     assert_eq!(case["status"], "closed");
     assert_eq!(
         stages(&case),
@@ -197,29 +180,29 @@ async fn only_those_who_see_a_case_see_its_photos(ctx: Ctx) {
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/media/0/media_id"]);
 
     // A file of an internal comment is hidden from integrations with the comment.
-    let res = step(
-        &app,
-        &dc,
-        &case,
-        "comments",
-        json!({"text": "内部: 当事人有前科", "internal": true, "media": [{"media_id": private}]}),
-    )
-    .await;
+    let res = app
+        .try_step(
+            &dc,
+            &case,
+            "comments",
+            json!({"text": "内部: 当事人有前科", "internal": true, "media": [{"media_id": private}]}),
+        )
+        .await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/media/0/media_id"], "not his to attach: he never saw it");
     let admin = app.token("admin").await;
     let key = app.dispatcher_key(&admin, "12345 热线").await;
     // The hotline files a case (an integration sees the cases it filed); the grid worker adds to it.
     let hotline = new_case(&app, &key, &report("neighbour_dispute", json!([]))).await;
-    let res = step(&app, &w1, &hotline, "comments", json!({"text": "现场照片", "media": [{"media_id": id}]})).await;
+    let res = app.try_step(&w1, &hotline, "comments", json!({"text": "现场照片", "media": [{"media_id": id}]})).await;
     assert_eq!(res.status(), 201);
-    let res = step(
-        &app,
-        &w1,
-        &hotline,
-        "comments",
-        json!({"text": "内部: 当事人有前科", "internal": true, "media": [{"media_id": private}]}),
-    )
-    .await;
+    let res = app
+        .try_step(
+            &w1,
+            &hotline,
+            "comments",
+            json!({"text": "内部: 当事人有前科", "internal": true, "media": [{"media_id": private}]}),
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let case_url = format!("/api/v1/cases/{}", hotline["id"].as_str().unwrap());
     let inside = app.json_as(&dc, &case_url).await;
@@ -252,37 +235,37 @@ async fn a_category_may_require_an_after_photo_to_resolve(ctx: Ctx) {
     assert_eq!(required, ["damaged_facility", "illegal_construction", "sanitation", "street_vending"]);
 
     let case = new_case(&app, &w1, &report("sanitation", json!([]))).await;
-    let case = stepped(&app, &staff, &case, "start", json!({})).await;
-    let res = step(&app, &staff, &case, "resolve", json!({"note": "已清运"})).await;
+    let case = app.step(&staff, &case, "start", json!({})).await;
+    let res = app.try_step(&staff, &case, "resolve", json!({"note": "已清运"})).await;
     let body = problem(res, 422).await;
     assert_eq!(fields_at_fault(&body), ["/media"]);
     // worker1's photo is nobody else's to attach, and a made-up id is nobody's.
     let theirs = upload(&app, &w1, &fresh_photo(6)).await;
-    let res = step(
-        &app,
-        &staff,
-        &case,
-        "resolve",
-        json!({"note": "已清运", "media": [{"media_id": theirs}, {"media_id": "ab".repeat(32)}]}),
-    )
-    .await;
+    let res = app
+        .try_step(
+            &staff,
+            &case,
+            "resolve",
+            json!({"note": "已清运", "media": [{"media_id": theirs}, {"media_id": "ab".repeat(32)}]}),
+        )
+        .await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/media/0/media_id", "/media/1/media_id"]);
     let after = upload(&app, &staff, &fresh_photo(7)).await;
-    let res = step(
-        &app,
-        &staff,
-        &case,
-        "resolve",
-        json!({"note": "已清运", "media": [{"media_id": after}, {"media_id": after}]}),
-    )
-    .await;
+    let res = app
+        .try_step(
+            &staff,
+            &case,
+            "resolve",
+            json!({"note": "已清运", "media": [{"media_id": after}, {"media_id": after}]}),
+        )
+        .await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/media/1/media_id"], "the same file twice");
     let ten: Vec<Value> = (0..10).map(|_| json!({"media_id": after})).collect();
-    let res = step(&app, &staff, &case, "resolve", json!({"note": "已清运", "media": ten})).await;
+    let res = app.try_step(&staff, &case, "resolve", json!({"note": "已清运", "media": ten})).await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/media"], "at most nine");
     let unchanged = app.json_as(&staff, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     assert_eq!(unchanged["status"], "in_progress", "nothing was written by a refused resolution");
-    let case = stepped(&app, &staff, &case, "resolve", json!({"note": "已清运", "media": [{"media_id": after}]})).await;
+    let case = app.step(&staff, &case, "resolve", json!({"note": "已清运", "media": [{"media_id": after}]})).await;
     assert_eq!(case["status"], "resolved");
 
     // An admin turns the requirement off for a category; a 邻里纠纷 never needed one.
@@ -291,8 +274,8 @@ async fn a_category_may_require_an_after_photo_to_resolve(ctx: Ctx) {
         .await;
     assert_eq!(res.json::<Value>().await.unwrap()["requires_resolution_photo"], false);
     let case = new_case(&app, &w1, &report("sanitation", json!([]))).await;
-    let case = stepped(&app, &staff, &case, "start", json!({})).await;
-    assert_eq!(stepped(&app, &staff, &case, "resolve", json!({"note": "已清运"})).await["status"], "resolved");
+    let case = app.step(&staff, &case, "start", json!({})).await;
+    assert_eq!(app.step(&staff, &case, "resolve", json!({"note": "已清运"})).await["status"], "resolved");
 }
 
 async fn evidence_is_added_later_by_whoever_may_comment(ctx: Ctx) {
@@ -305,14 +288,9 @@ async fn evidence_is_added_later_by_whoever_may_comment(ctx: Ctx) {
     );
     let case = new_case(&app, &w1, &report("sanitation", json!([]))).await;
     let more = upload(&app, &w1, &fresh_photo(8)).await;
-    let res = step(
-        &app,
-        &w1,
-        &case,
-        "media",
-        json!({"media": [{"media_id": more, "caption": "另一角度"}], "stage": "report"}),
-    )
-    .await;
+    let res = app
+        .try_step(&w1, &case, "media", json!({"media": [{"media_id": more, "caption": "另一角度"}], "stage": "report"}))
+        .await;
     assert_eq!(res.status(), 201);
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let case = res.json::<Value>().await.unwrap();
@@ -321,20 +299,20 @@ async fn evidence_is_added_later_by_whoever_may_comment(ctx: Ctx) {
 
     // Only the reporter adds report photos; the handler adds his own as comments.
     let progress = upload(&app, &staff, &fresh_photo(9)).await;
-    let res = step(&app, &staff, &case, "media", json!({"media": [{"media_id": progress}], "stage": "report"})).await;
+    let res = app.try_step(&staff, &case, "media", json!({"media": [{"media_id": progress}], "stage": "report"})).await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/stage"]);
-    let case = stepped(&app, &staff, &case, "media", json!({"media": [{"media_id": progress}]})).await;
+    let case = app.step(&staff, &case, "media", json!({"media": [{"media_id": progress}]})).await;
     assert_eq!(case["attachments"][1]["stage"], "comment");
-    let res = step(&app, &staff, &case, "media", json!({"media": []})).await;
+    let res = app.try_step(&staff, &case, "media", json!({"media": []})).await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/media"]);
 
     // Not by someone who cannot see the case, nor once it is final.
-    problem(step(&app, &w3, &case, "media", json!({"media": [{"media_id": more}]})).await, 404).await;
-    let case = stepped(&app, &staff, &case, "start", json!({})).await;
+    problem(app.try_step(&w3, &case, "media", json!({"media": [{"media_id": more}]})).await, 404).await;
+    let case = app.step(&staff, &case, "start", json!({})).await;
     let after = upload(&app, &staff, &fresh_photo(10)).await;
-    let case = stepped(&app, &staff, &case, "resolve", json!({"note": "好了", "media": [{"media_id": after}]})).await;
-    let case = stepped(&app, &w1, &case, "verify", json!({"passed": true})).await;
-    let res = step(&app, &dc, &case, "media", json!({"media": [{"media_id": more}]})).await;
+    let case = app.step(&staff, &case, "resolve", json!({"note": "好了", "media": [{"media_id": after}]})).await;
+    let case = app.step(&w1, &case, "verify", json!({"passed": true})).await;
+    let res = app.try_step(&dc, &case, "media", json!({"media": [{"media_id": more}]})).await;
     assert_eq!(problem(res, 409).await["code"], "invalid_state");
 }
 

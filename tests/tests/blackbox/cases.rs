@@ -81,21 +81,6 @@ async fn new_case(app: &TestApp, token: &str, body: &Value) -> Value {
     res.json().await.unwrap()
 }
 
-/// Takes a step, asserting it works; returns the case after it.
-async fn step(app: &TestApp, token: &str, case: &Value, action: &str, body: Value) -> Value {
-    let res = app
-        .send_as(token, Method::POST, &format!("/api/v1/cases/{}/{action}", case["id"].as_str().unwrap()), &body)
-        .await;
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{action}: {status} {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
-async fn try_step(app: &TestApp, token: &str, case: &Value, action: &str, body: Value) -> reqwest::Response {
-    app.send_as(token, Method::POST, &format!("/api/v1/cases/{}/{action}", case["id"].as_str().unwrap()), &body).await
-}
-
 async fn a_case_travels_the_happy_path_by_the_people_the_table_names(ctx: Ctx) {
     let app = ctx.app().await;
     let p = people(&app).await;
@@ -103,19 +88,19 @@ async fn a_case_travels_the_happy_path_by_the_people_the_table_names(ctx: Ctx) {
     assert_eq!(case["status"], "reported");
     assert!(case["number"].as_str().unwrap().len() == 11, "number like 2026-000001: {}", case["number"]);
     assert_eq!((case["stage"].as_str(), case["time_limit_status"].as_str()), (Some("accept"), Some("ok")));
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
     assert_eq!(case["status"], "accepted");
     assert_eq!(case["allowed_actions"], json!(["escalate", "dispatch", "comments", "update", "suspend"]));
-    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban, "note": "请尽快处理"})).await;
+    let case = app.step(&p.dc, &case, "dispatch", json!({"lead_department_id": p.urban, "note": "请尽快处理"})).await;
     assert_eq!(case["status"], "dispatched");
     assert_eq!(case["lead_department_id"], p.urban.as_str());
     assert_eq!(case["time_limit_status"], "ok");
     assert!(case["due_at"].is_string());
-    let case = step(&app, &p.urban_staff, &case, "start", json!({})).await;
+    let case = app.step(&p.urban_staff, &case, "start", json!({})).await;
     assert_eq!(case["status"], "in_progress");
-    let case = step(&app, &p.urban_staff, &case, "resolve", json!({"note": "已清理"})).await;
+    let case = app.step(&p.urban_staff, &case, "resolve", json!({"note": "已清理"})).await;
     assert_eq!(case["status"], "resolved");
-    let case = step(&app, &p.worker1, &case, "verify", json!({"passed": true, "note": "核查通过"})).await;
+    let case = app.step(&p.worker1, &case, "verify", json!({"passed": true, "note": "核查通过"})).await;
     assert_eq!(case["status"], "closed");
     assert_eq!(case["allowed_actions"], json!([]));
     assert_eq!(case["version"], 6);
@@ -148,31 +133,26 @@ async fn refusals_are_403_for_the_wrong_person_and_404_for_the_unseen(ctx: Ctx) 
     let p = people(&app).await;
     let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
     let body = json!({"lead_department_id": p.urban});
-    problem(try_step(&app, &p.worker1, &case, "dispatch", body.clone()).await, 403).await;
-    problem(try_step(&app, &p.worker2, &case, "dispatch", body.clone()).await, 404).await;
-    problem(try_step(&app, &p.ds, &case, "accept", json!({})).await, 403).await;
-    problem(try_step(&app, &p.leader, &case, "accept", json!({})).await, 403).await;
-    problem(try_step(&app, &p.admin, &case, "accept", json!({})).await, 403).await;
+    problem(app.try_step(&p.worker1, &case, "dispatch", body.clone()).await, 403).await;
+    problem(app.try_step(&p.worker2, &case, "dispatch", body.clone()).await, 404).await;
+    problem(app.try_step(&p.ds, &case, "accept", json!({})).await, 403).await;
+    problem(app.try_step(&p.leader, &case, "accept", json!({})).await, 403).await;
+    problem(app.try_step(&p.admin, &case, "accept", json!({})).await, 403).await;
     // A step the right person may take, but not in this state: 409 naming what is possible.
-    let body409 = problem(try_step(&app, &p.dc, &case, "dispatch", body.clone()).await, 409).await;
+    let body409 = problem(app.try_step(&p.dc, &case, "dispatch", body.clone()).await, 409).await;
     assert_eq!(body409["code"], "invalid_state");
     assert_eq!(body409["case_status"], "reported", "the problem names the case's state");
     assert_eq!(body409["allowed_actions"], json!(["accept", "reject", "escalate", "comments", "update", "suspend"]));
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
-    let res = try_step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": uuid::Uuid::new_v4()})).await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
+    let res = app.try_step(&p.dc, &case, "dispatch", json!({"lead_department_id": uuid::Uuid::new_v4()})).await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/lead_department_id"]);
-    let case = step(
-        &app,
-        &p.dc,
-        &case,
-        "dispatch",
-        json!({"lead_department_id": p.urban, "assisting_department_ids": [p.police]}),
-    )
-    .await;
-    problem(try_step(&app, &p.police_staff, &case, "start", json!({})).await, 403).await;
-    let case = step(&app, &p.urban_staff, &case, "start", json!({})).await;
-    problem(try_step(&app, &p.police_staff, &case, "resolve", json!({"note": "x"})).await, 403).await;
-    problem(try_step(&app, &p.property_staff, &case, "resolve", json!({"note": "x"})).await, 404).await;
+    let case = app
+        .step(&p.dc, &case, "dispatch", json!({"lead_department_id": p.urban, "assisting_department_ids": [p.police]}))
+        .await;
+    problem(app.try_step(&p.police_staff, &case, "start", json!({})).await, 403).await;
+    let case = app.step(&p.urban_staff, &case, "start", json!({})).await;
+    problem(app.try_step(&p.police_staff, &case, "resolve", json!({"note": "x"})).await, 403).await;
+    problem(app.try_step(&p.property_staff, &case, "resolve", json!({"note": "x"})).await, 404).await;
     let anonymous = app
         .request(Method::POST, &format!("/api/v1/cases/{}/resolve", case["id"].as_str().unwrap()))
         .json(&json!({"note": "x"}))
@@ -191,30 +171,30 @@ async fn a_matter_resolved_on_site_is_verified_by_the_dispatcher(ctx: Ctx) {
     assert_eq!(case["status"], "resolved");
     assert!(case["resolved_on_site"].as_bool().unwrap());
     assert_eq!(case["allowed_actions"], json!(["comments"]), "the worker may not verify his own resolution");
-    problem(try_step(&app, &p.worker1, &case, "verify", json!({"passed": true})).await, 403).await;
-    let case = step(&app, &p.dc, &case, "verify", json!({"passed": true})).await;
+    problem(app.try_step(&p.worker1, &case, "verify", json!({"passed": true})).await, 403).await;
+    let case = app.step(&p.dc, &case, "verify", json!({"passed": true})).await;
     assert_eq!(case["status"], "closed");
 
     // A dispatcher who settles a matter himself does not verify it either.
     let case = new_case(&app, &p.dc, &body).await;
-    problem(try_step(&app, &p.dc, &case, "verify", json!({"passed": true})).await, 403).await;
+    problem(app.try_step(&p.dc, &case, "verify", json!({"passed": true})).await, 403).await;
 }
 
 async fn a_department_returns_a_case_that_is_not_its_business(ctx: Ctx) {
     let app = ctx.app().await;
     let p = people(&app).await;
     let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
-    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.police})).await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
+    let case = app.step(&p.dc, &case, "dispatch", json!({"lead_department_id": p.police})).await;
     let case =
-        step(&app, &p.police_staff, &case, "return", json!({"reason": "不属于公安职责 not a police matter"})).await;
+        app.step(&p.police_staff, &case, "return", json!({"reason": "不属于公安职责 not a police matter"})).await;
     assert_eq!(case["status"], "accepted");
     assert!(case["lead_department_id"].is_null());
     assert_eq!(case["stage"], "dispatch", "the dispatching clock runs again");
     assert!(case["due_at"].is_string());
     let seen: Value = app.json_as(&p.police_staff, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     assert_eq!(seen["allowed_actions"], json!(["comments"]), "a department sent the case once keeps seeing it");
-    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
+    let case = app.step(&p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
     assert_eq!(case["status"], "dispatched");
 }
 
@@ -222,19 +202,18 @@ async fn a_failed_verification_sends_the_case_back_for_rework(ctx: Ctx) {
     let app = ctx.app().await;
     let p = people(&app).await;
     let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
-    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
+    let case = app.step(&p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
     let first_due = case["due_at"].clone();
-    let case = step(&app, &p.urban_staff, &case, "start", json!({})).await;
-    let case = step(&app, &p.urban_staff, &case, "resolve", json!({"note": "done"})).await;
-    let case =
-        step(&app, &p.worker1, &case, "verify", json!({"passed": false, "note": "还没清理干净 not clean"})).await;
+    let case = app.step(&p.urban_staff, &case, "start", json!({})).await;
+    let case = app.step(&p.urban_staff, &case, "resolve", json!({"note": "done"})).await;
+    let case = app.step(&p.worker1, &case, "verify", json!({"passed": false, "note": "还没清理干净 not clean"})).await;
     assert_eq!(case["status"], "dispatched");
     assert_eq!(case["rework_count"], 1);
     assert_ne!(case["due_at"], first_due, "rework gets a new time limit");
-    let case = step(&app, &p.urban_staff, &case, "start", json!({})).await;
-    let case = step(&app, &p.urban_staff, &case, "resolve", json!({"note": "really done"})).await;
-    let case = step(&app, &p.worker1, &case, "verify", json!({"passed": true})).await;
+    let case = app.step(&p.urban_staff, &case, "start", json!({})).await;
+    let case = app.step(&p.urban_staff, &case, "resolve", json!({"note": "really done"})).await;
+    let case = app.step(&p.worker1, &case, "verify", json!({"passed": true})).await;
     assert_eq!((case["status"].as_str(), case["rework_count"].as_i64()), (Some("closed"), Some(1)));
 }
 
@@ -243,16 +222,16 @@ async fn escalation_reaches_the_district_and_no_further(ctx: Ctx) {
     let p = people(&app).await;
     let admin = &p.admin;
     let case = new_case(&app, &p.worker1, &report("illegal_construction")).await;
-    problem(try_step(&app, &p.ds, &case, "accept", json!({})).await, 403).await;
-    let case = step(&app, &p.dc, &case, "escalate", json!({"reason": "涉及多个社区"})).await;
+    problem(app.try_step(&p.ds, &case, "accept", json!({})).await, 403).await;
+    let case = app.step(&p.dc, &case, "escalate", json!({"reason": "涉及多个社区"})).await;
     assert_eq!(case["owner_unit_id"], app.unit_id(admin, "DEMO-E").await.as_str());
-    problem(try_step(&app, &p.dc, &case, "accept", json!({})).await, 403).await;
-    let case = step(&app, &p.ds, &case, "escalate", json!({"reason": "需区级协调"})).await;
+    problem(app.try_step(&p.dc, &case, "accept", json!({})).await, 403).await;
+    let case = app.step(&p.ds, &case, "escalate", json!({"reason": "需区级协调"})).await;
     assert_eq!(case["owner_unit_id"], app.unit_id(admin, "DEMO").await.as_str());
     assert!(!case["allowed_actions"].as_array().unwrap().contains(&json!("escalate")));
-    let over = problem(try_step(&app, &p.dd, &case, "escalate", json!({"reason": "?"})).await, 409).await;
+    let over = problem(app.try_step(&p.dd, &case, "escalate", json!({"reason": "?"})).await, 409).await;
     assert_eq!(over["code"], "conflict");
-    let case = step(&app, &p.dd, &case, "accept", json!({})).await;
+    let case = app.step(&p.dd, &case, "accept", json!({})).await;
     assert_eq!(case["status"], "accepted");
 }
 
@@ -260,25 +239,25 @@ async fn collaborative_dispatch_lets_assisting_departments_see_and_comment(ctx: 
     let app = ctx.app().await;
     let p = people(&app).await;
     let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
-    let case = step(
-        &app,
-        &p.dc,
-        &case,
-        "dispatch",
-        json!({"lead_department_id": p.urban, "assisting_department_ids": [p.police, p.property]}),
-    )
-    .await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
+    let case = app
+        .step(
+            &p.dc,
+            &case,
+            "dispatch",
+            json!({"lead_department_id": p.urban, "assisting_department_ids": [p.police, p.property]}),
+        )
+        .await;
     assert_eq!(case["assisting_department_ids"], json!([p.police, p.property]));
     for token in [&p.police_staff, &p.property_staff] {
         let seen = app.json_as(token, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
         assert_eq!(seen["allowed_actions"], json!(["comments"]));
         assert_eq!(seen["assisting_department_ids"], json!([p.police, p.property]), "stored in the dispatcher's order");
-        let res = try_step(&app, token, &case, "comments", json!({"text": "配合处理 we will help"})).await;
+        let res = app.try_step(token, &case, "comments", json!({"text": "配合处理 we will help"})).await;
         assert_eq!(res.status(), 201);
     }
     let res =
-        try_step(&app, &p.urban_staff, &case, "comments", json!({"text": "内部：注意安全", "internal": true})).await;
+        app.try_step(&p.urban_staff, &case, "comments", json!({"text": "内部：注意安全", "internal": true})).await;
     assert_eq!(res.status(), 201);
     let events = app.json_as(&p.dc, &format!("/api/v1/cases/{}/events", case["id"].as_str().unwrap())).await;
     assert_eq!(events.as_array().unwrap().iter().filter(|e| e["type"] == "commented").count(), 3);
@@ -286,16 +265,16 @@ async fn collaborative_dispatch_lets_assisting_departments_see_and_comment(ctx: 
     // Returned and sent again: the former lead now assists, first in the list.
     let case = app.json_as(&p.dc, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     let case =
-        step(&app, &p.urban_staff, &case, "return", json!({"reason": "应由公安牵头 the police should lead"})).await;
+        app.step(&p.urban_staff, &case, "return", json!({"reason": "应由公安牵头 the police should lead"})).await;
     assert_eq!(case["assisting_department_ids"], json!([]));
-    let case = step(
-        &app,
-        &p.dc,
-        &case,
-        "dispatch",
-        json!({"lead_department_id": p.police, "assisting_department_ids": [p.urban, p.property]}),
-    )
-    .await;
+    let case = app
+        .step(
+            &p.dc,
+            &case,
+            "dispatch",
+            json!({"lead_department_id": p.police, "assisting_department_ids": [p.urban, p.property]}),
+        )
+        .await;
     let seen = app.json_as(&p.urban_staff, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     assert_eq!(seen["lead_department_id"], json!(p.police));
     assert_eq!(seen["assisting_department_ids"], json!([p.urban, p.property]));
@@ -305,45 +284,45 @@ async fn extensions_are_granted_and_refused(ctx: Ctx) {
     let app = ctx.app().await;
     let p = people(&app).await;
     let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
-    let case = step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
+    let case = app.step(&p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
     let due = chrono::DateTime::parse_from_rfc3339(case["due_at"].as_str().unwrap()).unwrap();
     let res =
-        try_step(&app, &p.urban_staff, &case, "extension-requests", json!({"hours": 24, "reason": "等待材料"})).await;
+        app.try_step(&p.urban_staff, &case, "extension-requests", json!({"hours": 24, "reason": "等待材料"})).await;
     assert_eq!(res.status(), 201);
     let case: Value = res.json().await.unwrap();
     let rid = case["pending_extension"]["id"].as_str().unwrap().to_owned();
     assert!(case["allowed_actions"].as_array().unwrap().contains(&json!("comments")));
     problem(
-        try_step(&app, &p.urban_staff, &case, "extension-requests", json!({"hours": 1, "reason": "again"})).await,
+        app.try_step(&p.urban_staff, &case, "extension-requests", json!({"hours": 1, "reason": "again"})).await,
         409,
     )
     .await;
     problem(
-        try_step(&app, &p.urban_staff, &case, &format!("extension-requests/{rid}/decision"), json!({"approved": true}))
+        app.try_step(&p.urban_staff, &case, &format!("extension-requests/{rid}/decision"), json!({"approved": true}))
             .await,
         403,
     )
     .await;
-    let case = step(&app, &p.dc, &case, &format!("extension-requests/{rid}/decision"), json!({"approved": true})).await;
+    let case = app.step(&p.dc, &case, &format!("extension-requests/{rid}/decision"), json!({"approved": true})).await;
     let extended = chrono::DateTime::parse_from_rfc3339(case["due_at"].as_str().unwrap()).unwrap();
     assert_eq!(extended - due, chrono::Duration::hours(24));
     assert!(case["pending_extension"].is_null());
 
-    let res = try_step(&app, &p.urban_staff, &case, "extension-requests", json!({"hours": 48, "reason": "再延"})).await;
+    let res = app.try_step(&p.urban_staff, &case, "extension-requests", json!({"hours": 48, "reason": "再延"})).await;
     let case: Value = res.json().await.unwrap();
     let rid = case["pending_extension"]["id"].as_str().unwrap().to_owned();
-    let case = step(
-        &app,
-        &p.dc,
-        &case,
-        &format!("extension-requests/{rid}/decision"),
-        json!({"approved": false, "note": "不予延期"}),
-    )
-    .await;
+    let case = app
+        .step(
+            &p.dc,
+            &case,
+            &format!("extension-requests/{rid}/decision"),
+            json!({"approved": false, "note": "不予延期"}),
+        )
+        .await;
     let still = chrono::DateTime::parse_from_rfc3339(case["due_at"].as_str().unwrap()).unwrap();
     assert_eq!(still, extended, "a refused extension leaves the limit");
-    let res = try_step(&app, &p.urban_staff, &case, "extension-requests", json!({"hours": 0, "reason": "x"})).await;
+    let res = app.try_step(&p.urban_staff, &case, "extension-requests", json!({"hours": 0, "reason": "x"})).await;
     assert_eq!(fields_at_fault(&problem(res, 422).await), ["/hours"]);
 }
 
@@ -351,16 +330,16 @@ async fn the_reporter_cancels_and_final_cases_admit_no_step(ctx: Ctx) {
     let app = ctx.app().await;
     let p = people(&app).await;
     let case = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
-    problem(try_step(&app, &p.dc, &case, "cancel", json!({"reason": "x"})).await, 403).await;
-    let case = step(&app, &p.worker1, &case, "cancel", json!({"reason": "误报 reported by mistake"})).await;
+    problem(app.try_step(&p.dc, &case, "cancel", json!({"reason": "x"})).await, 403).await;
+    let case = app.step(&p.worker1, &case, "cancel", json!({"reason": "误报 reported by mistake"})).await;
     assert_eq!(case["status"], "cancelled");
-    let body = problem(try_step(&app, &p.dc, &case, "accept", json!({})).await, 409).await;
+    let body = problem(app.try_step(&p.dc, &case, "accept", json!({})).await, 409).await;
     assert_eq!(body["case_status"], "cancelled");
     assert_eq!(body["allowed_actions"], json!([]));
-    problem(try_step(&app, &p.worker1, &case, "comments", json!({"text": "x"})).await, 409).await;
+    problem(app.try_step(&p.worker1, &case, "comments", json!({"text": "x"})).await, 409).await;
 
     let other = new_case(&app, &p.worker1, &report("neighbour_dispute")).await;
-    let rejected = step(&app, &p.dc, &other, "reject", json!({"reason": "重复", "duplicate_of": case["id"]})).await;
+    let rejected = app.step(&p.dc, &other, "reject", json!({"reason": "重复", "duplicate_of": case["id"]})).await;
     assert_eq!(rejected["status"], "rejected");
 }
 
@@ -389,14 +368,14 @@ async fn routing_suggests_the_nearest_department_and_auto_dispatch_sends_it(ctx:
     let case = new_case(&app, &p.ds, &body).await;
     assert_eq!(case["status"], "reported", "a dispatcher's report is not auto-accepted");
     let dispatcher_c2 = app.token("dispatcher_street").await;
-    let res = try_step(&app, &dispatcher_c2, &case, "accept", json!({})).await;
+    let res = app.try_step(&dispatcher_c2, &case, "accept", json!({})).await;
     problem(res, 403).await;
     // A hotline report by a dispatcher waits for acceptance; acceptance routes it.
     let mut body = report("disorderly_parking");
     body["source"] = json!("hotline");
     let case = new_case(&app, &p.dc, &body).await;
     assert_eq!(case["status"], "reported");
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
     assert_eq!(case["status"], "dispatched", "auto_dispatch sends an accepted case at once");
     assert_eq!(case["lead_department_id"], p.police.as_str());
 }
@@ -415,9 +394,9 @@ async fn the_residents_phone_is_masked_for_all_but_dispatcher_and_handler(ctx: C
         "138****5678",
         "only the owning unit's dispatchers"
     );
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
     let staff_id = app.user_id(&p.admin, "staff_urban").await;
-    step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban, "handler_user_id": staff_id})).await;
+    app.step(&p.dc, &case, "dispatch", json!({"lead_department_id": p.urban, "handler_user_id": staff_id})).await;
     assert_eq!(app.json_as(&p.urban_staff, &path).await["resident"]["phone"], "13812345678", "the handler");
     let res = app
         .send_as(&p.dc, Method::POST, "/api/v1/cases", &{
@@ -497,7 +476,7 @@ async fn lists_show_each_caller_his_slice_and_filter_by_time_limit(ctx: Ctx) {
     assert!(all.iter().any(|c| c["id"] == mine["id"]));
     problem(app.get_as(&p.dc, "/api/v1/cases?time_limit_status=late").await, 400).await;
     // A withdrawn report has no clock.
-    let cancelled = step(&app, &p.worker1, &mine, "cancel", json!({"reason": "已自行解决 settled"})).await;
+    let cancelled = app.step(&p.worker1, &mine, "cancel", json!({"reason": "已自行解决 settled"})).await;
     assert_eq!(cancelled["time_limit_status"], "none");
     let none = app.json_as(&p.dc, "/api/v1/cases?time_limit_status=none").await;
     assert_eq!((count(&none), &none["items"][0]["id"]), (1, &mine["id"]));
@@ -529,8 +508,8 @@ async fn corrections_before_dispatch_are_events(ctx: Ctx) {
     let corrected: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["type"] == "corrected").collect();
     assert_eq!(corrected.len(), 2);
     assert_eq!(corrected[0]["changes"]["category_code"], "fire_hazard");
-    let case = step(&app, &p.dc, &case, "accept", json!({})).await;
-    step(&app, &p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
+    let case = app.step(&p.dc, &case, "accept", json!({})).await;
+    app.step(&p.dc, &case, "dispatch", json!({"lead_department_id": p.urban})).await;
     problem(app.send_as(&p.dc, Method::PATCH, &path, &json!({"description": "too late"})).await, 409).await;
 }
 

@@ -42,18 +42,6 @@ async fn created(app: &TestApp, token: &str, body: &Value) -> Value {
     res.json().await.unwrap()
 }
 
-async fn step(app: &TestApp, token: &str, case: &Value, action: &str, body: Value) -> Value {
-    let res = try_step(app, token, case, action, body).await;
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{action}: {status} {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
-async fn try_step(app: &TestApp, token: &str, case: &Value, action: &str, body: Value) -> reqwest::Response {
-    app.send_as(token, Method::POST, &format!("/api/v1/cases/{}/{action}", case["id"].as_str().unwrap()), &body).await
-}
-
 /// A case reported for a resident, handled by the urban bureau and closed.
 async fn closed_case(app: &TestApp) -> Value {
     let worker = app.token("worker1").await;
@@ -70,11 +58,11 @@ async fn close(app: &TestApp, case: &Value) -> Value {
         app.token("admin").await,
     );
     let urban = app.department_id(&admin, "DEMO-URBAN").await;
-    let case = step(app, &dc, case, "accept", json!({})).await;
-    let case = step(app, &dc, &case, "dispatch", json!({"lead_department_id": urban, "note": "请联系王阿姨"})).await;
-    let case = step(app, &staff, &case, "start", json!({})).await;
-    let case = step(app, &staff, &case, "resolve", json!({"note": "已清理楼道 the stairwell is cleared"})).await;
-    step(app, &worker, &case, "verify", json!({"passed": true, "note": "核查通过, worker1 saw it"})).await
+    let case = app.step(&dc, case, "accept", json!({})).await;
+    let case = app.step(&dc, &case, "dispatch", json!({"lead_department_id": urban, "note": "请联系王阿姨"})).await;
+    let case = app.step(&staff, &case, "start", json!({})).await;
+    let case = app.step(&staff, &case, "resolve", json!({"note": "已清理楼道 the stairwell is cleared"})).await;
+    app.step(&worker, &case, "verify", json!({"passed": true, "note": "核查通过, worker1 saw it"})).await
 }
 
 async fn public(app: &TestApp, path: &str) -> reqwest::Response {
@@ -108,9 +96,9 @@ async fn a_resident_follows_his_case_by_its_code_and_sees_nothing_private(ctx: C
     assert!(without["tracking_code"].is_null(), "a worker's own report has no resident to give a code to");
 
     // Comments of the staff, one internal, and the case goes on to its close.
-    step(&app, &dc, &case, "comments", json!({"text": "内部：王阿姨是楼长 dispatcher_community", "internal": true}))
+    app.step(&dc, &case, "comments", json!({"text": "内部：王阿姨是楼长 dispatcher_community", "internal": true}))
         .await;
-    step(&app, &dc, &case, "comments", json!({"text": "已联系物业 called the property office"})).await;
+    app.step(&dc, &case, "comments", json!({"text": "已联系物业 called the property office"})).await;
     let case = close(&app, &case).await;
     let seen_by_staff = app.json_as(&staff, &format!("/api/v1/cases/{id}")).await;
     assert!(seen_by_staff["tracking_code"].is_null(), "a department's staff have no use for it");
@@ -184,7 +172,7 @@ async fn a_closed_case_is_rated_once_and_a_dissatisfied_one_is_reopened(ctx: Ctx
     let early =
         problem(rate(&app, open["tracking_code"].as_str().unwrap(), json!({"rating": "satisfied"})).await, 409).await;
     assert_eq!(early["code"], "not_closed");
-    problem(try_step(&app, &dc, &open, "feedback", json!({"rating": "satisfied"})).await, 409).await;
+    problem(app.try_step(&dc, &open, "feedback", json!({"rating": "satisfied"})).await, 409).await;
 
     let case = closed_case(&app).await;
     let code = case["tracking_code"].as_str().unwrap().to_owned();
@@ -202,8 +190,7 @@ async fn a_closed_case_is_rated_once_and_a_dissatisfied_one_is_reopened(ctx: Ctx
     assert_eq!(page["timeline"].as_array().unwrap().last().unwrap()["note"], "垃圾又堆回来了 it is back");
     let again = problem(rate(&app, &code, json!({"rating": "satisfied"})).await, 409).await;
     assert_eq!(again["code"], "already_rated");
-    problem(try_step(&app, &dc, &case, "feedback", json!({"rating": "satisfied", "channel": "phone"})).await, 409)
-        .await;
+    problem(app.try_step(&dc, &case, "feedback", json!({"rating": "satisfied", "channel": "phone"})).await, 409).await;
 
     let id = case["id"].as_str().unwrap();
     let events = app.json_as(&dc, &format!("/api/v1/cases/{id}/events")).await;
@@ -219,9 +206,8 @@ async fn a_closed_case_is_rated_once_and_a_dissatisfied_one_is_reopened(ctx: Ctx
     // Reopened: back to the same lead department, not rework.
     let case = app.json_as(&dc, &format!("/api/v1/cases/{id}")).await;
     assert_eq!(case["allowed_actions"], json!(["reopen"]));
-    problem(try_step(&app, &worker, &case, "reopen", json!({"reason": "x"})).await, 403).await;
-    let reopened =
-        step(&app, &dc, &case, "reopen", json!({"reason": "居民不满意 the resident is not satisfied"})).await;
+    problem(app.try_step(&worker, &case, "reopen", json!({"reason": "x"})).await, 403).await;
+    let reopened = app.step(&dc, &case, "reopen", json!({"reason": "居民不满意 the resident is not satisfied"})).await;
     assert_eq!(reopened["status"], "dispatched");
     assert_eq!(reopened["lead_department_id"], case["lead_department_id"]);
     assert_eq!(reopened["rework_count"], 0);
@@ -234,10 +220,10 @@ async fn a_closed_case_is_rated_once_and_a_dissatisfied_one_is_reopened(ctx: Ctx
 
     // Closed again, the dispatcher calls: a closing is rated afresh.
     let staff = app.token("staff_urban").await;
-    let case = step(&app, &staff, &reopened, "start", json!({})).await;
-    let case = step(&app, &staff, &case, "resolve", json!({"note": "再次清理"})).await;
-    let case = step(&app, &worker, &case, "verify", json!({"passed": true})).await;
-    let called = step(&app, &dc, &case, "feedback", json!({"rating": "basically_satisfied", "comment": "还行"})).await;
+    let case = app.step(&staff, &reopened, "start", json!({})).await;
+    let case = app.step(&staff, &case, "resolve", json!({"note": "再次清理"})).await;
+    let case = app.step(&worker, &case, "verify", json!({"passed": true})).await;
+    let called = app.step(&dc, &case, "feedback", json!({"rating": "basically_satisfied", "comment": "还行"})).await;
     assert_eq!(called["rating"], "basically_satisfied");
     assert_eq!(called["allowed_actions"], json!([]), "rated: nothing more to record, nothing to reopen");
     let again = problem(rate(&app, &code, json!({"rating": "satisfied"})).await, 409).await;
@@ -260,7 +246,7 @@ async fn a_dissatisfied_rating_later_than_seven_days_after_closing_reopens_nothi
     assert_eq!(res.status(), 201, "a late rating still counts");
     let case = app.json_as(&dc, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     assert_eq!(case["allowed_actions"], json!([]), "but reopens nothing");
-    let refused = problem(try_step(&app, &dc, &case, "reopen", json!({"reason": "too late"})).await, 409).await;
+    let refused = problem(app.try_step(&dc, &case, "reopen", json!({"reason": "too late"})).await, 409).await;
     assert!(refused["detail"].as_str().unwrap().contains("within 7 days"), "{refused}");
 }
 
