@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use gridline_domain::{
     cases::{
-        allowed_steps, mask_phone, sees_resident_phone, sees_tracking_code, shows, Case, CaseEvent, Category,
-        EventActor,
+        allowed_steps, mask_email, mask_phone, sees_resident_phone, sees_tracking_code, shows, Case, CaseEvent,
+        Category, EventActor,
     },
     crs::Crs,
     identity::Principal,
@@ -37,6 +37,7 @@ pub fn category(c: &Category) -> CategoryView {
         auto_dispatch: c.auto_dispatch,
         auto_escalate_after_hours: c.auto_escalate_after_hours,
         requires_resolution_photo: c.requires_resolution_photo,
+        public: c.public,
         active: c.active,
         created_at: c.created_at,
         updated_at: c.updated_at,
@@ -69,6 +70,7 @@ pub(crate) fn case(c: &Case, p: &Principal, now: DateTime<Utc>, names: &Referenc
         resident: c.resident.as_ref().map(|r| ResidentView {
             name: r.name.clone(),
             phone: r.phone.as_deref().map(|ph| if full_phone { ph.to_owned() } else { mask_phone(ph) }),
+            email: r.email.as_deref().map(|e| if full_phone { e.to_owned() } else { mask_email(e) }),
         }),
         resolved_on_site: c.resolved_on_site,
         stage: c.stage().into(),
@@ -87,6 +89,8 @@ pub(crate) fn case(c: &Case, p: &Principal, now: DateTime<Utc>, names: &Referenc
             requested_at: e.requested_at,
         }),
         tracking_code: c.tracking_code.clone().filter(|_| sees_tracking_code(p, c)),
+        external_ref: c.intake.external_ref.clone(),
+        media_url: c.intake.media_url.clone(),
         closed_at: c.closed_at,
         rating: c.rating.map(Into::into),
         version: c.version,

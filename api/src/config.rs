@@ -27,6 +27,8 @@ const SHUTDOWN_TIMEOUT: Key = Key { env: "GRIDLINE_SHUTDOWN_TIMEOUT_S", toml: "s
 const DRAIN_DELAY: Key = Key { env: "GRIDLINE_DRAIN_DELAY_S", toml: "drain_delay_s" };
 const MAX_IN_FLIGHT: Key = Key { env: "GRIDLINE_MAX_IN_FLIGHT", toml: "max_in_flight" };
 const PUBLIC_RATE: Key = Key { env: "GRIDLINE_PUBLIC_RATE_PER_MIN", toml: "public_rate_per_min" };
+const PUBLIC_URL: Key = Key { env: "GRIDLINE_PUBLIC_URL", toml: "public_url" };
+const OPEN311_JURISDICTION: Key = Key { env: "GRIDLINE_OPEN311_JURISDICTION", toml: "open311_jurisdiction" };
 const ADMISSION_WAIT: Key = Key { env: "GRIDLINE_ADMISSION_WAIT_MS", toml: "admission_wait_ms" };
 const METRICS_LISTEN: Key = Key { env: "GRIDLINE_METRICS_LISTEN", toml: "metrics_listen" };
 const READY_TIMEOUT: Key = Key { env: "GRIDLINE_READY_TIMEOUT_MS", toml: "ready_timeout_ms" };
@@ -84,6 +86,8 @@ const ALL: &[&Key] = &[
     &MAX_IN_FLIGHT,
     &ADMISSION_WAIT,
     &PUBLIC_RATE,
+    &PUBLIC_URL,
+    &OPEN311_JURISDICTION,
     &METRICS_LISTEN,
     &READY_TIMEOUT,
     &SECRET_KEY,
@@ -192,6 +196,11 @@ pub struct Settings {
     pub admission_wait: Duration,
     /// Requests a minute each client address may send to the public pages, per node.
     pub public_rate_per_min: u32,
+    /// Where clients reach this installation (`https://gridline.example.gov.cn`), for links it publishes
+    /// (Open311 discovery); `None`: the address each request came to.
+    pub public_url: Option<String>,
+    /// The Open311 `jurisdiction_id`; `None`: the district's code.
+    pub open311_jurisdiction: Option<String>,
     /// Where Prometheus scrapes `/metrics`; `None`: no metrics listener.
     pub metrics_listen: Option<SocketAddr>,
     /// How long `/readyz` waits for the database before answering 503.
@@ -271,6 +280,8 @@ impl fmt::Debug for Settings {
             .field("max_in_flight", &self.max_in_flight)
             .field("admission_wait", &self.admission_wait)
             .field("public_rate_per_min", &self.public_rate_per_min)
+            .field("public_url", &self.public_url)
+            .field("open311_jurisdiction", &self.open311_jurisdiction)
             .field("metrics_listen", &self.metrics_listen)
             .field("ready_timeout", &self.ready_timeout)
             .field("auth", &self.auth)
@@ -395,6 +406,20 @@ impl Settings {
         let max_in_flight = src.parse(&MAX_IN_FLIGHT, 8 * workers, |v| positive(v, 1_000_000))?;
         let admission_wait_ms = src.parse(&ADMISSION_WAIT, 10, |v| whole(v, 10_000))?;
         let public_rate = src.parse(&PUBLIC_RATE, 60, |v| positive(v, 1_000_000))?;
+        let public_url = src.parse(&PUBLIC_URL, None, |v| {
+            let v = v.trim().trim_end_matches('/');
+            let host = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://")).unwrap_or_default();
+            if host.is_empty() || host.contains(|c: char| c.is_whitespace() || matches!(c, '?' | '#')) {
+                Err(format!("'{v}' is not a URL such as https://gridline.example.gov.cn"))
+            } else {
+                Ok(Some(v.to_owned()))
+            }
+        })?;
+        let open311_jurisdiction = src.parse(&OPEN311_JURISDICTION, None, |v| match v.trim() {
+            "" => Err("must not be empty".to_owned()),
+            v if v.len() > 64 => Err("must be at most 64 characters".to_owned()),
+            v => Ok(Some(v.to_owned())),
+        })?;
         let metrics_listen = src.parse(&METRICS_LISTEN, None, |v| {
             v.parse::<SocketAddr>().map(Some).map_err(|_| format!("'{v}' is not an address such as 127.0.0.1:9464"))
         })?;
@@ -501,6 +526,8 @@ impl Settings {
             max_in_flight,
             admission_wait: Duration::from_millis(admission_wait_ms as u64),
             public_rate_per_min: u32::try_from(public_rate).unwrap_or(u32::MAX),
+            public_url,
+            open311_jurisdiction,
             metrics_listen,
             ready_timeout: Duration::from_millis(ready_ms as u64),
             auth,

@@ -64,6 +64,8 @@ async fn prepare_state(
     state.changes = crate::stream::Hub::new(settings.sse_heartbeat);
     state.trusted_proxies = settings.trusted_proxies.clone();
     state.public_limit = crate::public_limit::PublicLimit::new(settings.public_rate_per_min);
+    state.public_url = settings.public_url.clone();
+    state.open311_jurisdiction = settings.open311_jurisdiction.clone();
     state.courier = crate::delivery::Courier::new(settings.push_gateway.clone(), settings.webhook_allow_private)?;
     let state = web::Data::new(state);
     state.reload_keys().await?;

@@ -45,6 +45,9 @@ pub(crate) struct AppState {
     /// `GRIDLINE_TRUSTED_PROXIES`.
     pub trusted_proxies: crate::client_address::TrustedProxies,
     pub(crate) public_limit: crate::public_limit::PublicLimit,
+    /// `GRIDLINE_PUBLIC_URL` and `GRIDLINE_OPEN311_JURISDICTION`.
+    pub public_url: Option<String>,
+    pub open311_jurisdiction: Option<String>,
     /// Requests in flight, and whether the node is draining.
     pub load: crate::middleware::Load,
     /// What `/metrics` shows.
@@ -82,6 +85,8 @@ impl AppState {
             courier: crate::delivery::Courier::new(None, false).expect("an HTTP client without settings builds"),
             trusted_proxies: Default::default(),
             public_limit: crate::public_limit::PublicLimit::new(60),
+            public_url: None,
+            open311_jurisdiction: None,
             load: crate::middleware::Load::unbounded(),
             metrics,
             media,

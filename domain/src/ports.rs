@@ -530,6 +530,8 @@ pub struct ListCursor {
 /// as a [`CaseScope`]. An empty list filters nothing.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
+    /// Case numbers (`2026-000123`).
+    pub numbers: Vec<String>,
     pub statuses: Vec<CaseStatus>,
     /// Exact codes (a 大类 already expanded to its 小类).
     pub category_codes: Vec<String>,

@@ -82,6 +82,21 @@ pub fn phone(raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// An e-mail address as people type it: one `@`, a dotted domain, no spaces.
+pub fn email(raw: &str) -> Result<String, &'static str> {
+    let trimmed = raw.trim();
+    let well_formed = trimmed.len() <= 254
+        && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        && matches!(trimmed.split_once('@'), Some((local, domain))
+            if !local.is_empty() && !domain.contains('@') && domain.contains('.')
+                && !domain.starts_with('.') && !domain.ends_with('.'));
+    if well_formed {
+        Ok(trimmed.to_owned())
+    } else {
+        Err("must be an e-mail address such as name@example.com")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

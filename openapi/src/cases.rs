@@ -41,6 +41,9 @@ pub struct CategoryView {
     pub auto_escalate_after_hours: Option<u32>,
     /// A resolution must carry an "after" photo (`media`).
     pub requires_resolution_photo: bool,
+    /// Offered as an Open311 service, and its cases listed to anyone through Open311 (no personal data): matters
+    /// of the street, not of a household.
+    pub public: bool,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -73,6 +76,9 @@ pub struct CreateCategory {
     /// A resolution must carry an "after" photo; default `false`.
     #[serde(default)]
     pub requires_resolution_photo: bool,
+    /// Offered through Open311 and its cases listed there; default `false`.
+    #[serde(default)]
+    pub public: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -94,6 +100,8 @@ pub struct UpdateCategory {
     pub auto_escalate_after_hours: Option<Option<u32>>,
     /// A resolution must carry an "after" photo.
     pub requires_resolution_photo: Option<bool>,
+    /// Offered through Open311 and its cases listed there.
+    pub public: Option<bool>,
     /// `false` retires the category: no new reports, existing cases keep it.
     pub active: Option<bool>,
 }
@@ -122,6 +130,10 @@ pub struct Resident {
     #[serde(default)]
     #[schema(max_length = 32)]
     pub phone: Option<String>,
+    /// For a call back by e-mail.
+    #[serde(default)]
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
 }
 
 /// The resident as the caller may see him.
@@ -131,6 +143,8 @@ pub struct ResidentView {
     /// Masked (`138****5678`) for all but the owning unit's dispatchers and the handler.
     #[schema(pattern = "^[0-9 +()*-]{1,32}$")]
     pub phone: Option<String>,
+    /// Masked (`z***@example.com`) for whoever sees the phone masked.
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -293,6 +307,11 @@ pub struct CaseView {
     /// unit's dispatchers, `null` to anyone else.
     #[schema(pattern = "^[0-9A-HJKMNP-TV-Z]{12}$")]
     pub tracking_code: Option<String>,
+    /// The sender's own ticket number, for a case filed through Open311 with `external_ref` (a 12345
+    /// hotline's); `null` otherwise.
+    pub external_ref: Option<String>,
+    /// The photo URL an Open311 client sent, as given (never fetched by Gridline); `null` otherwise.
+    pub media_url: Option<String>,
     /// When the case was last closed; `null` while open.
     pub closed_at: Option<DateTime<Utc>>,
     /// 回访: how satisfied the resident was with its last closing; `null` until he says.

@@ -9,7 +9,7 @@ use utoipa::openapi::{
     header::HeaderBuilder,
     link::LinkBuilder,
     path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn},
-    schema::{ObjectBuilder, Type},
+    schema::{ArrayBuilder, ObjectBuilder, Type},
     ContentBuilder, OpenApi, Ref, RefOr, Required, Response, ResponseBuilder,
 };
 
@@ -114,7 +114,8 @@ pub fn complete(doc: &mut OpenApi) {
     link_cases(doc);
     for (path, item) in &mut doc.paths.paths {
         for (method, operation) in operations(item) {
-            let exactly_once = method == HttpMethod::Post && path.starts_with("/api/v1/cases");
+            let exactly_once = method == HttpMethod::Post
+                && (path.starts_with("/api/v1/cases") || path.starts_with("/open311/v2/requests."));
             let case_step =
                 path.starts_with("/api/v1/cases/{id}") && matches!(method, HttpMethod::Post | HttpMethod::Patch);
             if exactly_once {
@@ -126,7 +127,11 @@ pub fn complete(doc: &mut OpenApi) {
             if path == "/api/v1/cases/{id}" && method == HttpMethod::Get {
                 add_parameter(operation, if_none_match());
             }
-            shared_statuses(operation, path, method != HttpMethod::Get && method != HttpMethod::Head);
+            if path.starts_with("/open311/") {
+                open311_statuses(operation, path);
+            } else {
+                shared_statuses(operation, path, method != HttpMethod::Get && method != HttpMethod::Head);
+            }
             for response in operation.responses.responses.values_mut() {
                 if let RefOr::T(response) = response {
                     response
@@ -206,6 +211,53 @@ fn shared_statuses(operation: &mut Operation, path: &str, writes: bool) {
     }
     if let Some(RefOr::T(limited)) = operation.responses.responses.get_mut("429") {
         limited.headers.insert("Retry-After".into(), integer_header("Seconds to wait before retrying"));
+    }
+}
+
+/// Open311's routes refuse in the specification's shape (a list of
+/// `{"code", "description"}`, in the operation's format); only a refusal
+/// before the route is reached (a node refusing work) is a problem.
+fn open311_statuses(operation: &mut Operation, path: &str) {
+    let xml = path.ends_with(".xml");
+    let has_body = operation.request_body.is_some();
+    let has_parameters = path.contains('{') || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let errors = |description: &str| {
+        let content = if xml {
+            ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build()
+        } else {
+            ContentBuilder::new()
+                .schema(Some(ArrayBuilder::new().items(Ref::from_schema_name("Open311Error")).min_items(Some(1))))
+                .build()
+        };
+        let media = if xml { "text/xml" } else { "application/json" };
+        ResponseBuilder::new().description(description).content(media, content).build()
+    };
+    let mut add = |status: &str, description: &str| {
+        operation.responses.responses.entry(status.into()).or_insert_with(|| RefOr::T(errors(description)));
+    };
+    if has_body || has_parameters {
+        add("400", "A parameter or field that is not valid, named in the description");
+    }
+    if has_body {
+        add("413", "The form is larger than 64 KiB");
+        add("415", "The body is not `application/x-www-form-urlencoded`");
+    }
+    add(
+        "429",
+        "Too many requests from this address (`GRIDLINE_PUBLIC_RATE_PER_MIN`); retry after `Retry-After` seconds",
+    );
+    let mut unavailable = errors(
+        "The database cannot be reached (in Open311's shape), or the node refuses work beyond what it can serve (a \
+         problem, `overloaded`); retry after `Retry-After` seconds",
+    );
+    unavailable
+        .content
+        .insert(PROBLEM_JSON.into(), ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build());
+    operation.responses.responses.entry("503".into()).or_insert_with(|| RefOr::T(unavailable));
+    for status in ["429", "503"] {
+        if let Some(RefOr::T(r)) = operation.responses.responses.get_mut(status) {
+            r.headers.insert("Retry-After".into(), integer_header("Seconds to wait before retrying"));
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod geojson;
 pub mod health;
 pub mod media;
 pub mod notifications;
+pub mod open311;
 pub mod org;
 pub mod problem;
 pub mod public;
@@ -57,6 +58,8 @@ never do this).",
         (name = "clocks", description = "The working calendar (工作日历) and the stage time limits that clocks count by"),
         (name = "media", description = "Evidence files: photos, short videos and voice notes, stored once by their SHA-256"),
         (name = "public", description = "Without an account: a resident follows his case with its tracking code and rates it (回访)"),
+        (name = "open311", description = "Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), in JSON and XML: services, requests, tokens. \
+Errors here take the specification's shape, a list of `{\"code\", \"description\"}` with the HTTP status as `code`, not RFC 9457"),
     )
 )]
 pub struct ApiDoc;

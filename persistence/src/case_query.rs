@@ -212,6 +212,9 @@ pub(crate) fn list_where_among<DB: Dialect>(
     if filter.nothing {
         clauses.push("1 = 0".into());
     }
+    if !filter.numbers.is_empty() {
+        clauses.push(in_list(&mut b, "c.number", filter.numbers.iter().map(Arg::from)));
+    }
     if !filter.statuses.is_empty() {
         clauses.push(statuses_in(&filter.statuses));
     }
@@ -315,6 +318,7 @@ pub(crate) fn window_range(b: &mut Builder, key: &str, from: Option<ListCursor>,
 /// column from a narrow one (`Dialect::SORTS_BROAD_MATCHES`).
 pub(crate) fn worth_a_recent_window<DB: Dialect>(scope: &CaseScope, filter: &CaseFilter) -> bool {
     let narrowed = !scope.all
+        || !filter.numbers.is_empty()
         || !filter.statuses.is_empty()
         || !filter.category_codes.is_empty()
         || filter.priority.is_some()
@@ -346,6 +350,9 @@ pub(crate) fn indexed_filters(filter: &CaseFilter) -> (Vec<String>, Vec<Arg>) {
     let mut b = Builder::new();
     let mut out = Vec::new();
     out.extend(equalities(&mut b, filter));
+    if !filter.numbers.is_empty() {
+        out.push(in_list(&mut b, "c.number", filter.numbers.iter().map(Arg::from)));
+    }
     if filter.suspended == Some(true) {
         out.push("c.suspended_at IS NOT NULL".into());
     }

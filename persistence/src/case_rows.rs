@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use gridline_domain::{
     cases::{
-        Case, CaseEvent, CaseStatus, Category, EventActor, EventType, ExtensionRequest, ExtensionState, Priority,
-        Rating, Resident, Source, TimeLimit, TimeUnit, Visibility,
+        Case, CaseEvent, CaseStatus, Category, EventActor, EventType, ExtensionRequest, ExtensionState, Intake,
+        Priority, Rating, Resident, Source, TimeLimit, TimeUnit, Visibility,
     },
     geo::Position,
     org::DepartmentKind,
@@ -22,7 +22,7 @@ fn corrupt(what: &str, value: &str) -> RepoError {
 }
 
 pub(crate) const CATEGORY_COLUMNS: &str = "code, parent_code, name_zh, name_en, department_kind, time_limits, \
-     auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours, requires_resolution_photo";
+     auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours, requires_resolution_photo, public";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CategoryRow {
@@ -39,6 +39,7 @@ pub(crate) struct CategoryRow {
     updated_at: Ts,
     auto_escalate_after_hours: Option<i64>,
     requires_resolution_photo: bool,
+    public: bool,
 }
 
 pub(crate) fn encode_limits(limits: &[TimeLimit]) -> String {
@@ -89,6 +90,7 @@ impl TryFrom<CategoryRow> for Category {
                 None => None,
             },
             requires_resolution_photo: r.requires_resolution_photo,
+            public: r.public,
             active: r.active,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
@@ -101,7 +103,8 @@ pub(crate) const CASE_COLUMNS: &str = "c.id, c.number, c.status, c.category_code
      c.lead_department_id, c.handler_user_id, c.reporter_user_id, \
      c.reporter_api_key_id, c.reported_by_grid_worker, c.source, c.resident_name, c.resident_phone, \
      c.resolved_on_site, c.limit_started_at, c.due_at, c.warn_at, c.resolved_at, c.resolved_by, c.rework_count, c.version, \
-     c.created_at, c.updated_at, c.suspended_at, c.suspended_until, c.tracking_code, c.closed_at, c.rating, c.rated_at";
+     c.created_at, c.updated_at, c.suspended_at, c.suspended_until, c.tracking_code, c.closed_at, c.rating, c.rated_at, \
+     c.external_ref, c.media_url, c.resident_email";
 
 /// What the figures read of a case (see [`CaseTally`]).
 pub(crate) const TALLY_COLUMNS: &str = "c.grid_id, c.grid_path, c.lead_department_id, c.category_code, \
@@ -199,6 +202,9 @@ pub(crate) struct CaseRow {
     closed_at: Option<Ts>,
     rating: Option<String>,
     rated_at: Option<Ts>,
+    external_ref: Option<String>,
+    media_url: Option<String>,
+    resident_email: Option<String>,
 }
 
 /// A case's rows in `case_departments` (every department it was dispatched to
@@ -258,7 +264,11 @@ impl CaseRow {
             reporter_api_key_id: self.reporter_api_key_id,
             reported_by_grid_worker: self.reported_by_grid_worker,
             source: Source::parse(&self.source).ok_or_else(|| corrupt("source", &self.source))?,
-            resident: self.resident_name.map(|name| Resident { name, phone: self.resident_phone }),
+            resident: self.resident_name.map(|name| Resident {
+                name,
+                phone: self.resident_phone,
+                email: self.resident_email,
+            }),
             resolved_on_site: self.resolved_on_site,
             limit_started_at: self.limit_started_at.map(|t| t.0),
             due_at: self.due_at.map(|t| t.0),
@@ -274,6 +284,7 @@ impl CaseRow {
             pending_extension,
             attachments,
             tracking_code: self.tracking_code,
+            intake: Intake { external_ref: self.external_ref, media_url: self.media_url },
             closed_at: self.closed_at.map(|t| t.0),
             rating: rating(self.rating)?,
             rated_at: self.rated_at.map(|t| t.0),

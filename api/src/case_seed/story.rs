@@ -153,9 +153,10 @@ pub(super) fn live(world: &World, dice: &mut Dice, created_at: DateTime<Utc>, nu
         source: if as_worker { Source::GridWorker } else { Source::Hotline },
         resident: (!as_worker).then(|| {
             let (name, phone) = words::resident(dice);
-            Resident { name, phone: Some(phone) }
+            Resident { name, phone: Some(phone), email: None }
         }),
         resolved_on_site: (as_worker && dice.chance(0.06)).then(|| "已现场处置 settled on the spot".to_owned()),
+        intake: Default::default(),
     };
     let lineage: Vec<Uuid> = grid.path.split('/').filter_map(|s| Uuid::parse_str(s).ok()).collect();
     let kin: Vec<Department> =

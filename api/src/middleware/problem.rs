@@ -13,6 +13,10 @@ use gridline_openapi::{Problem, PROBLEM_JSON};
 
 use super::RequestId;
 
+/// Marks an error answer given in another specification's shape (Open311's),
+/// which a client written for that specification reads: left as it is.
+pub(crate) struct OwnShape;
+
 pub(crate) async fn problem_json(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -23,6 +27,9 @@ pub(crate) async fn problem_json(
     // extractor errors arrive as responses), and actix renders any that does.
     let res = next.call(req).await?.map_into_boxed_body();
     if !(res.status().is_client_error() || res.status().is_server_error()) {
+        return Ok(res);
+    }
+    if res.response().extensions().get::<OwnShape>().is_some() {
         return Ok(res);
     }
     let (req, response) = res.into_parts();

@@ -141,7 +141,8 @@ impl TryFrom<&ReportCase> for ReportFields {
         let resident = body.resident.as_ref().map(|r| {
             let name = validation::line(&r.name, 100).map_err(|e| field("/resident/name", e));
             let phone = r.phone.as_deref().map(validation::phone).transpose().map_err(|e| field("/resident/phone", e));
-            Some(Resident { name: name.ok()?, phone: phone.ok()? })
+            let email = r.email.as_deref().map(validation::email).transpose().map_err(|e| field("/resident/email", e));
+            Some(Resident { name: name.ok()?, phone: phone.ok()?, email: email.ok()? })
         });
         let on_site = body
             .resolved_on_site
@@ -205,14 +206,6 @@ async fn report_once(
             return replayed_report(state, p, id, first, &digest, guard).await;
         }
     }
-    let owner = match grid.parent_id {
-        Some(parent) => state.unit(parent).await?,
-        None => None,
-    }
-    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("grid {} has no community", grid.id)))?;
-    let at = state.now();
-    let route = route(state, &category, &grid.path).await?;
-    let number = format!("{}-{:06}", at.year(), state.next_case_number().await?);
     let new = NewCase {
         id: body.id.unwrap_or_else(Uuid::now_v7),
         category_code: category.code.clone(),
@@ -224,22 +217,11 @@ async fn report_once(
         source: checked.source.unwrap_or_else(|| cases::default_source(p, &grid)),
         resident: checked.resident,
         resolved_on_site: checked.on_site,
-    };
-    let calendar = state.calendar();
-    let stage_limits = state.stage_limits();
-    let ctx = ReportContext {
-        principal: p,
-        now: at,
-        category: &category,
-        grid: &grid,
-        owner: &owner,
-        route,
-        number,
-        calendar: &calendar,
-        stage_limits: &stage_limits,
+        intake: Default::default(),
     };
     let pointer = if body.grid_id.is_some() { "/grid_id" } else { "/location" };
-    let mut outcome = cases::report(new, &ctx, pointer)?;
+    let mut outcome = draft(state, p, new, &category, &grid, pointer).await?;
+    let at = outcome.case.created_at;
     cases::attach(&mut outcome, p, AttachStage::Report, files, false, at);
     // The answer speaks the system the report spoke.
     let crs = body.location.crs.map_or(Crs::Wgs84, Into::into);
@@ -266,6 +248,39 @@ async fn report_once(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// A report's case and first events: numbered, routed, on the clock.
+pub(crate) async fn draft(
+    state: &AppState,
+    p: &Principal,
+    new: NewCase,
+    category: &Category,
+    grid: &gridline_domain::org::OrgUnit,
+    pointer: &str,
+) -> Result<cases::Outcome, ApiError> {
+    let owner = match grid.parent_id {
+        Some(parent) => state.unit(parent).await?,
+        None => None,
+    }
+    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("grid {} has no community", grid.id)))?;
+    let at = state.now();
+    let route = route(state, category, &grid.path).await?;
+    let number = format!("{}-{:06}", at.year(), state.next_case_number().await?);
+    let calendar = state.calendar();
+    let stage_limits = state.stage_limits();
+    let ctx = ReportContext {
+        principal: p,
+        now: at,
+        category,
+        grid,
+        owner: &owner,
+        route,
+        number,
+        calendar: &calendar,
+        stage_limits: &stage_limits,
+    };
+    Ok(cases::report(new, &ctx, pointer)?)
 }
 
 /// Get a case

@@ -142,6 +142,7 @@ pub(crate) async fn create_category(
         auto_dispatch: body.auto_dispatch,
         auto_escalate_after_hours: body.auto_escalate_after_hours,
         requires_resolution_photo: body.requires_resolution_photo,
+        public: body.public,
         active: true,
         created_at: at,
         updated_at: at,
@@ -216,6 +217,7 @@ pub(crate) async fn update_category(
         category.auto_escalate_after_hours = hours;
     }
     category.requires_resolution_photo = body.requires_resolution_photo.unwrap_or(category.requires_resolution_photo);
+    category.public = body.public.unwrap_or(category.public);
     category.active = body.active.unwrap_or(category.active);
     let at = now();
     category.updated_at = at;

@@ -6,7 +6,7 @@ mod audit;
 mod auth;
 mod case_list;
 mod case_steps;
-mod cases;
+pub(crate) mod cases;
 mod categories;
 mod changes;
 mod clocks;
@@ -22,6 +22,7 @@ mod me;
 pub(crate) mod media;
 mod nearby;
 mod notifications;
+mod open311;
 mod org_units;
 mod public;
 mod reference;
@@ -119,6 +120,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(public::rate)
         .service(public::locate_grid)
         .service(public::grid_by_code)
+        .service(open311::discovery_json)
+        .service(open311::discovery_xml)
+        .service(open311::services_json)
+        .service(open311::services_xml)
+        .service(open311::service_definition_json)
+        .service(open311::service_definition_xml)
+        .service(open311::requests_json)
+        .service(open311::requests_xml)
+        .service(open311::create_request_json)
+        .service(open311::create_request_xml)
+        .service(open311::request_json)
+        .service(open311::request_xml)
+        .service(open311::token_json)
+        .service(open311::token_xml)
         .service(case_steps::attach_media)
         .service(changes::changes)
         .service(stats::stats)

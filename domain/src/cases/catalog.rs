@@ -38,6 +38,21 @@ const ENTRIES: &[Entry] = &[
 /// Matters whose resolution a verifier judges by an "after" photo.
 const AFTER_PHOTO: &[&str] = &["sanitation", "street_vending", "illegal_construction", "damaged_facility"];
 
+/// Matters anyone may see listed through Open311: the street's, not a household's.
+const PUBLIC: &[&str] = &[
+    "environment",
+    "sanitation",
+    "street_vending",
+    "illegal_construction",
+    "traffic",
+    "disorderly_parking",
+    "safety",
+    "hanging_wire_charging",
+    "fire_hazard",
+    "facilities",
+    "damaged_facility",
+];
+
 /// The default catalog, stamped with `at`.
 pub fn default_catalog(at: DateTime<Utc>) -> Vec<Category> {
     ENTRIES
@@ -53,6 +68,7 @@ pub fn default_catalog(at: DateTime<Utc>) -> Vec<Category> {
             auto_dispatch,
             auto_escalate_after_hours: None,
             requires_resolution_photo: AFTER_PHOTO.contains(&code),
+            public: PUBLIC.contains(&code),
             active: true,
             created_at: at,
             updated_at: at,

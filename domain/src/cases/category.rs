@@ -92,6 +92,9 @@ pub struct Category {
     pub auto_escalate_after_hours: Option<u32>,
     /// A resolution must carry an "after" photo.
     pub requires_resolution_photo: bool,
+    /// Its cases may be listed to anyone through Open311: nothing of a
+    /// resident's private affairs (disputes, errands) is.
+    pub public: bool,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

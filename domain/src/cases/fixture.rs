@@ -46,6 +46,7 @@ pub(crate) fn case_at(status: CaseStatus, at: DateTime<Utc>) -> Case {
         closed_at: None,
         rating: None,
         rated_at: None,
+        intake: Default::default(),
         version: 1,
         created_at: at,
         updated_at: at,

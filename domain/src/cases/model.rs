@@ -86,6 +86,7 @@ impl Source {
 pub struct Resident {
     pub name: String,
     pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 /// A case as stored. Paths of its grid and owning unit are kept beside the
@@ -135,6 +136,9 @@ pub struct Case {
     pub attachments: Vec<super::Attachment>,
     /// What a resident reporting through someone is given to follow the case.
     pub tracking_code: Option<String>,
+    /// What an integration filed with the report (Open311): its own ticket
+    /// number, and a photo's URL as given.
+    pub intake: Intake,
     /// When it was last closed; `None` while open.
     pub closed_at: Option<DateTime<Utc>>,
     /// 回访: how satisfied the resident is with its last closing, and when he said so.
@@ -174,6 +178,15 @@ impl Rating {
     }
 }
 
+/// What an integration's report brings beyond a case's own fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Intake {
+    /// The sender's own ticket number (a 12345 hotline's): one case per API key and number.
+    pub external_ref: Option<String>,
+    /// A photo's URL as the sender gave it; never fetched.
+    pub media_url: Option<String>,
+}
+
 /// What a reporter sends; the rest is decided by [`super::report`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCase {
@@ -187,6 +200,7 @@ pub struct NewCase {
     pub source: Source,
     pub resident: Option<Resident>,
     pub resolved_on_site: Option<String>,
+    pub intake: Intake,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

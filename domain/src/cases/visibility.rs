@@ -73,6 +73,14 @@ pub fn sees_tracking_code(p: &Principal, case: &Case) -> bool {
 /// mobile number keeps the familiar `138****5678`; any other number shows its
 /// last 4 digits when it has 8 or more, else its last 2, every other digit
 /// becomes `*` and separators stay (`010-6500 1000` → `***-**** 1000`).
+/// `zhang.san@example.com` → `z***@example.com`: enough to recognise, not to write to.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+        None => "***".to_owned(),
+    }
+}
+
 pub fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
     if digits.len() == 11 && digits[0] == '1' && phone.chars().all(|c| c.is_ascii_digit()) {

@@ -945,6 +945,7 @@ pub fn report(new: NewCase, ctx: &ReportContext<'_>, grid_pointer: &str) -> Resu
         pending_extension: None,
         attachments: Vec::new(),
         tracking_code,
+        intake: new.intake,
         closed_at: None,
         rating: None,
         rated_at: None,

@@ -543,11 +543,12 @@ impl<DB: Dialect> SqlStore<DB> {
         let sql = if create {
             "INSERT INTO categories (code, parent_code, name_zh, name_en, department_kind, time_limits, \
              auto_accept, auto_dispatch, active, created_at, updated_at, auto_escalate_after_hours, \
-             requires_resolution_photo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+             requires_resolution_photo, public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         } else {
             "UPDATE categories SET parent_code = $2, name_zh = $3, name_en = $4, department_kind = $5, \
              time_limits = $6, auto_accept = $7, auto_dispatch = $8, active = $9, updated_at = $11, \
-             auto_escalate_after_hours = $12, requires_resolution_photo = $13 WHERE code = $1 AND created_at = $10"
+             auto_escalate_after_hours = $12, requires_resolution_photo = $13, public = $14 \
+             WHERE code = $1 AND created_at = $10"
         };
         query(sql)
             .bind(&c.code)
@@ -563,6 +564,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .bind(crate::types::Ts(c.updated_at))
             .bind(c.auto_escalate_after_hours.map(i64::from))
             .bind(c.requires_resolution_photo)
+            .bind(c.public)
             .execute(&mut *tx)
             .await
             .map_err(crate::errors::map_sqlx)?;
@@ -972,8 +974,9 @@ pub(crate) const CASE_INSERT_COLUMNS: &str = "id, number, status, category_code,
      handler_user_id, reporter_user_id, reporter_api_key_id, reported_by_grid_worker, source, resident_name, \
      resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, rework_count, version, \
      created_at, updated_at, reporter, report_hash, report_receipt, resolved_by, suspended_at, suspended_until, \
-     trail, first_dispatched_at, last_resolved_at, search_terms, tracking_code, closed_at, rating, rated_at";
-pub(crate) const CASE_INSERT_WIDTH: usize = 45;
+     trail, first_dispatched_at, last_resolved_at, search_terms, tracking_code, closed_at, rating, rated_at, \
+     external_ref, media_url, resident_email";
+pub(crate) const CASE_INSERT_WIDTH: usize = 48;
 
 /// A new case's row, in [`CASE_INSERT_COLUMNS`] order.
 pub(crate) fn case_values(
@@ -1028,6 +1031,9 @@ pub(crate) fn case_values(
         c.closed_at.map(Ts).into(),
         c.rating.map(|r| r.as_str()).into(),
         c.rated_at.map(Ts).into(),
+        c.intake.external_ref.clone().into(),
+        c.intake.media_url.clone().into(),
+        c.resident.as_ref().and_then(|r| r.email.clone()).into(),
     ]
 }
 

@@ -20,6 +20,7 @@ mod maps;
 mod media;
 mod nodes;
 mod notifications;
+mod open311;
 mod operations;
 mod org;
 mod push;
@@ -79,6 +80,7 @@ fn main() {
     all.extend(trials("behind_a_proxy", behind_a_proxy::TESTS, BOTH));
     all.extend(trials("running", running::TESTS, BOTH));
     all.extend(trials("follow_up", follow_up::TESTS, BOTH));
+    all.extend(trials("open311", open311::TESTS, BOTH));
     all.extend(trials("running", running::PG_TESTS, POSTGRES_ONLY));
     all.extend(trials("running", running::SQLITE_TESTS, SQLITE_ONLY));
     all.extend(trials("backups", backups::TESTS, SQLITE_ONLY));
