@@ -342,7 +342,7 @@ fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, A
     security(("bearer" = []), ("api_key" = [])),
     params(
         MediaPath,
-        ("Range" = Option<String>, Header, description = "One range of bytes, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`"),
+        ("Range" = Option<String>, Header, pattern = "^[ -~]*$", description = "One range of bytes, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`; visible ASCII, else 400"),
     ),
     responses(
         (status = 200, description = "The whole file, in its own type", content((FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/webp"), (FileBytes = "image/heic"), (FileBytes = "video/mp4"), (FileBytes = "audio/mp4"), (FileBytes = "audio/aac"), (FileBytes = "audio/amr"))),

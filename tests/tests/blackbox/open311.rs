@@ -487,6 +487,7 @@ async fn only_public_categories_are_listed_and_nothing_private_leaves(ctx: Ctx) 
         "/open311/v2/services.xml".to_owned(),
         "/open311/v2/discovery.json".to_owned(),
         format!("/public/v1/cases/{token}"),
+        "/public/v1/grids/locate?lat=39.902&lon=116.402".to_owned(),
     ] {
         let res = get(&app, &path).await;
         assert_eq!(res.status(), 200, "{path}");

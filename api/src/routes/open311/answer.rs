@@ -163,6 +163,10 @@ fn form_field(pointer: &str) -> String {
 pub(crate) fn pairs(encoded: &[u8]) -> Result<Vec<(String, String)>, Failure> {
     let mut out: Vec<(String, String)> = Vec::new();
     for (name, value) in form_urlencoded::parse(encoded) {
+        // A name is repeated in the answer only when it is harmless to repeat.
+        if let Some(fault) = crate::extract::hostile::fault(&name) {
+            return Err(Failure::bad(format!("a parameter's name {fault}")));
+        }
         if let Some(fault) = crate::extract::hostile::fault(&value) {
             return Err(Failure::bad(format!("{name}: {fault}")));
         }

@@ -52,37 +52,39 @@ async fn service_definition(state: &AppState, req: &HttpRequest, format: Format)
     }
 }
 
-async fn requests(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
-    let found = match admitted(state, req) {
-        Ok(query) => reading::requests(state, &query).await,
-        Err(e) => Err(e),
-    };
+/// A list of requests (or of one), or the refusal.
+fn requests_answer<T: serde::Serialize + gridline_openapi::open311::ToXml>(
+    format: Format,
+    found: Result<Vec<T>, Failure>,
+) -> HttpResponse {
     match found {
         Ok(items) => format.list(actix_web::http::StatusCode::OK, "service_requests", &items),
         Err(e) => format.failure(&e),
     }
 }
 
-async fn request(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
+async fn requests(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
     let found = match admitted(state, req) {
-        Ok(_) => reading::one_request(state, path_part(req, "service_request_id")).await,
+        Ok(query) => reading::requests(state, &query).await,
         Err(e) => Err(e),
     };
-    match found {
-        Ok(item) => format.list(actix_web::http::StatusCode::OK, "service_requests", &[item]),
-        Err(e) => format.failure(&e),
-    }
+    requests_answer(format, found)
+}
+
+async fn request(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
+    let found = match admitted(state, req) {
+        Ok(_) => reading::one_request(state, path_part(req, "service_request_id")).await.map(|r| vec![r]),
+        Err(e) => Err(e),
+    };
+    requests_answer(format, found)
 }
 
 async fn token(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
     let found = match admitted(state, req) {
-        Ok(_) => reading::token(state, path_part(req, "token")).await,
+        Ok(_) => reading::token(state, path_part(req, "token")).await.map(|t| vec![t]),
         Err(e) => Err(e),
     };
-    match found {
-        Ok(item) => format.list(actix_web::http::StatusCode::OK, "service_requests", &[item]),
-        Err(e) => format.failure(&e),
-    }
+    requests_answer(format, found)
 }
 
 async fn create(state: &AppState, req: &HttpRequest, payload: web::Payload, format: Format) -> HttpResponse {
