@@ -160,7 +160,9 @@ async fn discovery_and_services_follow_the_specification_in_both_formats(ctx: Ct
     let formats: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("format")).filter_map(|n| n.text()).collect();
     assert_eq!(formats, ["application/json", "text/xml"]);
 
-    let services = json_of(get(&app, "/open311/v2/services.json").await, 200).await;
+    let res = get(&app, "/open311/v2/services.json").await;
+    assert_eq!(res.headers()["cache-control"], "public, max-age=60", "the same for everyone");
+    let services = json_of(res, 200).await;
     let codes: Vec<&str> = services.as_array().unwrap().iter().map(|s| s["service_code"].as_str().unwrap()).collect();
     for public in
         ["environment", "sanitation", "street_vending", "illegal_construction", "traffic", "disorderly_parking"]
@@ -274,7 +276,9 @@ async fn a_request_is_filed_form_encoded_and_followed_in_both_formats(ctx: Ctx) 
     }
 
     // The token leads back to the request, as typed; the resident follows it.
-    let t = json_of(get(&app, &format!("/open311/v2/tokens/{token}.json")).await, 200).await;
+    let res = get(&app, &format!("/open311/v2/tokens/{token}.json")).await;
+    assert_eq!(res.headers()["cache-control"], "private, no-cache", "a resident's key");
+    let t = json_of(res, 200).await;
     assert_eq!(t, json!([{"service_request_id": number, "token": token}]));
     let typed = format!("{}-{}", &token[..6], &token[6..]).to_lowercase();
     let text = xml_of(get(&app, &format!("/open311/v2/tokens/{typed}.xml")).await, 200).await;

@@ -25,20 +25,39 @@ fn admitted(state: &AppState, req: &HttpRequest) -> Result<Vec<(String, String)>
     Ok(query)
 }
 
+/// The same for everyone and slow to change (services, discovery): shared
+/// caches may keep it a minute. Requests change as staff work: revalidate.
+/// A token is one resident's key: nothing shared keeps it.
+const STABLE: &str = "public, max-age=60";
+const CHANGING: &str = "public, no-cache";
+const PERSONAL: &str = "private, no-cache";
+
+fn cached(mut response: HttpResponse, policy: &'static str) -> HttpResponse {
+    if response.status().is_success() {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::CACHE_CONTROL, actix_web::http::header::HeaderValue::from_static(policy));
+    }
+    response
+}
+
 fn path_part<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
     req.match_info().get(name).unwrap_or_default()
 }
 
 async fn discovery(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
     match admitted(state, req) {
-        Ok(_) => format.one(&reading::discovery(state, req)),
+        Ok(_) => cached(format.one(&reading::discovery(state, req)), STABLE),
         Err(e) => format.failure(&e),
     }
 }
 
 async fn services(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
     match admitted(state, req) {
-        Ok(_) => format.list(actix_web::http::StatusCode::OK, "services", &reading::services(&state.reference())),
+        Ok(_) => cached(
+            format.list(actix_web::http::StatusCode::OK, "services", &reading::services(&state.reference())),
+            STABLE,
+        ),
         Err(e) => format.failure(&e),
     }
 }
@@ -47,7 +66,7 @@ async fn service_definition(state: &AppState, req: &HttpRequest, format: Format)
     let found = admitted(state, req)
         .and_then(|_| reading::service_definition(&state.reference(), path_part(req, "service_code")));
     match found {
-        Ok(definition) => format.one(&definition),
+        Ok(definition) => cached(format.one(&definition), STABLE),
         Err(e) => format.failure(&e),
     }
 }
@@ -68,7 +87,7 @@ async fn requests(state: &AppState, req: &HttpRequest, format: Format) -> HttpRe
         Ok(query) => reading::requests(state, &query).await,
         Err(e) => Err(e),
     };
-    requests_answer(format, found)
+    cached(requests_answer(format, found), CHANGING)
 }
 
 async fn request(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
@@ -76,7 +95,7 @@ async fn request(state: &AppState, req: &HttpRequest, format: Format) -> HttpRes
         Ok(_) => reading::one_request(state, path_part(req, "service_request_id")).await.map(|r| vec![r]),
         Err(e) => Err(e),
     };
-    requests_answer(format, found)
+    cached(requests_answer(format, found), CHANGING)
 }
 
 async fn token(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
@@ -84,7 +103,7 @@ async fn token(state: &AppState, req: &HttpRequest, format: Format) -> HttpRespo
         Ok(_) => reading::token(state, path_part(req, "token")).await.map(|t| vec![t]),
         Err(e) => Err(e),
     };
-    requests_answer(format, found)
+    cached(requests_answer(format, found), PERSONAL)
 }
 
 async fn create(state: &AppState, req: &HttpRequest, payload: web::Payload, format: Format) -> HttpResponse {

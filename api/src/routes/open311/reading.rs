@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, SecondsFormat, TimeZone, 
 use chrono_tz::Tz;
 use gridline_domain::{
     cases::{open311_status, scrub, Case, CaseScope, CaseStatus, Category, TrackingCode},
-    ports::{CaseFilter, CaseSort},
+    ports::{CaseFilter, CaseSort, ListCursor},
 };
 use gridline_openapi::open311::{
     Open311Discovery, Open311Endpoint, Open311Request, Open311Service, Open311ServiceDefinition, Open311Token,
@@ -139,9 +139,25 @@ pub(crate) async fn requests(state: &AppState, query: &[(String, String)]) -> Re
             filter.statuses = statuses(status)?;
         }
     }
-    let cases = state.store.cases(&everyone(), &filter, state.now()).await?;
-    Ok(cases.iter().map(|c| request(c, &names)).collect())
+    // The store answers pages of at most 500: the rest follows the last one.
+    let mut found: Vec<Case> = Vec::new();
+    loop {
+        filter.limit = (MAX_REQUESTS - found.len() as u32).min(PAGE);
+        let page = state.store.cases(&everyone(), &filter, state.now()).await?;
+        let more = page.len() as u32 == filter.limit;
+        found.extend(page);
+        match found.last() {
+            Some(last) if more && found.len() < MAX_REQUESTS as usize => {
+                filter.after = Some(ListCursor { key: last.created_at, id: last.id });
+            }
+            _ => break,
+        }
+    }
+    Ok(found.iter().map(|c| request(c, &names)).collect())
 }
+
+/// The most cases the store gives in one page.
+const PAGE: u32 = 500;
 
 /// One request by its case number.
 pub(crate) async fn one_request(state: &AppState, number: &str) -> Result<Open311Request, Failure> {
