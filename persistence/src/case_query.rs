@@ -150,7 +150,14 @@ fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery, among: Among) -> Str
         }
         // Found, as by the index, only once indexed (a server indexes the
         // cases written before the index existed when it starts).
-        Among::Recent => words.push("c.search_terms IS NOT NULL".into()),
+        Among::Recent { lowest_key: None } => words.push("c.search_terms IS NOT NULL".into()),
+        // The index's matches among the keys the windows can reach, tested
+        // off the time order's own index before a case's row is read.
+        Among::Recent { lowest_key: Some(lowest) } => {
+            let terms = b.push(Arg::from(q.terms.join(" ")));
+            let lowest = b.push(Arg::from(lowest));
+            words.push(DB::has_terms_from(&terms, &lowest));
+        }
     }
     for word in &q.words {
         let p = b.push(Arg::from(format!("%{word}%")));
@@ -175,7 +182,12 @@ fn text_clause<DB: Dialect>(b: &mut Builder, q: &TextQuery, among: Among) -> Str
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Among {
     All,
-    Recent,
+    /// `lowest_key`: the lowest `search_key` among the cases the windows can
+    /// reach, where the backend's search index can be read from there on
+    /// (`Dialect::SEARCH_KEYS_BY_TIME`).
+    Recent {
+        lowest_key: Option<i64>,
+    },
 }
 
 /// The filters that name one id of a column, as conditions.

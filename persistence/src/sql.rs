@@ -327,6 +327,17 @@ pub(crate) trait Dialect: Database + Rows {
     /// A condition that the case `c` holds every term of the space-separated
     /// list bound as `param`, answered by the backend's search index.
     fn has_terms(param: &str) -> String;
+    /// An index of the newest-first order that also holds each case's
+    /// `search_key` and category, so that a search among the newest cases
+    /// tests the search index's matches there before reading a case's row;
+    /// `None` where the search index is not keyed so.
+    const SEARCH_KEYS_BY_TIME: Option<&'static str>;
+    /// [`has_terms`](Self::has_terms) for cases whose `search_key` is at
+    /// least `lowest` (a parameter); only where `SEARCH_KEYS_BY_TIME` is set.
+    fn has_terms_from(param: &str, lowest: &str) -> String {
+        let _ = lowest;
+        Self::has_terms(param)
+    }
 
     fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 

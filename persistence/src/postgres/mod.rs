@@ -93,6 +93,8 @@ impl Dialect for Postgres {
         format!("string_to_array(c.search_terms, ' ') @> string_to_array({param}, ' ')")
     }
 
+    const SEARCH_KEYS_BY_TIME: Option<&'static str> = None;
+
     async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         Ok(run::execute(ex, run::bind(sql, args)).await?.rows_affected())
     }

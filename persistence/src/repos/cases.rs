@@ -446,7 +446,15 @@ impl<DB: Dialect> SqlStore<DB> {
         let (key, index) = time_order(filter.sort).expect("windows are for time orders");
         let order = list_order(filter.sort);
         let unpaged = gridline_domain::ports::CaseFilter { after: None, ..filter.clone() };
-        let (where_sql, args) = list_where_among::<DB>(scope, &unpaged, now, Among::Recent);
+        let by_search_key = match DB::SEARCH_KEYS_BY_TIME {
+            Some(index) if filter.text.is_some() && filter.sort == gridline_domain::ports::CaseSort::Created => {
+                self.lowest_search_key(index, filter.after).await?.map(|lowest| (index, lowest))
+            }
+            _ => None,
+        };
+        let among = Among::Recent { lowest_key: by_search_key.map(|(_, lowest)| lowest) };
+        let walked = by_search_key.map_or(index, |(index, _)| index);
+        let (where_sql, args) = list_where_among::<DB>(scope, &unpaged, now, among);
         let mut page = Vec::new();
         let (mut from, mut looked, mut window) = (filter.after, 0u32, limit * FIRST_WINDOW_PER_CASE);
         loop {
@@ -459,7 +467,7 @@ impl<DB: Dialect> SqlStore<DB> {
             let sql = format!(
                 "SELECT {columns} FROM {source} AND {where_sql} ORDER BY {order} LIMIT {want}",
                 columns = crate::case_rows::CASE_COLUMNS,
-                source = DB::window_source(index, &range, &order, window),
+                source = DB::window_source(walked, &range, &order, window),
                 want = limit as usize - page.len(),
             );
             page.extend(self.cases_from(&sql, b.args).await?);
@@ -488,6 +496,27 @@ impl<DB: Dialect> SqlStore<DB> {
             }
             window = (wanted.min(u64::from(LAST_WINDOW)) as u32).saturating_sub(looked).max(limit);
         }
+    }
+
+    /// The lowest `search_key` among the cases any window after `from` can
+    /// reach (the newest `LAST_WINDOW` and a page more), read off `index`
+    /// alone (0 when none is indexed yet: every match).
+    async fn lowest_search_key(
+        &self,
+        index: &str,
+        from: Option<gridline_domain::ports::ListCursor>,
+    ) -> Result<Option<i64>, gridline_domain::RepoError> {
+        let mut b = crate::case_query::Builder::new();
+        let range = crate::case_query::window_range(&mut b, "c.created_at", from, None);
+        let sql = format!(
+            "SELECT COALESCE(MIN(search_key), 0) FROM (SELECT c.search_key FROM cases c {walk} WHERE {range} \
+             ORDER BY c.created_at DESC, c.id DESC LIMIT {reach}) w",
+            walk = DB::walking(index),
+            reach = LAST_WINDOW + MAX_WINDOWED_PAGE,
+        );
+        let lowest: Option<(i64,)> =
+            query_as(&sql).bind_all(b.args).fetch_optional(self.reader()).await.map_err(crate::errors::map_sqlx)?;
+        Ok(lowest.map(|(key,)| key))
     }
 
     /// The last case of a window of `window` cases after `from` in a

@@ -95,6 +95,17 @@ impl Dialect for Sqlite {
         )
     }
 
+    const SEARCH_KEYS_BY_TIME: Option<&'static str> = Some("cases_listing_search");
+
+    /// The index's rows from `lowest` on: reading all of a common term's
+    /// matches (a tenth of a district's cases) would cost more than the walk.
+    fn has_terms_from(param: &str, lowest: &str) -> String {
+        format!(
+            "c.search_key IN (SELECT rowid FROM case_search WHERE case_search MATCH \
+             '\"' || replace({param}, ' ', '\" \"') || '\"' AND rowid >= {lowest})"
+        )
+    }
+
     async fn execute(ex: Ex<'_, Self>, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         Ok(run::execute(ex, run::bind(sql, args)).await?.rows_affected())
     }
