@@ -140,13 +140,23 @@ pub(crate) fn replay(answer: &StoredAnswer) -> HttpResponse {
 /// After a request that failed: a refusal is the answer replays get; a
 /// server-side failure frees the key so that a retry runs again.
 pub(crate) async fn settle_error(state: &AppState, guard: Option<&Guard>, err: &ApiError) {
-    let Some(guard) = guard else { return };
     let status = actix_web::ResponseError::status_code(err);
-    let stored = if status.is_server_error() {
+    settle_refusal(state, guard, status.as_u16(), || serde_json::to_string(&err.problem()).unwrap_or_default()).await;
+}
+
+/// [`settle_error`] for a refusal of `status` whose body `body` writes (in
+/// the shape its route answers in).
+pub(crate) async fn settle_refusal(
+    state: &AppState,
+    guard: Option<&Guard>,
+    status: u16,
+    body: impl FnOnce() -> String,
+) {
+    let Some(guard) = guard else { return };
+    let stored = if status >= 500 {
         state.store.release_key(&guard.key).await
     } else {
-        let body = serde_json::to_string(&err.problem()).unwrap_or_default();
-        state.store.complete_key(&guard.key, &StoredAnswer { status: status.as_u16(), body }.receipt(), now()).await
+        state.store.complete_key(&guard.key, &StoredAnswer { status, body: body() }.receipt(), now()).await
     };
     if let Err(e) = stored {
         tracing::warn!(error = %e, "could not settle an idempotency key");

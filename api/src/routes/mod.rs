@@ -24,7 +24,7 @@ mod nearby;
 mod notifications;
 mod open311;
 mod org_units;
-mod public;
+pub(crate) mod public;
 mod reference;
 mod reports;
 mod roles;

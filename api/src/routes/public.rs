@@ -171,7 +171,7 @@ fn refusal(e: StepError) -> ApiError {
     }
 }
 
-fn limited(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+pub(crate) fn limited(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     match super::client_addr(req) {
         Some(client) => state.public_limit.admit(&client),
         None => Ok(()),

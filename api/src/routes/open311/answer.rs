@@ -190,8 +190,5 @@ pub(crate) fn bounded<'a>(pairs: &'a [(String, String)], name: &str, max: usize)
 
 /// The public routes' limit per client address, in Open311's shape.
 pub(crate) fn limited(state: &crate::state::AppState, req: &HttpRequest) -> Result<(), Failure> {
-    match crate::routes::client_addr(req) {
-        Some(client) => state.public_limit.admit(&client).map_err(Failure::Api),
-        None => Ok(()),
-    }
+    crate::routes::public::limited(state, req).map_err(Failure::Api)
 }

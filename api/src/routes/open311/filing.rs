@@ -55,24 +55,14 @@ pub(crate) async fn file(state: &AppState, req: &HttpRequest, payload: web::Payl
     }
 }
 
-/// A key's later replays get the refusal its first request got; a server
-/// error frees the key for a retry.
+/// A key's later replays get the refusal its first request got, in Open311's shape.
 async fn settle(state: &AppState, guard: Option<&Guard>, format: Format, e: &Failure) {
-    let Some(guard) = guard else { return };
     let status = e.status();
-    let settled = if status.is_server_error() {
-        state.store.release_key(&guard.key).await
-    } else {
-        let description = match e {
-            Failure::Open311(_, d) => d.clone(),
-            Failure::Api(api) => api.problem().detail.unwrap_or_default(),
-        };
-        let body = format.error_body(status, description);
-        state.store.complete_key(&guard.key, &StoredAnswer { status: status.as_u16(), body }.receipt(), now()).await
+    let description = || match e {
+        Failure::Open311(_, d) => d.clone(),
+        Failure::Api(api) => api.problem().detail.unwrap_or_default(),
     };
-    if let Err(err) = settled {
-        tracing::warn!(error = %err, "could not settle an idempotency key");
-    }
+    idempotency::settle_refusal(state, guard, status.as_u16(), || format.error_body(status, description())).await;
 }
 
 /// The form's fields, and `api_key` and `jurisdiction_id` from the query for
