@@ -3,6 +3,7 @@
 mod fallback;
 mod problem;
 mod request_id;
+mod slots;
 mod traffic;
 
 pub(crate) use fallback::{fallback, RouteTable};

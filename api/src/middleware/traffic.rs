@@ -1,6 +1,6 @@
 //! Admits, counts and times every request. A node serves at most
 //! `GRIDLINE_MAX_IN_FLIGHT` requests at once. When it is full, a request
-//! waits for a slot, so that a burst (a stall of the machine, phones
+//! waits for a slot (a freed slot goes to the newest waiter: `slots`), so that a burst (a stall of the machine, phones
 //! arriving together) costs nothing: up to [`OVERLOAD`] when the node was
 //! calm for [`CALM`] before, else up to `GRIDLINE_ADMISSION_WAIT_MS` (a short
 //! wait keeps a node that cannot keep up busy without queueing long); but
@@ -22,6 +22,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use super::slots::{Slot, Slots};
+use crate::{error::ApiError, state::AppState};
 use actix_web::{
     body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
@@ -29,9 +31,9 @@ use actix_web::{
     middleware::Next,
     web, Error, ResponseError,
 };
-use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::{error::ApiError, state::AppState};
+/// No bound, in effect.
+const UNBOUNDED: usize = usize::MAX >> 3;
 
 /// How long a node may stay full before arrivals are refused without waiting.
 const OVERLOAD: Duration = Duration::from_millis(100);
@@ -48,7 +50,7 @@ const NEVER: u64 = u64::MAX;
 
 /// The node's load, shared by its workers.
 pub(crate) struct Load {
-    slots: Semaphore,
+    slots: Slots,
     max: usize,
     wait: Duration,
     waiting: AtomicUsize,
@@ -64,9 +66,9 @@ pub(crate) struct Load {
 
 impl Load {
     pub(crate) fn new(max: usize, wait: Duration) -> Self {
-        let max = max.min(Semaphore::MAX_PERMITS);
+        let max = max.min(UNBOUNDED);
         Self {
-            slots: Semaphore::new(max),
+            slots: Slots::new(max),
             max,
             wait,
             waiting: AtomicUsize::new(0),
@@ -80,7 +82,7 @@ impl Load {
 
     /// No bound: until the settings are read.
     pub(crate) fn unbounded() -> Self {
-        Self::new(Semaphore::MAX_PERMITS, Duration::ZERO)
+        Self::new(UNBOUNDED, Duration::ZERO)
     }
 
     /// The node was told to stop: `/readyz` answers 503 from now on.
@@ -93,8 +95,8 @@ impl Load {
     }
 
     /// A slot, or `None` when the request is to be refused.
-    async fn admit(&self) -> Option<SemaphorePermit<'_>> {
-        if let Ok(slot) = self.slots.try_acquire() {
+    async fn admit(&self) -> Option<Slot> {
+        if let Some(slot) = self.slots.try_acquire() {
             return Some(slot);
         }
         // One spell of being full lasts while arrivals keep finding the node
@@ -122,15 +124,24 @@ impl Load {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return None;
         }
+        let _waiting = Waiting(&self.waiting);
         let wait = Duration::from_micros(self.spell_wait_us.load(Ordering::Relaxed));
-        let slot = tokio::time::timeout(wait, self.slots.acquire()).await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
-        let slot = slot.ok().and_then(Result::ok);
+        let slot = self.slots.acquire_within(wait).await;
         if slot.is_none() {
             // It found the node full all along.
             self.last_full.store(self.epoch.elapsed().as_micros() as u64, Ordering::Relaxed);
         }
         slot
+    }
+}
+
+/// A request among the waiting until dropped, also when its client goes
+/// away while it waits.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
