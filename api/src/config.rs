@@ -403,7 +403,7 @@ impl Settings {
         let drain_s = src.parse(&DRAIN_DELAY, 5, |v| whole(v, 3_600))?;
         // Enough to keep a worker busy while its requests wait on the
         // database, few enough that a queue of accepted work stays short.
-        let max_in_flight = src.parse(&MAX_IN_FLIGHT, 8 * workers, |v| positive(v, 1_000_000))?;
+        let max_in_flight = src.parse(&MAX_IN_FLIGHT, 4 * workers, |v| positive(v, 1_000_000))?;
         let admission_wait_ms = src.parse(&ADMISSION_WAIT, 10, |v| whole(v, 10_000))?;
         let public_rate = src.parse(&PUBLIC_RATE, 60, |v| positive(v, 1_000_000))?;
         let public_url = src.parse(&PUBLIC_URL, None, |v| {

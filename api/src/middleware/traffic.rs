@@ -1,16 +1,18 @@
 //! Admits, counts and times every request. A node serves at most
 //! `GRIDLINE_MAX_IN_FLIGHT` requests at once. When it is full, a request
-//! waits for a slot (a freed slot goes to the newest waiter: `slots`), so that a burst (a stall of the machine, phones
-//! arriving together) costs nothing: up to [`OVERLOAD`] when the node was
-//! calm for [`CALM`] before, else up to `GRIDLINE_ADMISSION_WAIT_MS` (a short
-//! wait keeps a node that cannot keep up busy without queueing long); but
-//! once the node has stayed full for longer than [`OVERLOAD`],
-//! it is overloaded rather than bursting, and the rest are refused at once
-//! with 503 `overloaded` (as CoDel drops from a standing queue): a refusal
-//! in a millisecond lets a client or load balancer try elsewhere, where a
-//! queue would hold every request until clients time out and keep the node
-//! busy with work nobody waits for. The spell ends once no arrival has
-//! found the node full for as long.
+//! waits for a slot (a freed slot goes to the newest waiter: `slots`), so
+//! that a burst (phones arriving together) or a stall of the machine (a
+//! checkpoint, a slow disk) costs nobody anything: up to [`BURST_WAIT`],
+//! among at most [`BURST_QUEUE`]. But a node that keeps finishing requests
+//! while more arrive than it finishes is overloaded, not stalled (its
+//! arrivals and its finished requests are compared every [`INTERVAL`] while
+//! it is full): then one request per slot waits `GRIDLINE_ADMISSION_WAIT_MS`,
+//! so that no freed slot idles until the next arrival, and the rest are
+//! refused with 503 `overloaded`, the oldest waiter first (as CoDel drops
+//! from the head of a standing queue): a refusal in a millisecond lets a
+//! client or load balancer try elsewhere, where a queue would hold every
+//! request until clients time out and keep the node busy with work nobody
+//! waits for.
 //! Some requests are neither counted nor refused: event streams (long-lived,
 //! cheap while idle), the probes (a node under load is still ready), and
 //! those with a bound of their own that would otherwise hold slots while
@@ -18,7 +20,7 @@
 //! arrive at the phone's pace; decoding has its own bound).
 
 use std::{
-    sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
@@ -35,32 +37,40 @@ use actix_web::{
 /// No bound, in effect.
 const UNBOUNDED: usize = usize::MAX >> 3;
 
-/// How long a node may stay full before arrivals are refused without waiting.
-const OVERLOAD: Duration = Duration::from_millis(100);
+/// How long a request may wait for a slot when the node is not overloaded.
+const BURST_WAIT: Duration = Duration::from_millis(500);
 
-/// A node that has found no arrival full for this long is calm: its next
-/// spell of being full is a burst.
-const CALM: Duration = Duration::from_secs(1);
+/// At most so many requests wait out a burst: 100 ms of 10,000 a second,
+/// whatever the bound (a stall fills a small node's queue as fast as a
+/// large one's), and a few megabytes.
+const BURST_QUEUE: usize = 1024;
 
-/// At most so many requests wait per slot.
-const QUEUE_PER_SLOT: usize = 8;
+/// How often a full node judges whether it is overloaded.
+const INTERVAL: Duration = Duration::from_millis(100);
 
-/// No arrival has found the node full yet.
-const NEVER: u64 = u64::MAX;
+/// Whether a node that `finished` requests while `arrived` came during one
+/// interval is overloaded: it finished at least a slot's worth each (it is
+/// working, not stalled; a stall finishes nothing) and more than an eighth
+/// more arrived than it finished (after a stall it finishes more than
+/// arrive, working off the queue).
+fn overloaded(arrived: u64, finished: u64, slots: usize) -> bool {
+    finished >= slots as u64 && arrived > finished + finished / 8
+}
 
 /// The node's load, shared by its workers.
 pub(crate) struct Load {
     slots: Slots,
     max: usize,
     wait: Duration,
-    waiting: AtomicUsize,
-    /// Microseconds after `epoch`: when the present spell of being full
-    /// began, and when an arrival last found the node full.
     epoch: Instant,
-    full_since: AtomicU64,
-    last_full: AtomicU64,
-    /// How long a request of the present spell may wait.
-    spell_wait_us: AtomicU64,
+    /// Requests counted since the start.
+    arrived: AtomicU64,
+    /// The present interval: when it began (microseconds after `epoch`), and
+    /// the requests arrived and finished by then.
+    mark_us: AtomicU64,
+    mark_arrived: AtomicU64,
+    mark_finished: AtomicU64,
+    overloaded: AtomicBool,
     draining: AtomicBool,
 }
 
@@ -71,11 +81,12 @@ impl Load {
             slots: Slots::new(max),
             max,
             wait,
-            waiting: AtomicUsize::new(0),
             epoch: Instant::now(),
-            full_since: AtomicU64::new(0),
-            last_full: AtomicU64::new(NEVER),
-            spell_wait_us: AtomicU64::new(0),
+            arrived: AtomicU64::new(0),
+            mark_us: AtomicU64::new(0),
+            mark_arrived: AtomicU64::new(0),
+            mark_finished: AtomicU64::new(0),
+            overloaded: AtomicBool::new(false),
             draining: AtomicBool::new(false),
         }
     }
@@ -96,52 +107,39 @@ impl Load {
 
     /// A slot, or `None` when the request is to be refused.
     async fn admit(&self) -> Option<Slot> {
+        self.arrived.fetch_add(1, Ordering::Relaxed);
         if let Some(slot) = self.slots.try_acquire() {
             return Some(slot);
         }
-        // One spell of being full lasts while arrivals keep finding the node
-        // full, however briefly a slot frees in between.
-        let now = self.epoch.elapsed().as_micros() as u64;
-        let overload = OVERLOAD.as_micros() as u64;
-        let last = self.last_full.swap(now, Ordering::Relaxed);
-        let since = if last == NEVER || now.saturating_sub(last) > overload {
-            // A spell after a long calm is a burst: it may wait as long as a
-            // spell lasts. One soon after another is load the node cannot
-            // keep up with, coming and going: only the short wait.
-            let calm = last == NEVER || now.saturating_sub(last) > CALM.as_micros() as u64;
-            let wait = if calm { OVERLOAD.max(self.wait) } else { self.wait };
-            self.spell_wait_us.store(wait.as_micros() as u64, Ordering::Relaxed);
-            self.full_since.store(now, Ordering::Relaxed);
-            now
-        } else {
-            self.full_since.load(Ordering::Relaxed)
-        };
-        if self.wait.is_zero() || now.saturating_sub(since) > overload {
+        if self.wait.is_zero() {
             return None;
         }
-        // A burst is bounded by how long it waits; this bounds its memory.
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max.saturating_mul(QUEUE_PER_SLOT) {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return None;
+        match self.judged() {
+            true => self.slots.acquire_within(self.wait, self.max).await,
+            false => self.slots.acquire_within(BURST_WAIT.max(self.wait), BURST_QUEUE).await,
         }
-        let _waiting = Waiting(&self.waiting);
-        let wait = Duration::from_micros(self.spell_wait_us.load(Ordering::Relaxed));
-        let slot = self.slots.acquire_within(wait).await;
-        if slot.is_none() {
-            // It found the node full all along.
-            self.last_full.store(self.epoch.elapsed().as_micros() as u64, Ordering::Relaxed);
-        }
-        slot
     }
-}
 
-/// A request among the waiting until dropped, also when its client goes
-/// away while it waits.
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+    /// Whether the node is overloaded, judged again when an interval has
+    /// passed (by the one arrival that ends it). Judged only while full: an
+    /// interval that began in a calm spans it, and a burst after a calm is
+    /// a burst.
+    fn judged(&self) -> bool {
+        let now = self.epoch.elapsed().as_micros() as u64;
+        let mark = self.mark_us.load(Ordering::Relaxed);
+        let ended = now.saturating_sub(mark) >= INTERVAL.as_micros() as u64;
+        if !ended || self.mark_us.compare_exchange(mark, now, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            return self.overloaded.load(Ordering::Relaxed);
+        }
+        let arrived = self.arrived.load(Ordering::Relaxed);
+        let finished = self.slots.released();
+        let verdict = overloaded(
+            arrived.saturating_sub(self.mark_arrived.swap(arrived, Ordering::Relaxed)),
+            finished.saturating_sub(self.mark_finished.swap(finished, Ordering::Relaxed)),
+            self.max,
+        );
+        self.overloaded.store(verdict, Ordering::Relaxed);
+        verdict
     }
 }
 
@@ -203,38 +201,65 @@ pub(crate) async fn traffic(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_node_finishing_work_while_more_arrives_is_overloaded_and_a_stalled_one_is_not() {
+        assert!(overloaded(400, 200, 4), "twice what it finishes");
+        assert!(!overloaded(150, 0, 4), "a stall finishes nothing");
+        assert!(!overloaded(150, 3, 4), "nor hardly anything");
+        assert!(!overloaded(150, 290, 4), "after a stall it works off its queue");
+        assert!(!overloaded(105, 100, 4), "about as many as it finishes");
+    }
+
     #[tokio::test]
-    async fn a_node_full_briefly_makes_requests_wait_and_one_full_for_long_refuses_them_at_once() {
-        let load = Load::new(1, Duration::from_millis(300));
+    async fn a_request_waits_out_a_stall_longer_than_the_short_wait() {
+        let load = Load::new(1, Duration::from_millis(10));
         let held = load.admit().await.expect("an empty node admits");
-
-        // Full for less than OVERLOAD: the request waits for the slot.
         let waiting = load.admit();
-        let release = async {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let stall = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
             drop(held);
         };
-        let (slot, ()) = tokio::join!(waiting, release);
-        let held = slot.expect("the slot freed within the wait");
+        let (slot, ()) = tokio::join!(waiting, stall);
+        assert!(slot.is_some(), "nothing finished meanwhile: a stall, not overload");
+    }
 
-        // Full ever since: the first waits in vain, the next is refused at once.
-        let started = Instant::now();
-        assert!(load.admit().await.is_none());
-        assert!(started.elapsed() >= Duration::from_millis(300));
-        let started = Instant::now();
-        assert!(load.admit().await.is_none());
-        assert!(started.elapsed() < Duration::from_millis(100), "refused without waiting");
-
-        // Room again: admitted at once; a burst after a calm spell waits once more.
-        drop(held);
-        let held = load.admit().await.expect("a free slot");
-        tokio::time::sleep(OVERLOAD + Duration::from_millis(10)).await;
-        let waiting = load.admit();
-        let release = async {
+    #[tokio::test]
+    async fn an_overloaded_node_keeps_one_waiter_per_slot_and_refuses_the_oldest() {
+        let load = Load::new(1, Duration::from_secs(5));
+        // An interval in which it finished a slot's worth while twice as many came.
+        drop(load.admit().await.expect("admitted"));
+        for _ in 0..3 {
+            load.arrived.fetch_add(1, Ordering::Relaxed);
+        }
+        load.mark_us.store(0, Ordering::Relaxed);
+        let held = load.admit().await.expect("admitted");
+        tokio::time::sleep(INTERVAL).await;
+        let oldest = load.admit();
+        let newest = async {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            drop(held);
+            let started = Instant::now();
+            let waiting = load.admit();
+            let release = async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                drop(held);
+            };
+            let (slot, ()) = tokio::join!(waiting, release);
+            (slot.is_some(), started.elapsed())
         };
-        let (slot, ()) = tokio::join!(waiting, release);
-        assert!(slot.is_some(), "a new burst, not the old overload");
+        let started = Instant::now();
+        let (oldest, (newest, waited)) = tokio::join!(oldest, newest);
+        assert!(load.overloaded.load(Ordering::Relaxed), "judged overloaded");
+        assert!(oldest.is_none(), "the oldest waiter is refused");
+        assert!(started.elapsed() < Duration::from_secs(1), "when the newest came, not after its wait");
+        assert!(newest && waited < Duration::from_secs(1), "the newest is served the freed slot");
+    }
+
+    #[tokio::test]
+    async fn a_node_that_never_waits_refuses_at_once_when_full() {
+        let load = Load::new(1, Duration::ZERO);
+        let _held = load.admit().await.expect("an empty node admits");
+        let started = Instant::now();
+        assert!(load.admit().await.is_none());
+        assert!(started.elapsed() < Duration::from_millis(100));
     }
 }
