@@ -40,8 +40,8 @@ const UNBOUNDED: usize = usize::MAX >> 3;
 /// How long a request may wait for a slot when the node is not overloaded.
 const BURST_WAIT: Duration = Duration::from_millis(500);
 
-/// At most so many requests wait out a burst: 100 ms of 10,000 a second,
-/// whatever the bound (a stall fills a small node's queue as fast as a
+/// At most so many requests wait out a burst: its whole wait at 2,000 a
+/// second, whatever the bound (a stall fills a small node's queue as fast as a
 /// large one's), and a few megabytes.
 const BURST_QUEUE: usize = 1024;
 
