@@ -19,7 +19,7 @@ psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE 
 start_node() { # port [cpu to pin it to]; its pid is appended to PIDS
   local pin=()
   [ -n "${2:-}" ] && pin=(taskset -c "$2")
-  GRIDLINE_DATABASE_URL="$PG/$DB" GRIDLINE_DATA_DIR="$OUT/data" GRIDLINE_LISTEN="127.0.0.1:$1" GRIDLINE_LOG=warn \
+  GRIDLINE_DATABASE_URL="$PG/$DB" GRIDLINE_DATA_DIR="$OUT/data" GRIDLINE_LISTEN="127.0.0.1:$1" GRIDLINE_LOG="${GRIDLINE_LOG:-warn}" \
   GRIDLINE_ACCESS_TOKEN_TTL_S=86400 GRIDLINE_SECRET_KEY=gridline-benchmark-secret-key-0123456789 \
   GRIDLINE_DEMO_PASSWORD=gridline-demo \
     "${pin[@]}" "$BIN" serve --demo >>"$OUT/server-$1.log" 2>&1 &

@@ -58,6 +58,11 @@ impl Slots {
         self.inner.released.load(Ordering::Relaxed)
     }
 
+    /// How many requests wait for a slot now.
+    pub(crate) fn waiting(&self) -> usize {
+        self.inner.lock().waiters.len()
+    }
+
     pub(crate) fn try_acquire(&self) -> Option<Slot> {
         let mut state = self.inner.lock();
         (state.free > 0).then(|| {

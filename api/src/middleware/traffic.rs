@@ -133,12 +133,19 @@ impl Load {
         }
         let arrived = self.arrived.load(Ordering::Relaxed);
         let finished = self.slots.released();
-        let verdict = overloaded(
-            arrived.saturating_sub(self.mark_arrived.swap(arrived, Ordering::Relaxed)),
-            finished.saturating_sub(self.mark_finished.swap(finished, Ordering::Relaxed)),
-            self.max,
-        );
-        self.overloaded.store(verdict, Ordering::Relaxed);
+        let arrived = arrived.saturating_sub(self.mark_arrived.swap(arrived, Ordering::Relaxed));
+        let finished = finished.saturating_sub(self.mark_finished.swap(finished, Ordering::Relaxed));
+        let verdict = overloaded(arrived, finished, self.max);
+        if self.overloaded.swap(verdict, Ordering::Relaxed) != verdict {
+            // At most ten a second, and what an operator wants to know of a refusing node.
+            tracing::info!(
+                overloaded = verdict,
+                arrived,
+                finished,
+                waiting = self.slots.waiting(),
+                "admission changed its verdict"
+            );
+        }
         verdict
     }
 }

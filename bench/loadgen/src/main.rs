@@ -7,7 +7,8 @@
 //!   phones are), each timed from when it was due, so that a server that
 //!   falls behind is charged for the wait (no coordinated omission).
 //!
-//! Prints one JSON object per phase (and per second, for the recovery).
+//! Prints one JSON object per phase (and per second, for the burst and the
+//! recovery).
 
 use std::{
     sync::Arc,
@@ -131,7 +132,8 @@ async fn open(url: String, token: String, phases: Vec<(f64, f64, String)>) {
             whole.failed += s.failed;
         }
         println!("{}", summary(&label, seconds, &whole, Some(rate)));
-        if label.starts_with("after") {
+        // Each second of the burst and of what follows: where goodput dips, and how soon p99 is back.
+        if label.starts_with("after") || label.starts_with("burst") {
             for (n, s) in per_second.iter().enumerate() {
                 println!("{}", summary(&format!("{label} second {}", n + 1), 1.0, &*s.lock().await, Some(rate)));
             }
