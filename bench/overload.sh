@@ -41,7 +41,7 @@ WORKER=$(token "$BASE" worker1)
 DISPATCHER=$(token "$BASE" dispatcher_community)
 CASE=$(report "$BASE" "$WORKER" bench)
 URL="$BASE/api/v1/cases/$CASE"
-echo "== GET /api/v1/cases/{id} as a dispatcher; GRIDLINE_MAX_IN_FLIGHT=${GRIDLINE_MAX_IN_FLIGHT:-4 x workers (the default; 1 worker on 1 core here)}"
+echo "== GET /api/v1/cases/{id} as a dispatcher; GRIDLINE_MAX_IN_FLIGHT=${GRIDLINE_MAX_IN_FLIGHT:-2 x workers (the default; 1 worker on 1 core here)}"
 
 # The peak: clients back to back, no more than the bound so that none is
 # refused; the better of two runs (4 and 8 clients).

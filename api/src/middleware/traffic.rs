@@ -6,7 +6,9 @@
 //! among at most [`BURST_QUEUE`]. But a node that keeps finishing requests
 //! while more arrive than it finishes is overloaded, not stalled (its
 //! arrivals and its finished requests are compared every [`INTERVAL`] while
-//! it is full): then one request per slot waits `GRIDLINE_ADMISSION_WAIT_MS`,
+//! it is full, and it must look overloaded [`STRIKES`] times in a row, so
+//! that a moment's slowdown of the machine is not taken for overload): then
+//! one request per slot waits `GRIDLINE_ADMISSION_WAIT_MS`,
 //! so that no freed slot idles until the next arrival, and the rest are
 //! refused with 503 `overloaded`, the oldest waiter first (as CoDel drops
 //! from the head of a standing queue): a refusal in a millisecond lets a
@@ -20,7 +22,7 @@
 //! arrive at the phone's pace; decoding has its own bound).
 
 use std::{
-    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
@@ -48,6 +50,12 @@ const BURST_QUEUE: usize = 1024;
 /// How often a full node judges whether it is overloaded.
 const INTERVAL: Duration = Duration::from_millis(100);
 
+/// In how many intervals in a row a node must look overloaded to be
+/// overloaded: a machine that slows down for a moment (a neighbour on the
+/// host, a checkpoint) finishes fewer requests than arrive, as an overloaded
+/// node does, but not for 300 ms; a burst's queue holds them meanwhile.
+const STRIKES: u32 = 3;
+
 /// Whether a node that `finished` requests while `arrived` came during one
 /// interval is overloaded: it finished at least a slot's worth each (it is
 /// working, not stalled; a stall finishes nothing) and more than an eighth
@@ -70,6 +78,8 @@ pub(crate) struct Load {
     mark_us: AtomicU64,
     mark_arrived: AtomicU64,
     mark_finished: AtomicU64,
+    /// Intervals in a row that looked overloaded.
+    strikes: AtomicU32,
     overloaded: AtomicBool,
     draining: AtomicBool,
 }
@@ -86,6 +96,7 @@ impl Load {
             mark_us: AtomicU64::new(0),
             mark_arrived: AtomicU64::new(0),
             mark_finished: AtomicU64::new(0),
+            strikes: AtomicU32::new(0),
             overloaded: AtomicBool::new(false),
             draining: AtomicBool::new(false),
         }
@@ -135,7 +146,13 @@ impl Load {
         let finished = self.slots.released();
         let arrived = arrived.saturating_sub(self.mark_arrived.swap(arrived, Ordering::Relaxed));
         let finished = finished.saturating_sub(self.mark_finished.swap(finished, Ordering::Relaxed));
-        let verdict = overloaded(arrived, finished, self.max);
+        let verdict = match overloaded(arrived, finished, self.max) {
+            true => self.strikes.fetch_add(1, Ordering::Relaxed) + 1 >= STRIKES,
+            false => {
+                self.strikes.store(0, Ordering::Relaxed);
+                false
+            }
+        };
         if self.overloaded.swap(verdict, Ordering::Relaxed) != verdict {
             // At most ten a second, and what an operator wants to know of a refusing node.
             tracing::info!(
@@ -218,6 +235,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_moments_slowdown_is_not_overload_but_three_intervals_of_it_are() {
+        let load = Load::new(2, Duration::from_millis(10));
+        tokio::time::sleep(INTERVAL).await;
+        let interval = |arrived: u64, finished: u64| {
+            load.arrived.fetch_add(arrived, Ordering::Relaxed);
+            for _ in 0..finished {
+                drop(load.slots.try_acquire().expect("a free slot"));
+            }
+            load.mark_us.store(0, Ordering::Relaxed);
+            load.judged()
+        };
+        assert!(!interval(40, 20), "one slow interval");
+        assert!(!interval(40, 20), "two");
+        assert!(!interval(20, 20), "then it kept up again");
+        assert!(!interval(40, 20));
+        assert!(!interval(40, 20));
+        assert!(interval(40, 20), "the third in a row is overload");
+        assert!(interval(40, 20), "and it stays so while it lasts");
+        assert!(!interval(20, 20), "until an interval it keeps up with");
+    }
+
+    #[tokio::test]
     async fn a_request_waits_out_a_stall_longer_than_the_short_wait() {
         let load = Load::new(1, Duration::from_millis(10));
         let held = load.admit().await.expect("an empty node admits");
@@ -233,7 +272,9 @@ mod tests {
     #[tokio::test]
     async fn an_overloaded_node_keeps_one_waiter_per_slot_and_refuses_the_oldest() {
         let load = Load::new(1, Duration::from_secs(5));
-        // An interval in which it finished a slot's worth while twice as many came.
+        // The last of the intervals in a row in which it finished a slot's
+        // worth while twice as many came.
+        load.strikes.store(STRIKES - 1, Ordering::Relaxed);
         drop(load.admit().await.expect("admitted"));
         for _ in 0..3 {
             load.arrived.fetch_add(1, Ordering::Relaxed);
