@@ -4,7 +4,8 @@
 # share refused with 503 `overloaded`, and the p99 of the answers served;
 # for the last phase, each second's p99 (how soon it is back to the
 # baseline). Then goodput and p99 again in pairs, each burst beside a peak
-# and a baseline measured just before it. Beside it, in the same run, PostgreSQL's pgbench select-only.
+# and a baseline measured just before it. Beside it, in the same run,
+# PostgreSQL's pgbench select-only.
 #
 #   bench/overload.sh [seconds per phase, default 15]
 #   GRIDLINE_MAX_IN_FLIGHT=64 bench/overload.sh   # the bound under test
@@ -43,8 +44,9 @@ CASE=$(report "$BASE" "$WORKER" bench)
 URL="$BASE/api/v1/cases/$CASE"
 echo "== GET /api/v1/cases/{id} as a dispatcher; GRIDLINE_MAX_IN_FLIGHT=${GRIDLINE_MAX_IN_FLIGHT:-2 x workers (the default; 1 worker on 1 core here)}"
 
-# The peak: clients back to back, no more than the bound so that none is
-# refused; the better of two runs (4 and 8 clients).
+# The peak: clients back to back (those beyond the bound wait for a slot: a
+# node that keeps up is not overloaded); the better of two runs (4 and 8
+# clients).
 for c in 4 8; do taskset -c 1 "$LOAD" closed "$URL" "$DISPATCHER" "$c" 10; done | tee "$OUT/peak.jsonl"
 PEAK=$(python3 -c 'import json,sys; print(max(json.loads(l)["goodput_rps"] for l in open(sys.argv[1])))' "$OUT/peak.jsonl")
 LOW=$(python3 -c "print(round($PEAK * 0.3))")
@@ -75,8 +77,8 @@ PY
 # more within a minute (closed-loop peaks 1,047-1,398/s in 80 s,
 # 2026-12-06), more than the targets' margins, so each burst is compared
 # with a peak and a baseline measured just before it: 8 clients back to back
-# for 5 s (the bound in flight and as many waiting, so that no slot waits
-# on the network), 30% of that for 5 s, then twice it for 10 s.
+# for 5 s (more than the bound, so that a freed slot always has a request
+# waiting, never one on its way), 30% of that for 5 s, then twice it for 10 s.
 PAIRS=${GRIDLINE_BENCH_PAIRS:-6}
 echo "== paired: ${PAIRS} x (peak: 8 clients, 5 s; 30% of it, 5 s; twice it, 10 s; open loop)"
 for _ in $(seq 1 "$PAIRS"); do
