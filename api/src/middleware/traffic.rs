@@ -6,7 +6,8 @@
 //! among at most [`BURST_QUEUE`]. But a node that keeps finishing requests
 //! while more arrive than it finishes is overloaded, not stalled (its
 //! arrivals and its finished requests are compared every [`INTERVAL`] while
-//! it is full, and it must look overloaded [`STRIKES`] times in a row, so
+//! it is full, and it must look overloaded [`STRIKES`] times in a row and
+//! have queued more than [`BACKLOG_INTERVALS`] intervals' work meanwhile, so
 //! that a moment's slowdown of the machine is not taken for overload): then
 //! one request per slot waits `GRIDLINE_ADMISSION_WAIT_MS`,
 //! so that no freed slot idles until the next arrival, and the rest are
@@ -65,6 +66,21 @@ fn overloaded(arrived: u64, finished: u64, slots: usize) -> bool {
     finished >= slots as u64 && arrived > finished + finished / 8
 }
 
+/// How many intervals' work must have queued up, beyond the node's
+/// throughput, before it refuses: twice the load it serves queues a whole
+/// interval's work in each, so the third strike finds three; a machine
+/// slowed for a moment, or a load a little over what it serves, queues a
+/// fraction of one, which a burst's wait absorbs (a 30-minute soak at half
+/// the peak refused 670 requests over a few such moments without it).
+const BACKLOG_INTERVALS: u64 = 2;
+
+/// Whether a node that looked overloaded `strikes` intervals in a row, in
+/// which `backlog` more requests arrived than it finished, and which
+/// finished `finished` in the last of them, turns overloaded now.
+fn turns_overloaded(strikes: u32, backlog: u64, finished: u64) -> bool {
+    strikes >= STRIKES && backlog > BACKLOG_INTERVALS * finished
+}
+
 /// The node's load, shared by its workers.
 pub(crate) struct Load {
     slots: Slots,
@@ -78,8 +94,10 @@ pub(crate) struct Load {
     mark_us: AtomicU64,
     mark_arrived: AtomicU64,
     mark_finished: AtomicU64,
-    /// Intervals in a row that looked overloaded.
+    /// Intervals in a row that looked overloaded, and how many more
+    /// requests arrived than finished in them.
     strikes: AtomicU32,
+    backlog: AtomicU64,
     overloaded: AtomicBool,
     draining: AtomicBool,
 }
@@ -97,6 +115,7 @@ impl Load {
             mark_arrived: AtomicU64::new(0),
             mark_finished: AtomicU64::new(0),
             strikes: AtomicU32::new(0),
+            backlog: AtomicU64::new(0),
             overloaded: AtomicBool::new(false),
             draining: AtomicBool::new(false),
         }
@@ -147,9 +166,17 @@ impl Load {
         let arrived = arrived.saturating_sub(self.mark_arrived.swap(arrived, Ordering::Relaxed));
         let finished = finished.saturating_sub(self.mark_finished.swap(finished, Ordering::Relaxed));
         let verdict = match overloaded(arrived, finished, self.max) {
-            true => self.strikes.fetch_add(1, Ordering::Relaxed) + 1 >= STRIKES,
+            true => {
+                let strikes = self.strikes.fetch_add(1, Ordering::Relaxed) + 1;
+                let excess = arrived - finished;
+                let backlog = self.backlog.fetch_add(excess, Ordering::Relaxed) + excess;
+                // Once overloaded, refusals keep the queue short: it stays
+                // so while more arrive than it finishes.
+                self.overloaded.load(Ordering::Relaxed) || turns_overloaded(strikes, backlog, finished)
+            }
             false => {
                 self.strikes.store(0, Ordering::Relaxed);
+                self.backlog.store(0, Ordering::Relaxed);
                 false
             }
         };
@@ -232,6 +259,17 @@ mod tests {
         assert!(!overloaded(150, 3, 4), "nor hardly anything");
         assert!(!overloaded(150, 290, 4), "after a stall it works off its queue");
         assert!(!overloaded(105, 100, 4), "about as many as it finishes");
+    }
+
+    #[test]
+    fn refusing_takes_three_strikes_and_more_than_two_intervals_work_queued() {
+        // Twice what it serves: an interval's work queues in each.
+        assert!(!turns_overloaded(2, 400, 200), "two strikes");
+        assert!(turns_overloaded(3, 600, 200), "the third");
+        // A moment's slowdown at half the peak: a fifth of an interval's work in each.
+        assert!(!turns_overloaded(3, 60, 100));
+        assert!(!turns_overloaded(10, 200, 100), "a burst's wait absorbs a second of it");
+        assert!(turns_overloaded(11, 220, 100), "but not longer");
     }
 
     #[tokio::test]
