@@ -63,6 +63,9 @@ base, burst = phase["baseline"], phase["burst"]
 print(f"peak (closed loop, the better of 4 and 8 clients): {peak:.0f}/s")
 print(f"burst at 2x: goodput {burst['goodput_rps']:.0f}/s = {burst['goodput_rps'] / peak:.0%} of peak; "
       f"shed {burst['shed_share']:.1%}; failed {burst['failed']}, other {burst['other_status']}")
+failures = [r["first_failure"] for r in rows if r.get("first_failure") and "second" not in r["phase"]]
+if failures:
+    print(f"first failure: {failures[0]}")
 print(f"p99 served: baseline {base['ok_p99_ms']} ms, burst {burst['ok_p99_ms']} ms "
       f"({burst['ok_p99_ms'] / base['ok_p99_ms']:.1f}x)")
 print(f"burst per second: goodput {[r['goodput_rps'] for r in rows if r['phase'].startswith('burst second')]}, "
@@ -100,6 +103,9 @@ p99 = [r["ok_p99_ms"] / r["base_p99_ms"] for r in rows]
 print(f"paired, median of {len(rows)}: goodput at 2x {statistics.median(goodput):.0%} of the peak just before "
       f"(each: {', '.join(f'{x:.0%}' for x in goodput)}); p99 at 2x {statistics.median(p99):.1f}x the 30% just before "
       f"(each: {', '.join(f'{x:.1f}' for x in p99)})")
+failures = [r["first_failure"] for r in rows if r.get("first_failure")]
+if failures:
+    print(f"first failure: {failures[0]}")
 PY
 
 echo "== reference on this machine, same run: pgbench select-only, 8 clients, 10 s"

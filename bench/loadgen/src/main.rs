@@ -23,6 +23,9 @@ struct Tally {
     shed: u64,
     other: u64,
     failed: u64,
+    /// What the first failure was (a timeout, a refused or reset
+    /// connection), so that a failure can be told from the server's doing.
+    first_failure: Option<String>,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -45,6 +48,7 @@ fn summary(label: &str, seconds: f64, tally: &Tally, rate: Option<f64>) -> serde
         "shed_503": tally.shed,
         "other_status": tally.other,
         "failed": tally.failed,
+        "first_failure": tally.first_failure,
         "goodput_rps": (ok.len() as f64 / seconds).round(),
         "shed_share": if sent == 0 { 0.0 } else { (tally.shed as f64 / sent as f64 * 1000.0).round() / 1000.0 },
         "ok_p50_ms": (percentile(&ok, 0.50) * 100.0).round() / 100.0,
@@ -54,13 +58,13 @@ fn summary(label: &str, seconds: f64, tally: &Tally, rate: Option<f64>) -> serde
 
 async fn one(client: &reqwest::Client, url: &str, token: &str, due: Instant, tally: &Mutex<Tally>) {
     let answer = client.get(url).bearer_auth(token).send().await;
-    let status = match answer {
+    let (status, failure) = match answer {
         Ok(res) => {
             let status = res.status().as_u16();
             let _ = res.bytes().await;
-            Some(status)
+            (Some(status), None)
         }
-        Err(_) => None,
+        Err(e) => (None, Some(failure(&e))),
     };
     let took = due.elapsed().as_secs_f64() * 1000.0;
     let mut t = tally.lock().await;
@@ -68,8 +72,24 @@ async fn one(client: &reqwest::Client, url: &str, token: &str, due: Instant, tal
         Some(200) => t.ok.push(took),
         Some(503) => t.shed += 1,
         Some(_) => t.other += 1,
-        None => t.failed += 1,
+        None => {
+            t.failed += 1;
+            t.first_failure = t.first_failure.take().or(failure);
+        }
     }
+}
+
+/// An error with its causes, which say whether the connection was refused,
+/// reset or timed out.
+fn failure(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 fn client() -> reqwest::Client {
@@ -130,6 +150,7 @@ async fn open(url: String, token: String, phases: Vec<(f64, f64, String)>) {
             whole.shed += s.shed;
             whole.other += s.other;
             whole.failed += s.failed;
+            whole.first_failure = whole.first_failure.take().or_else(|| s.first_failure.clone());
         }
         println!("{}", summary(&label, seconds, &whole, Some(rate)));
         // Each second of the burst and of what follows: where goodput dips, and how soon p99 is back.
