@@ -404,7 +404,7 @@ impl Settings {
         // Enough to keep a worker busy while a request waits on a database
         // on the same machine; more only share the core and wait longer (at
         // twice the peak, 4 a worker served as much at a 1.8-2.1x p99 as 2
-        // did at 1.5-1.6x: README, overload).
+        // did at 1.4-1.6x: README, overload).
         let max_in_flight = src.parse(&MAX_IN_FLIGHT, 2 * workers, |v| positive(v, 1_000_000))?;
         let admission_wait_ms = src.parse(&ADMISSION_WAIT, 10, |v| whole(v, 10_000))?;
         let public_rate = src.parse(&PUBLIC_RATE, 60, |v| positive(v, 1_000_000))?;
