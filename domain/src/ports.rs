@@ -658,6 +658,8 @@ pub trait CaseRepo: Send + Sync {
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<CaseEvent>, RepoError>;
     /// These cases, in no particular order; unknown ids are left out.
     async fn cases_with_ids(&self, ids: &[Uuid]) -> Result<Vec<Case>, RepoError>;
+    /// The number of each case's latest committed event; unknown ids are left out.
+    async fn last_changes(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, i64)>, RepoError>;
     /// The highest change number a reader may read up to now: every event
     /// numbered at or below it is committed or will never be.
     async fn change_mark(&self) -> Result<i64, RepoError>;

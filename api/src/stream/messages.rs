@@ -25,8 +25,9 @@ pub(crate) fn control(event: &str) -> Bytes {
     Bytes::from(message(event, None, "{}"))
 }
 
-/// The messages of `changes` for `p`. A change superseded by a later one of
-/// the same case in the batch shows no case (the later one shows it as it is).
+/// The messages of `changes` for `p`. A change followed by a later one of the
+/// same case (in the batch or after it) shows no case: the later one shows it
+/// as it is, so that no client is shown the same state twice.
 pub(crate) fn for_caller(
     p: &Principal,
     changes: &[Change],
@@ -35,7 +36,7 @@ pub(crate) fn for_caller(
 ) -> Option<Bytes> {
     let me = p.user_id();
     let mut out = String::new();
-    for (i, c) in changes.iter().enumerate() {
+    for c in changes {
         let mut parts: Vec<(&str, String)> = c
             .notifications
             .iter()
@@ -45,8 +46,7 @@ pub(crate) fn for_caller(
                 ("notification", serde_json::to_string(&view).unwrap_or_default())
             })
             .collect();
-        let superseded = changes[i + 1..].iter().any(|later| later.event.case_id == c.event.case_id);
-        if !superseded {
+        if !c.shown_later {
             match &c.case {
                 Some(case) if can_see(p, case) => {
                     let view = case_views::case(case, p, now, names, Crs::Wgs84);

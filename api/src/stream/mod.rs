@@ -47,6 +47,9 @@ pub(crate) struct Change {
     pub event: CaseEvent,
     /// The case as it is now; `None` if it is gone.
     pub case: Option<Arc<Case>>,
+    /// A later change of the case committed before this one was read: the
+    /// case read may already show it, and that change shows the case again.
+    pub shown_later: bool,
     pub notifications: Vec<Notification>,
 }
 
@@ -120,6 +123,8 @@ pub(crate) async fn read_changes(state: &AppState, after: i64) -> Result<Vec<Cha
     let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.case_id).collect::<HashSet<_>>().into_iter().collect();
     let cases: std::collections::HashMap<uuid::Uuid, Arc<Case>> =
         state.store.cases_with_ids(&ids).await?.into_iter().map(|c| (c.id, Arc::new(c))).collect();
+    // Read after the cases: any change a case read may show is among these.
+    let last: std::collections::HashMap<uuid::Uuid, i64> = state.store.last_changes(&ids).await?.into_iter().collect();
     let event_ids: Vec<uuid::Uuid> = events.iter().map(|e| e.id).collect();
     let mut notifications = state.store.notifications_of_events(&event_ids).await?;
     Ok(events
@@ -127,7 +132,13 @@ pub(crate) async fn read_changes(state: &AppState, after: i64) -> Result<Vec<Cha
         .map(|event| {
             let (mine, rest) = notifications.drain(..).partition(|n: &Notification| n.id == event.id);
             notifications = rest;
-            Change { seq: event.seq, case: cases.get(&event.case_id).cloned(), notifications: mine, event }
+            Change {
+                seq: event.seq,
+                case: cases.get(&event.case_id).cloned(),
+                shown_later: last.get(&event.case_id).is_some_and(|&seq| seq > event.seq),
+                notifications: mine,
+                event,
+            }
         })
         .collect())
 }

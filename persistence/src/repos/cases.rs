@@ -288,6 +288,20 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         self.cases_by_id(ids).await
     }
 
+    async fn last_changes(&self, ids: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, i64)>, gridline_domain::RepoError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql =
+            format!("SELECT case_id, MAX(seq) FROM case_events WHERE case_id IN ({placeholders}) GROUP BY case_id");
+        ids.iter()
+            .fold(query_as::<(uuid::Uuid, i64)>(&sql), |q, id| q.bind(*id))
+            .fetch_all(self.reader())
+            .await
+            .map_err(crate::errors::map_sqlx)
+    }
+
     async fn change_mark(&self) -> Result<i64, gridline_domain::RepoError> {
         match DB::change_horizon(self.reader()).await? {
             Some(horizon) => Ok(horizon),
