@@ -220,18 +220,76 @@ pub(crate) fn list_where_among<DB: Dialect>(
     among: Among,
 ) -> (String, Vec<Arg>) {
     let mut b = Builder::new();
+    let scope = scope.for_statuses(&filter.statuses);
+    let view = visibility::<DB>(&mut b, &scope);
+    // Both backends test the terms in the order written (PostgreSQL where
+    // their costs tie). A view without the subquery over earlier departments
+    // is cheaper than a search's three LIKEs and keeps a grid worker's walk
+    // from testing them on the other grids' cases; SQLite's search terms are
+    // tested off the time order's index, before any row is read.
+    let view_first = filter.text.is_some() && scope.department_ids.is_empty() && DB::SEARCH_KEYS_BY_TIME.is_none();
+    let mut clauses = if view_first { vec![view.clone()] } else { Vec::new() };
+    clauses.extend(filter_clauses::<DB>(&mut b, filter, now, among));
+    // Otherwise last: the caller's view, with its subquery over earlier
+    // departments, is the dearest.
+    if !view_first {
+        clauses.push(view);
+    }
+    (clauses.join(" AND "), b.args)
+}
+
+/// The most branches a view is split into (see `view_branches`).
+const MAX_VIEW_BRANCHES: usize = 8;
+
+/// A list's condition once per branch of the caller's view, where each
+/// branch is a column that an index leads with the status and then the time
+/// order: a grid worker's grids, the cases he reported, those he handles.
+/// The newest page of each, merged, is the newest page of his view, read
+/// from a few rows where the whole view would gather every case of the
+/// status and sort them. `None` for any other view, filter or order.
+pub(crate) fn view_branches<DB: Dialect>(
+    scope: &CaseScope,
+    filter: &CaseFilter,
+    now: DateTime<Utc>,
+) -> Option<(Vec<String>, Vec<Arg>)> {
+    let scope = scope.for_statuses(&filter.statuses);
+    let shaped = !scope.all
+        && scope.unit_paths.is_empty()
+        && scope.department_ids.is_empty()
+        && scope.api_key_id.is_none()
+        && scope.grid_ids.len() + 2 <= MAX_VIEW_BRANCHES;
+    let user = scope.user_id.filter(|_| shaped)?;
+    if filter.statuses.len() != 1 || filter.sort != CaseSort::Created || filter.text.is_some() || filter.nothing {
+        return None;
+    }
+    let mut b = Builder::new();
+    let common = filter_clauses::<DB>(&mut b, filter, now, Among::All);
+    let mut branches: Vec<String> =
+        scope.grid_ids.iter().map(|g| format!("c.grid_id = {}", b.push(Arg::from(*g)))).collect();
+    let me = b.push(Arg::from(user));
+    branches.push(format!("c.reporter_user_id = {me}"));
+    branches.push(format!("c.handler_user_id = {me}"));
+    let wheres = branches
+        .into_iter()
+        .map(|branch| common.iter().cloned().chain([branch]).collect::<Vec<_>>().join(" AND "))
+        .collect();
+    Some((wheres, b.args))
+}
+
+/// A list's conditions but the caller's view.
+fn filter_clauses<DB: Dialect>(b: &mut Builder, filter: &CaseFilter, now: DateTime<Utc>, among: Among) -> Vec<String> {
     let mut clauses = Vec::new();
     if filter.nothing {
         clauses.push("1 = 0".into());
     }
     if !filter.numbers.is_empty() {
-        clauses.push(in_list(&mut b, "c.number", filter.numbers.iter().map(Arg::from)));
+        clauses.push(in_list(b, "c.number", filter.numbers.iter().map(Arg::from)));
     }
     if !filter.statuses.is_empty() {
         clauses.push(statuses_in(&filter.statuses));
     }
     if !filter.category_codes.is_empty() {
-        clauses.push(in_list(&mut b, "c.category_code", filter.category_codes.iter().map(Arg::from)));
+        clauses.push(in_list(b, "c.category_code", filter.category_codes.iter().map(Arg::from)));
     }
     if let Some(priority) = filter.priority {
         clauses.push(format!("c.priority = {}", b.push(Arg::from(priority.as_str()))));
@@ -239,9 +297,9 @@ pub(crate) fn list_where_among<DB: Dialect>(
     if let Some(path) = &filter.unit_path {
         clauses.push(format!("c.grid_path LIKE {}", b.push(Arg::from(format!("{path}%")))));
     }
-    clauses.extend(equalities(&mut b, filter));
+    clauses.extend(equalities(b, filter));
     if let Some(tls) = filter.time_limit_status {
-        clauses.push(clock_clause(&mut b, tls, now));
+        clauses.push(clock_clause(b, tls, now));
     }
     match filter.suspended {
         Some(true) => clauses.push("c.suspended_at IS NOT NULL".into()),
@@ -263,19 +321,16 @@ pub(crate) fn list_where_among<DB: Dialect>(
         clauses.push(format!("c.lon BETWEEN {} AND {} AND c.lat BETWEEN {} AND {}", ps[0], ps[1], ps[2], ps[3]));
     }
     if let Some(q) = &filter.text {
-        clauses.push(text_clause::<DB>(&mut b, q, among));
+        clauses.push(text_clause::<DB>(b, q, among));
     }
     if let Some(since) = filter.live_since {
         let t = b.push(Arg::from(Ts(since)));
         clauses.push(format!("(c.status NOT IN {FINAL} OR c.updated_at >= {t})"));
     }
-    if let Some(after) = after_clause(&mut b, filter) {
+    if let Some(after) = after_clause(b, filter) {
         clauses.push(after);
     }
-    // Last: SQLite tests the terms in the order written, and the caller's
-    // view (with its subquery over earlier departments) is the dearest.
-    clauses.push(visibility::<DB>(&mut b, &scope.for_statuses(&filter.statuses)));
-    (clauses.join(" AND "), b.args)
+    clauses
 }
 
 /// The rows after the filter's cursor in its sort order.

@@ -282,6 +282,11 @@ pub(crate) trait Dialect: Database + Rows {
     /// list looks among the newest cases first (`worth_a_recent_window`). A
     /// search does on both, since its bigram index cannot give time order.
     const SORTS_BROAD_MATCHES: bool;
+    /// Whether a grid worker's list with one status is read as the newest of
+    /// each branch of his view (`case_query::view_branches`), off indexes led
+    /// by the branch's column, the status and the time order (PostgreSQL's
+    /// migration 0030). SQLite looks among the newest cases first instead.
+    const ORDERS_VIEW_BRANCHES: bool;
     /// Whether a statement made of `VALUES` rows alone binds `?` by position.
     /// SQLite finds each numbered parameter by a linear scan of the names,
     /// which made binding a many-row insert quadratic (85% of a bulk seed).

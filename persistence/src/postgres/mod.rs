@@ -53,6 +53,7 @@ where
 
 impl Dialect for Postgres {
     const WRITABLE_CTE: bool = true;
+    const ORDERS_VIEW_BRANCHES: bool = true;
     const SORTS_BROAD_MATCHES: bool = false;
     const POSITIONAL_VALUES: bool = false;
     const BOUNDS_WINDOWS_FIRST: bool = false;

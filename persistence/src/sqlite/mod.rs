@@ -62,6 +62,7 @@ where
 
 impl Dialect for Sqlite {
     const WRITABLE_CTE: bool = false;
+    const ORDERS_VIEW_BRANCHES: bool = false;
     const SORTS_BROAD_MATCHES: bool = true;
     const POSITIONAL_VALUES: bool = true;
     const BOUNDS_WINDOWS_FIRST: bool = true;

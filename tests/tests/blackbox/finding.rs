@@ -153,6 +153,11 @@ async fn every_filter_finds_exactly_the_cases_it_names(ctx: Ctx) {
     // Each within what the caller sees: worker1 sees his own grid only.
     assert_eq!(found_set(&app, &w1, "q=垃圾").await, set(&[&a]));
     assert_eq!(found_set(&app, &w1, "category_code=environment").await, set(&[&a, &dd, &e]));
+    // One status for a grid worker is read branch by branch of his view (PostgreSQL):
+    // his grid's, then the ones he reported, each case once.
+    assert_eq!(found_set(&app, &w1, "status=accepted").await, set(&[&b, &e]));
+    assert_eq!(found_set(&app, &w2, "status=reported").await, set(&[&c]), "in his grid and his own");
+    assert_eq!(found_set(&app, &w3, "status=reported").await, set(&[]));
 
     // The clocks: at 17:00 on Thursday every running clock but the suspended one is overdue
     // (D's 72 hours from its dispatch on Monday at 12:00 ran out at noon).
