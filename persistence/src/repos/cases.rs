@@ -223,22 +223,16 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         if !windowed {
             return self.filtered_page(scope, filter, now).await;
         }
-        let mut page = self.windowed_page(scope, filter, now, limit).await?;
-        if cfg!(debug_assertions) {
-            // The suite's districts are small enough for the windows to reach
-            // their oldest case: test builds check them against the filter's
-            // own plan on every page (asking again when a write came between).
-            let ids = |cases: &[gridline_domain::cases::Case]| cases.iter().map(|c| c.id).collect::<Vec<_>>();
-            for attempt in 0.. {
-                let planned = self.filtered_page(scope, filter, now).await?;
-                if ids(&page) == ids(&planned) {
-                    break;
-                }
-                assert!(attempt < 3, "the windows and the filter's plan disagree on {filter:?}");
-                page = self.windowed_page(scope, filter, now, limit).await?;
-            }
-        }
-        Ok(page)
+        // The suite's districts are small enough for the windows to reach
+        // their oldest case: test builds check them against the filter's own
+        // plan on every page.
+        agreeing(
+            || self.windowed_page(scope, filter, now, limit),
+            || self.filtered_page(scope, filter, now),
+            "the windows and the filter's plan",
+            filter,
+        )
+        .await
     }
 
     async fn case_events(
@@ -448,21 +442,15 @@ impl<DB: Dialect> SqlStore<DB> {
             crate::case_rows::CASE_COLUMNS,
             branches.join(" UNION ALL ")
         );
-        let mut page = self.cases_from(&sql, args.clone()).await?;
-        if cfg!(debug_assertions) {
-            // The suite's grid workers list by status on every page: test
-            // builds check the branches against the whole view's plan.
-            let ids = |cases: &[gridline_domain::cases::Case]| cases.iter().map(|c| c.id).collect::<Vec<_>>();
-            for attempt in 0.. {
-                let whole = self.whole_view_page(scope, filter, now).await?;
-                if ids(&page) == ids(&whole) {
-                    break;
-                }
-                assert!(attempt < 3, "the view's branches and the whole view disagree on {filter:?}");
-                page = self.cases_from(&sql, args.clone()).await?;
-            }
-        }
-        Ok(page)
+        // The suite's grid workers list by status: test builds check the
+        // branches against the whole view's plan.
+        agreeing(
+            || self.cases_from(&sql, args.clone()),
+            || self.whole_view_page(scope, filter, now),
+            "the view's branches and the whole view",
+            filter,
+        )
+        .await
     }
 
     /// A list page by one plan over the caller's whole view.
@@ -1142,4 +1130,30 @@ enum Numbering<'a> {
     Given(&'a [Option<i64>]),
     /// Reserved by the statement itself (`reserve_case_event_seqs`).
     Reserve,
+}
+
+/// A page by `plan`; test builds also answer it by `reference` and insist
+/// both list the same cases (asking again when a write came between).
+async fn agreeing<P, R>(
+    plan: impl Fn() -> P,
+    reference: impl Fn() -> R,
+    plans: &str,
+    filter: &gridline_domain::ports::CaseFilter,
+) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError>
+where
+    P: std::future::Future<Output = Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError>>,
+    R: std::future::Future<Output = Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError>>,
+{
+    let mut page = plan().await?;
+    if cfg!(debug_assertions) {
+        let ids = |cases: &[gridline_domain::cases::Case]| cases.iter().map(|c| c.id).collect::<Vec<_>>();
+        for attempt in 0.. {
+            if ids(&page) == ids(&reference().await?) {
+                break;
+            }
+            assert!(attempt < 3, "{plans} disagree on {filter:?}");
+            page = plan().await?;
+        }
+    }
+    Ok(page)
 }
