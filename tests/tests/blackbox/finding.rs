@@ -134,6 +134,8 @@ async fn every_filter_finds_exactly_the_cases_it_names(ctx: Ctx) {
     assert_eq!(found_set(&app, &leader, &format!("grid_id={g2}")).await, set(&[&c]));
     assert_eq!(found_set(&app, &leader, &format!("lead_department_id={urban}")).await, set(&[&a, &dd, &f]));
     assert_eq!(found_set(&app, &su, "handler=me").await, set(&[&dd]));
+    assert_eq!(found_set(&app, &su, "status=reported").await, set(&[]), "a department sees no reported case");
+    assert_eq!(found_set(&app, &su, "status=in_progress").await, set(&[&dd]));
     assert_eq!(found_set(&app, &w2, "reporter=me").await, set(&[&c]));
     assert_eq!(l("stage=accept").await, set(&[&c]));
     assert_eq!(l("stage=dispatch").await, set(&[&b, &e]));
