@@ -5,6 +5,11 @@ keep-alive connection; prints one JSON line per request kind with p50 and p95
 in milliseconds (time to the whole answer, on this machine) and the items of
 the first answer.
 
+The timings are taken in rounds, each timing every kind once, so that a
+moment when the machine stalls costs any one kind one timing at most: taken
+back to back, a stall of a few tens of milliseconds could take two of a
+kind's twenty timings, which is its p95.
+
     python3 bench/scale.py http://127.0.0.1:18620 tokens.json 20 < queries.jsonl
 """
 import http.client
@@ -26,6 +31,7 @@ def get(path, token):
     return res.status, body
 
 
+kinds = []
 for line in sys.stdin:
     if not line.strip():
         continue
@@ -38,11 +44,15 @@ for line in sys.stdin:
     answer = json.loads(body)
     items = len(answer["items"]) if isinstance(answer, dict) and "items" in answer else None
     get(q["path"], token)
-    times = []
-    for _ in range(runs):
+    kinds.append((q, token, items, []))
+
+for _ in range(runs):
+    for q, token, _, times in kinds:
         start = time.perf_counter()
         get(q["path"], token)
         times.append((time.perf_counter() - start) * 1000)
+
+for q, _, items, times in kinds:
     times.sort()
     at = lambda p: times[min(len(times) - 1, int(p * len(times)))]
     print(json.dumps({**q, "items": items, "p50": round(at(0.5), 2), "p95": round(at(0.95), 2)}), flush=True)
