@@ -50,19 +50,27 @@ fn visibility<DB: Dialect>(b: &mut Builder, scope: &CaseScope) -> String {
             DB::PROBE_FENCE
         ));
     }
-    if let Some(user) = scope.user_id {
-        let p = b.push(Arg::from(user));
-        any.push(format!("c.reporter_user_id = {p} OR c.handler_user_id = {p}"));
-    }
-    if let Some(key) = scope.api_key_id {
-        let p = b.push(Arg::from(key));
-        any.push(format!("c.reporter_api_key_id = {p}"));
-    }
+    any.extend(own_parts(b, scope));
     if any.is_empty() {
         "1 = 0".into()
     } else {
         format!("({})", any.iter().map(|a| format!("({a})")).collect::<Vec<_>>().join(" OR "))
     }
+}
+
+/// The caller's own cases, one condition per column an index leads with:
+/// those he reported or handles, or those his API key filed.
+fn own_parts(b: &mut Builder, scope: &CaseScope) -> Vec<String> {
+    let mut parts = Vec::new();
+    if let Some(user) = scope.user_id {
+        let me = b.push(Arg::from(user));
+        parts.push(format!("c.reporter_user_id = {me}"));
+        parts.push(format!("c.handler_user_id = {me}"));
+    }
+    if let Some(key) = scope.api_key_id {
+        parts.push(format!("c.reporter_api_key_id = {}", b.push(Arg::from(key))));
+    }
+    parts
 }
 
 /// Cases whose clock no longer runs sort after every running one by due time.
@@ -257,18 +265,21 @@ pub(crate) fn view_branches<DB: Dialect>(
         && scope.unit_paths.is_empty()
         && scope.department_ids.is_empty()
         && scope.api_key_id.is_none()
+        && scope.user_id.is_some()
         && scope.grid_ids.len() + 2 <= MAX_VIEW_BRANCHES;
-    let user = scope.user_id.filter(|_| shaped)?;
-    if filter.statuses.len() != 1 || filter.sort != CaseSort::Created || filter.text.is_some() || filter.nothing {
+    if !shaped
+        || filter.statuses.len() != 1
+        || filter.sort != CaseSort::Created
+        || filter.text.is_some()
+        || filter.nothing
+    {
         return None;
     }
     let mut b = Builder::new();
     let common = filter_clauses::<DB>(&mut b, filter, now, Among::All);
     let mut branches: Vec<String> =
         scope.grid_ids.iter().map(|g| format!("c.grid_id = {}", b.push(Arg::from(*g)))).collect();
-    let me = b.push(Arg::from(user));
-    branches.push(format!("c.reporter_user_id = {me}"));
-    branches.push(format!("c.handler_user_id = {me}"));
+    branches.extend(own_parts(&mut b, &scope));
     let wheres = branches
         .into_iter()
         .map(|branch| common.iter().cloned().chain([branch]).collect::<Vec<_>>().join(" AND "))
@@ -288,15 +299,7 @@ pub(crate) fn own_view_parts(scope: &CaseScope, filter: &CaseFilter) -> Option<(
     }
     let statuses = statuses_in(&filter.statuses);
     let mut b = Builder::new();
-    let mut parts = Vec::new();
-    if let Some(user) = scope.user_id {
-        let me = b.push(Arg::from(user));
-        parts.push(format!("{statuses} AND c.reporter_user_id = {me}"));
-        parts.push(format!("{statuses} AND c.handler_user_id = {me}"));
-    }
-    if let Some(key) = scope.api_key_id {
-        parts.push(format!("{statuses} AND c.reporter_api_key_id = {}", b.push(Arg::from(key))));
-    }
+    let parts = own_parts(&mut b, &scope).into_iter().map(|part| format!("{statuses} AND {part}")).collect();
     Some((parts, b.args))
 }
 
