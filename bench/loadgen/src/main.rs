@@ -97,6 +97,10 @@ fn client() -> reqwest::Client {
         .no_proxy()
         .timeout(Duration::from_secs(10))
         .pool_max_idle_per_host(4096)
+        // A node closes a connection idle for 5 s (actix-web's keep-alive);
+        // a request sent on it at that moment is lost ("connection closed
+        // before message completed"), so the client lets it go first.
+        .pool_idle_timeout(Duration::from_secs(4))
         .build()
         .expect("an HTTP client")
 }
