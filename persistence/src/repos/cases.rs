@@ -498,7 +498,16 @@ impl<DB: Dialect> SqlStore<DB> {
         let walked = by_search_key.map_or(index, |(index, _)| index);
         let (where_sql, args) = list_where_among::<DB>(scope, &unpaged, now, among);
         let mut page = Vec::new();
-        let (mut from, mut looked, mut window) = (filter.after, 0u32, limit * FIRST_WINDOW_PER_CASE);
+        // Where the search index is tested off the time order's index, a
+        // case that does not match costs a step along that index and nothing
+        // more: one statement over the whole reach walks no further than the
+        // windows would (it stops at the page's last case), without a
+        // statement, a boundary and the index's matches read again per window.
+        let first = match by_search_key {
+            Some(_) => LAST_WINDOW,
+            None => limit * FIRST_WINDOW_PER_CASE,
+        };
+        let (mut from, mut looked, mut window) = (filter.after, 0u32, first);
         loop {
             let end = match DB::BOUNDS_WINDOWS_FIRST {
                 true => Some(self.window_end(key, index, from, window).await?),
@@ -512,9 +521,9 @@ impl<DB: Dialect> SqlStore<DB> {
                 source = DB::window_source(walked, &range, &order, window),
                 want = limit as usize - page.len(),
             );
-            page.extend(self.cases_from(&sql, b.args).await?);
+            page.extend(self.rows_from(&sql, b.args).await?);
             if page.len() == limit as usize {
-                return Ok(Some(page));
+                return Ok(Some(self.complete(page).await?));
             }
             let end = match end {
                 Some(end) => end,
@@ -522,7 +531,7 @@ impl<DB: Dialect> SqlStore<DB> {
             };
             let Some(to) = end else {
                 // Fewer cases than the window were left: every one was looked at.
-                return Ok(Some(page));
+                return Ok(Some(self.complete(page).await?));
             };
             let was_empty = looked > 0 && page.is_empty();
             (from, looked) = (Some(to), looked + window);
@@ -980,12 +989,22 @@ impl<DB: Dialect> SqlStore<DB> {
         sql: &str,
         args: Vec<crate::sql::Arg>,
     ) -> Result<Vec<gridline_domain::cases::Case>, gridline_domain::RepoError> {
-        let rows = query_as::<crate::case_rows::CaseRow>(sql)
+        let rows = self.rows_from(sql, args).await?;
+        self.complete(rows).await
+    }
+
+    /// Cases' own rows, without what `complete` adds: a page gathered from
+    /// several windows is completed once, in three statements, not three a window.
+    async fn rows_from(
+        &self,
+        sql: &str,
+        args: Vec<crate::sql::Arg>,
+    ) -> Result<Vec<crate::case_rows::CaseRow>, gridline_domain::RepoError> {
+        query_as::<crate::case_rows::CaseRow>(sql)
             .bind_all(args)
             .fetch_all(self.reader())
             .await
-            .map_err(crate::errors::map_sqlx)?;
-        self.complete(rows).await
+            .map_err(crate::errors::map_sqlx)
     }
 
     /// Adds department history, assisting departments and pending extension requests to rows.
