@@ -291,11 +291,6 @@ pub(crate) trait Dialect: Database + Rows {
     /// SQLite finds each numbered parameter by a linear scan of the names,
     /// which made binding a many-row insert quadratic (85% of a bulk seed).
     const POSITIONAL_VALUES: bool;
-    /// Ends a correlated `EXISTS` that must stay a probe per row: PostgreSQL
-    /// would otherwise hash every row the subquery could reach first (a
-    /// department's 23,000 at a million cases, 11 ms) for a page that probes
-    /// a few hundred; `OFFSET 0` is its documented fence. SQLite probes anyway.
-    const PROBE_FENCE: &'static str;
     /// A statement that wakes every node listening for changes; `None`
     /// where nodes poll.
     const ANNOUNCE_CHANGE: Option<&'static str>;

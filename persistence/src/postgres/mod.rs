@@ -57,7 +57,6 @@ impl Dialect for Postgres {
     const SORTS_BROAD_MATCHES: bool = false;
     const POSITIONAL_VALUES: bool = false;
     const BOUNDS_WINDOWS_FIRST: bool = false;
-    const PROBE_FENCE: &'static str = " OFFSET 0";
     const AS_UUID: &'static str = "::uuid";
     const AS_TIMESTAMP: &'static str = "::timestamptz";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";

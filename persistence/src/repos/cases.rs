@@ -151,7 +151,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
              version = $21, updated_at = $22, resolved_by = $23, suspended_at = $24, suspended_until = $25, \
              trail = trail | $26, first_dispatched_at = COALESCE(first_dispatched_at, $27), \
              last_resolved_at = COALESCE($28, last_resolved_at), search_terms = $29, closed_at = $30, \
-             rating = $31, rated_at = $32 WHERE id = $1 AND version = $2",
+             rating = $31, rated_at = $32, departments = $33 WHERE id = $1 AND version = $2",
         )
         .bind(c.id)
         .bind(expected_version)
@@ -185,6 +185,7 @@ impl<DB: Dialect> gridline_domain::ports::CaseRepo for SqlStore<DB> {
         .bind(c.closed_at.map(crate::types::Ts))
         .bind(c.rating.map(|r| r.as_str()))
         .bind(c.rated_at.map(crate::types::Ts))
+        .bind(departments_of(c))
         .execute(&mut tx)
         .await
         .map_err(map_sqlx)?
@@ -1087,8 +1088,18 @@ pub(crate) const CASE_INSERT_COLUMNS: &str = "id, number, status, category_code,
      resident_phone, resolved_on_site, limit_started_at, due_at, warn_at, resolved_at, rework_count, version, \
      created_at, updated_at, reporter, report_hash, report_receipt, resolved_by, suspended_at, suspended_until, \
      trail, first_dispatched_at, last_resolved_at, search_terms, tracking_code, closed_at, rating, rated_at, \
-     external_ref, media_url, resident_email";
-pub(crate) const CASE_INSERT_WIDTH: usize = 48;
+     external_ref, media_url, resident_email, departments";
+pub(crate) const CASE_INSERT_WIDTH: usize = 49;
+
+/// The row's `departments` (migrations sqlite 0028, postgres 0031): every
+/// department the case has been with, its lead among them, as 32 hex digits
+/// each, sorted, separated by spaces; what department staff's view tests.
+pub(crate) fn departments_of(c: &gridline_domain::cases::Case) -> Option<String> {
+    let mut ids: Vec<uuid::Uuid> = c.department_history.iter().copied().chain(c.lead_department_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    (!ids.is_empty()).then(|| ids.iter().map(|id| id.simple().to_string()).collect::<Vec<_>>().join(" "))
+}
 
 /// A new case's row, in [`CASE_INSERT_COLUMNS`] order.
 pub(crate) fn case_values(
@@ -1146,6 +1157,7 @@ pub(crate) fn case_values(
         c.intake.external_ref.clone().into(),
         c.intake.media_url.clone().into(),
         c.resident.as_ref().and_then(|r| r.email.clone()).into(),
+        departments_of(c).into(),
     ]
 }
 

@@ -66,7 +66,6 @@ impl Dialect for Sqlite {
     const SORTS_BROAD_MATCHES: bool = true;
     const POSITIONAL_VALUES: bool = true;
     const BOUNDS_WINDOWS_FIRST: bool = true;
-    const PROBE_FENCE: &'static str = "";
     const AS_UUID: &'static str = "";
     const AS_TIMESTAMP: &'static str = "";
     const SKIP_LOCKED: &'static str = "";
