@@ -278,6 +278,16 @@ async fn collaborative_dispatch_lets_assisting_departments_see_and_comment(ctx: 
     let seen = app.json_as(&p.urban_staff, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     assert_eq!(seen["lead_department_id"], json!(p.police));
     assert_eq!(seen["assisting_department_ids"], json!([p.urban, p.property]));
+
+    // Lists and searches show it to each of the three departments, as reads do.
+    let id = case["id"].as_str().unwrap();
+    for token in [&p.urban_staff, &p.police_staff, &p.property_staff] {
+        for query in ["", "?q=%E6%A5%BC%E9%81%93", "?q=%E6%A5%BC%E9%81%93&status=dispatched"] {
+            let page = app.json_as(token, &format!("/api/v1/cases{query}")).await;
+            let ids: Vec<&str> = page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+            assert!(ids.contains(&id), "{query}: {ids:?}");
+        }
+    }
 }
 
 async fn extensions_are_granted_and_refused(ctx: Ctx) {
