@@ -26,7 +26,7 @@ impl Builder {
     }
 }
 
-fn visibility<DB: Dialect>(b: &mut Builder, scope: &CaseScope) -> String {
+fn visibility(b: &mut Builder, scope: &CaseScope) -> String {
     if scope.all {
         return "1 = 1".into();
     }
@@ -227,7 +227,7 @@ pub(crate) fn list_where_among<DB: Dialect>(
 ) -> (String, Vec<Arg>) {
     let mut b = Builder::new();
     let scope = scope.for_statuses(&filter.statuses);
-    let view = visibility::<DB>(&mut b, &scope);
+    let view = visibility(&mut b, &scope);
     // Both backends test the terms in the order written (PostgreSQL where
     // their costs tie). A view, tested on the row's own columns, is cheaper
     // than a search's three LIKEs and keeps a walk from testing them on the
