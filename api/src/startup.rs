@@ -185,6 +185,7 @@ impl Application {
         .disable_signals()
         .listen(listener)?
         .run();
+        crate::drain::unready_at_the_signal(&drained)?;
         let stopping = tokio::spawn(crate::drain::on_signal(drained, server.handle(), settings.drain_delay));
         tracing::info!(port, backend = ?database.backend(), "listening");
         Ok(Self {

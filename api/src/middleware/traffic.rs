@@ -23,7 +23,10 @@
 //! arrive at the phone's pace; decoding has its own bound).
 
 use std::{
-    sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+    sync::{
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -99,7 +102,7 @@ pub(crate) struct Load {
     strikes: AtomicU32,
     backlog: AtomicU64,
     overloaded: AtomicBool,
-    draining: AtomicBool,
+    draining: Arc<AtomicBool>,
 }
 
 impl Load {
@@ -117,7 +120,7 @@ impl Load {
             strikes: AtomicU32::new(0),
             backlog: AtomicU64::new(0),
             overloaded: AtomicBool::new(false),
-            draining: AtomicBool::new(false),
+            draining: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -133,6 +136,11 @@ impl Load {
 
     pub(crate) fn draining(&self) -> bool {
         self.draining.load(Ordering::Acquire)
+    }
+
+    /// What `drain` sets, for a signal handler to set at the signal itself.
+    pub(crate) fn drain_flag(&self) -> Arc<AtomicBool> {
+        self.draining.clone()
     }
 
     /// A slot, or `None` when the request is to be refused.
