@@ -34,7 +34,7 @@ pub(crate) async fn on_signal(state: web::Data<AppState>, server: ServerHandle, 
             _ = term.recv() => {}
             _ = int.recv() => {}
         }
-        state.load.drain();
+        // Already unready: the handler set the flag (`unready_at_the_signal`).
         tracing::info!(
             delay_s = delay.as_secs(),
             "stopping: not ready any more, serving on while the load balancer moves away"

@@ -129,16 +129,12 @@ impl Load {
         Self::new(UNBOUNDED, Duration::ZERO)
     }
 
-    /// The node was told to stop: `/readyz` answers 503 from now on.
-    pub(crate) fn drain(&self) {
-        self.draining.store(true, Ordering::Release);
-    }
-
+    /// Whether the node was told to stop: `/readyz` answers 503 from then on.
     pub(crate) fn draining(&self) -> bool {
         self.draining.load(Ordering::Acquire)
     }
 
-    /// What `drain` sets, for a signal handler to set at the signal itself.
+    /// The flag behind `draining`, set by the stop signal's handler itself.
     pub(crate) fn drain_flag(&self) -> Arc<AtomicBool> {
         self.draining.clone()
     }
