@@ -11,8 +11,8 @@ use actix_web::{dev::ServerHandle, web};
 use crate::state::AppState;
 
 /// Turns the node unready in the signal handler itself, not when the task
-/// below is next polled: on a runtime busy for a moment `/readyz` still
-/// answered 200 just after the signal (a black-box test saw it under load).
+/// below is next polled on a runtime that may be busy. (The kernel still runs
+/// the handler on one thread while others may serve: "at once" is a moment.)
 pub(crate) fn unready_at_the_signal(state: &AppState) -> std::io::Result<()> {
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {

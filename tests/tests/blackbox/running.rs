@@ -194,9 +194,15 @@ async fn a_stopping_node_turns_unready_serves_on_then_closes_its_streams_and_fin
 
     server.terminate();
     let told = Instant::now();
-    let res = client.get(format!("{base}/readyz")).send().await.unwrap();
+    // The kernel runs the handler on one of the node's threads, which may be
+    // waiting for a core while another serves: unready within a moment.
+    let mut res = client.get(format!("{base}/readyz")).send().await.unwrap();
+    while res.status() == 200 && told.elapsed() < Duration::from_millis(500) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        res = client.get(format!("{base}/readyz")).send().await.unwrap();
+    }
     let unready = problem(res, 503).await;
-    assert_eq!(unready["code"], "draining", "unready at once");
+    assert_eq!(unready["code"], "draining", "unready within 500 ms of the signal");
     let res = client.get(format!("{base}/api/v1/me")).bearer_auth(&worker).send().await.unwrap();
     assert_eq!(res.status(), 200, "still serving during the drain delay");
     assert_eq!(res.headers()["connection"], "close", "kept-alive clients are moved along");
