@@ -365,9 +365,12 @@ pub(crate) fn after_clause(b: &mut Builder, filter: &CaseFilter) -> Option<Strin
         CaseSort::Due => due_after(b, cursor),
         CaseSort::Created | CaseSort::Updated => {
             let key = if filter.sort == CaseSort::Updated { "c.updated_at" } else { "c.created_at" };
+            // A row comparison, which both backends start an index range
+            // at: written as `<` OR `=` AND `<`, PostgreSQL walks the order
+            // from its newest case to the cursor on every page.
             let t = b.push(Arg::from(Ts(cursor.key)));
             let i = b.push(Arg::from(cursor.id));
-            format!("({key} < {t} OR ({key} = {t} AND c.id < {i}))")
+            format!("({key}, c.id) < ({t}, {i})")
         }
     })
 }

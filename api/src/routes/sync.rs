@@ -3,19 +3,21 @@
 //! sees it now, or `removed` when it left his view. Built on the change
 //! sequence and its never-skip guarantee.
 //!
-//! A first sync is a snapshot (open cases, and those changed within the sync
-//! window), paged by id, of the view as of one change number. The changes
-//! after that number follow, so that whatever changed during the snapshot is
-//! sent again, never lost. A cursor names the caller's grants: when they
+//! A first sync is a snapshot of the view as of one change number: its open
+//! cases, newest first, then those ended within the sync window, last
+//! changed first. The changes after that number follow, so that whatever
+//! changed during the snapshot is sent again, never lost. Each part is a
+//! list the store already answers from an index at any size, and the phone
+//! has what is still to be done before what is finished. A cursor names the caller's grants: when they
 //! change, the view changes under the copy, and the phone starts again (410).
 
 use std::collections::HashMap;
 
 use actix_web::{get, web};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use gridline_domain::{
-    cases::{can_see, saw, CaseEvent, CaseScope},
+    cases::{can_see, saw, Case, CaseEvent, CaseScope, CaseStatus},
     crs::Crs,
     identity::Principal,
     ports::{CaseFilter, CaseSort, ListCursor},
@@ -32,12 +34,61 @@ use crate::{auth::Auth, case_views, error::ApiError, extract::ValidQuery, state:
 const SCAN: u32 = 2_000;
 
 /// Where a copy stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Phase {
-    /// Taking the snapshot as of change `mark`, after case `after`.
-    Snapshot { mark: i64, after: Uuid },
+    /// Taking the snapshot as of change `mark`: a part of it, after the
+    /// case at `after` in that part's order (none: from its start).
+    Snapshot { mark: i64, part: Part, after: Option<ListCursor> },
     /// Following the changes after `seq`.
     Changes { seq: i64 },
+}
+
+/// The snapshot's two parts, which split its cases by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Open cases, newest first.
+    Open,
+    /// Cases ended (closed, rejected, cancelled) within the sync window,
+    /// last changed first.
+    Ended,
+}
+
+impl Part {
+    fn tag(self) -> &'static str {
+        match self {
+            Part::Open => "o",
+            Part::Ended => "e",
+        }
+    }
+
+    fn sort(self) -> CaseSort {
+        match self {
+            Part::Open => CaseSort::Created,
+            Part::Ended => CaseSort::Updated,
+        }
+    }
+
+    /// The part's cases as a list filter, after `after`.
+    fn filter(self, since: DateTime<Utc>, after: Option<ListCursor>, limit: u32) -> CaseFilter {
+        let ended = self == Part::Ended;
+        CaseFilter {
+            statuses: CaseStatus::ALL.into_iter().filter(|s| s.is_final() == ended).collect(),
+            updated_after: ended.then_some(since),
+            sort: self.sort(),
+            after,
+            limit,
+            ..CaseFilter::default()
+        }
+    }
+
+    /// Where the part stands after `case` (its sort key, as the list's).
+    fn cursor(self, case: &Case) -> ListCursor {
+        let key = match self {
+            Part::Open => case.created_at,
+            Part::Ended => case.updated_at,
+        };
+        ListCursor { key, id: case.id }
+    }
 }
 
 struct Cursor {
@@ -63,27 +114,48 @@ fn view_of(p: &Principal) -> String {
 
 fn encode(c: &Cursor) -> String {
     let phase = match c.phase {
-        Phase::Snapshot { mark, after } => format!("s|{mark}|{after}"),
+        Phase::Snapshot { mark, part, after: None } => format!("{}|{mark}", part.tag()),
+        Phase::Snapshot { mark, part, after: Some(at) } => {
+            format!("{}|{mark}|{}|{}", part.tag(), at.key.to_rfc3339(), at.id)
+        }
         Phase::Changes { seq } => format!("c|{seq}"),
     };
     URL_SAFE_NO_PAD.encode(format!("1|{}|{}|{phase}", c.grants, c.issued))
 }
 
-fn decode(raw: &str) -> Option<Cursor> {
+/// What a raw cursor says, if this server gave it.
+enum Decoded {
+    Cursor(Cursor),
+    /// A snapshot cursor of a server that paged the snapshot by id.
+    ByIdSnapshot,
+}
+
+fn decode(raw: &str) -> Option<Decoded> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
     let parts: Vec<&str> = text.split('|').collect();
+    let part = |tag: &str| [Part::Open, Part::Ended].into_iter().find(|p| p.tag() == tag);
     let phase = match parts.as_slice() {
-        ["1", _, _, "s", mark, after] => Phase::Snapshot { mark: mark.parse().ok()?, after: after.parse().ok()? },
+        ["1", _, _, "s", _, _] => return Some(Decoded::ByIdSnapshot),
         ["1", _, _, "c", seq] => Phase::Changes { seq: seq.parse().ok()? },
+        ["1", _, _, tag, mark] => Phase::Snapshot { mark: mark.parse().ok()?, part: part(tag)?, after: None },
+        ["1", _, _, tag, mark, key, id] => Phase::Snapshot {
+            mark: mark.parse().ok()?,
+            part: part(tag)?,
+            after: Some(ListCursor {
+                key: DateTime::parse_from_rfc3339(key).ok()?.with_timezone(&Utc),
+                id: id.parse().ok()?,
+            }),
+        },
         _ => return None,
     };
-    Some(Cursor { grants: parts[1].to_owned(), issued: parts[2].parse().ok()?, phase })
+    Some(Decoded::Cursor(Cursor { grants: parts[1].to_owned(), issued: parts[2].parse().ok()?, phase }))
 }
 
 /// Sync a phone's copy
 ///
 /// Without a cursor: every case in the caller's view that is open or changed within the sync window
-/// (`GRIDLINE_SYNC_WINDOW_DAYS`), a page at a time. Then, with each answer's `next_cursor`: one item per case
+/// (`GRIDLINE_SYNC_WINDOW_DAYS`), a page at a time: the open ones newest first, then those ended (closed,
+/// rejected, cancelled) within the window, last changed first. Then, with each answer's `next_cursor`: one item per case
 /// that changed since, in change order, each as the caller sees it now (masked as the list masks it), or
 /// `removed: true` when it left his view (a case moved to another grid, say). A client that applies the items
 /// holds what `GET /api/v1/cases` shows it. Call again at once while `has_more`. A cursor made before the
@@ -116,11 +188,18 @@ pub(crate) async fn sync(
     let now = state.now();
     let window = Duration::days(i64::from(state.sync_window_days));
     let phase = match query.cursor.as_deref() {
-        None => Phase::Snapshot { mark: state.store.change_mark().await?, after: Uuid::nil() },
+        None => Phase::Snapshot { mark: state.store.change_mark().await?, part: Part::Open, after: None },
         Some(raw) => {
-            let cursor = decode(raw).ok_or_else(|| {
-                ApiError::InvalidQuery(vec![FieldError::parameter("cursor", "is not a cursor this server gave")])
-            })?;
+            let cursor = match decode(raw) {
+                Some(Decoded::Cursor(cursor)) => cursor,
+                Some(Decoded::ByIdSnapshot) => {
+                    return Err(ApiError::SyncReset("this server pages a first sync differently now"))
+                }
+                None => {
+                    let problem = FieldError::parameter("cursor", "is not a cursor this server gave");
+                    return Err(ApiError::InvalidQuery(vec![problem]));
+                }
+            };
             if cursor.grants != grants {
                 return Err(ApiError::SyncReset("your grants changed since this cursor"));
             }
@@ -133,23 +212,26 @@ pub(crate) async fn sync(
     let crs = query.crs.map_or(Crs::Wgs84, Into::into);
     let names = state.reference();
     let view = |c: &gridline_domain::cases::Case| case_views::case(c, p, now, &names, crs);
-    let next = |phase| encode(&Cursor { grants: grants.clone(), issued: Utc::now().timestamp(), phase });
+    let next = |phase| encode(&Cursor { grants: grants.clone(), issued: now.timestamp(), phase });
     match phase {
-        Phase::Snapshot { mark, after } => {
-            let filter = CaseFilter {
-                live_since: Some(now - window),
-                sort: CaseSort::Id,
-                after: (!after.is_nil()).then_some(ListCursor { key: now, id: after }),
-                limit,
-                ..CaseFilter::default()
-            };
-            let cases = state.store.cases(&CaseScope::of(p), &filter, now).await?;
+        Phase::Snapshot { mark, part, after } => {
+            let since = now - window;
+            let scope = CaseScope::of(p);
+            let mut cases = part_cases(&state, &scope, part, since, after, limit, now).await?;
+            let mut at = (part, cases.last().map(|c| part.cursor(c)).or(after));
+            // The open cases ran out within the page: the ended ones fill it.
+            if part == Part::Open && cases.len() < limit as usize {
+                let rest = limit - cases.len() as u32;
+                let ended = part_cases(&state, &scope, Part::Ended, since, None, rest, now).await?;
+                at = (Part::Ended, ended.last().map(|c| Part::Ended.cursor(c)));
+                cases.extend(ended);
+            }
             let items = cases
                 .iter()
                 .map(|c| SyncItem { seq: mark, case_id: c.id, removed: false, case: Some(view(c)) })
                 .collect();
-            let (phase, has_more) = match cases.last() {
-                Some(last) if cases.len() == limit as usize => (Phase::Snapshot { mark, after: last.id }, true),
+            let (phase, has_more) = match at {
+                (part, after) if cases.len() == limit as usize => (Phase::Snapshot { mark, part, after }, true),
                 _ => (Phase::Changes { seq: mark }, state.store.change_mark().await? > mark),
             };
             Ok(web::Json(SyncPage { items, next_cursor: next(phase), has_more }))
@@ -179,6 +261,34 @@ pub(crate) async fn sync(
             Ok(web::Json(SyncPage { items, next_cursor: next(Phase::Changes { seq: last_seq }), has_more }))
         }
     }
+}
+
+/// The list's longest page: the store finds one among the newest cases,
+/// where a longer one would gather and sort every case of the part.
+const LIST_PAGE: u32 = 200;
+
+/// Up to `limit` cases of a snapshot's part after `after`, a list page at a time.
+async fn part_cases(
+    state: &AppState,
+    scope: &CaseScope,
+    part: Part,
+    since: DateTime<Utc>,
+    mut after: Option<ListCursor>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<Case>, ApiError> {
+    let mut cases: Vec<Case> = Vec::new();
+    while cases.len() < limit as usize {
+        let want = (limit - cases.len() as u32).min(LIST_PAGE);
+        let page = state.store.cases(scope, &part.filter(since, after, want), now).await?;
+        let full = page.len() == want as usize;
+        after = page.last().map(|c| part.cursor(c)).or(after);
+        cases.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(cases)
 }
 
 /// The cases the events change, each with its last event's number, ordered

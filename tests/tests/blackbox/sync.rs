@@ -2,9 +2,12 @@
 //! what the list shows it, for every role, while others write; cases that
 //! leave its view are removed; a change of grants starts it over.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{Duration, Utc};
 use futures::future::join_all;
+use gridline_domain::time::ManualClock;
 use gridline_tests::{app::problem, Ctx, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -12,6 +15,7 @@ use serde_json::{json, Value};
 gridline_tests::tests![
     a_phone_that_applies_sync_holds_what_the_list_shows_while_others_write,
     a_case_that_leaves_the_view_is_removed_and_new_grants_start_over,
+    a_first_sync_sends_open_cases_newest_first_then_those_ended_within_the_window,
 ];
 
 /// A phone's copy: case id → version, and its cursor.
@@ -174,4 +178,60 @@ async fn a_case_that_leaves_the_view_is_removed_and_new_grants_start_over(ctx: C
 
     let body = problem(app.get_as(&w1, "/api/v1/sync?cursor=not-a-cursor").await, 400).await;
     assert_eq!(body["errors"][0]["parameter"], "cursor");
+}
+
+async fn a_first_sync_sends_open_cases_newest_first_then_those_ended_within_the_window(ctx: Ctx) {
+    let clock = Arc::new(ManualClock::new(Utc::now() - Duration::days(120)));
+    let app = ctx.app_with_clock(&[], clock.clone()).await;
+    let (w1, dc) = (app.token("worker1").await, app.token("dispatcher_community").await);
+    let file = |lon: f64| {
+        let (app, w1) = (&app, &w1);
+        async move {
+            let res = app.send_as(w1, Method::POST, "/api/v1/cases", &report("neighbour_dispute", lon)).await;
+            assert_eq!(res.status(), 201);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let reject = |case: Value| {
+        let (app, dc) = (&app, &dc);
+        async move { app.step(dc, &case, "reject", json!({"reason": "不属于受理范围 not ours"})).await }
+    };
+    let long_ago = reject(file(116.401).await).await;
+    clock.advance(Duration::days(100));
+    let mut made = Vec::new();
+    for _ in 0..4 {
+        made.push(file(116.402).await);
+        clock.advance(Duration::minutes(1));
+    }
+    let [older_open, ended_last, newer_open, ended_first] = made.try_into().unwrap();
+    reject(ended_first.clone()).await;
+    clock.advance(Duration::minutes(1));
+    reject(ended_last.clone()).await;
+
+    let w1 = app.token("worker1").await;
+    let mut order = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..10 {
+        let page: Value = app.json_as(&w1, &format!("/api/v1/sync?limit=3{cursor}")).await;
+        assert!(page["items"].as_array().unwrap().len() <= 3);
+        order.extend(page["items"].as_array().unwrap().iter().map(|i| i["case_id"].as_str().unwrap().to_owned()));
+        cursor = format!("&cursor={}", page["next_cursor"].as_str().unwrap());
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    let id = |c: &Value| c["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        order,
+        [&newer_open, &older_open, &ended_last, &ended_first].map(id),
+        "open cases newest first, then the ended ones last changed first"
+    );
+    let listed = listed(&app, &w1).await;
+    assert!(listed.contains_key(&id(&long_ago)), "the list still shows the case ended 100 days ago");
+    assert_eq!(listed.len(), 5);
+
+    // A snapshot cursor of a server that paged it by case id starts the phone over.
+    let by_id = URL_SAFE_NO_PAD.encode(format!("1|0011223344556677|0|s|0|{}", id(&older_open)));
+    let body = problem(app.get_as(&w1, &format!("/api/v1/sync?cursor={by_id}")).await, 410).await;
+    assert_eq!(body["code"], "sync_reset");
 }
