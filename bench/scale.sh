@@ -33,7 +33,7 @@ BIN=target/release/gridline
 export GRIDLINE_LOG=error GRIDLINE_SECRET_KEY=gridline-benchmark-secret-key-0123456789 GRIDLINE_ACCESS_TOKEN_TTL_S=7200
 
 SERVER=
-stop_server() { [ -n "$SERVER" ] && { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=; }; }
+stop_server() { if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=; fi; }
 trap 'stop_server; psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 
 # shellcheck source=bench/scale_lib.sh
