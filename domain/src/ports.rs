@@ -498,19 +498,16 @@ pub enum CaseSort {
     Created,
     Updated,
     Due,
-    /// By id alone: the order of a first sync's pages.
-    Id,
 }
 
 impl CaseSort {
-    pub const ALL: [Self; 4] = [Self::Created, Self::Updated, Self::Due, Self::Id];
+    pub const ALL: [Self; 3] = [Self::Created, Self::Updated, Self::Due];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Created => "created",
             Self::Updated => "updated",
             Self::Due => "due",
-            Self::Id => "id",
         }
     }
 
@@ -548,8 +545,6 @@ pub struct CaseFilter {
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     pub updated_after: Option<DateTime<Utc>>,
-    /// Open, or changed at or after this moment (what a phone keeps).
-    pub live_since: Option<DateTime<Utc>>,
     /// (min lon, min lat, max lon, max lat), WGS-84.
     pub bbox: Option<crate::geo::BBox>,
     pub text: Option<crate::cases::TextQuery>,

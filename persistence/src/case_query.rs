@@ -86,7 +86,6 @@ const OPEN: &str = "c.status IN ('reported', 'accepted', 'dispatched', 'in_progr
 /// `ORDER BY` of a list: its key, then the id, in the sort's direction.
 pub(crate) fn list_order(sort: CaseSort) -> String {
     match sort {
-        CaseSort::Id => "c.id ASC".into(),
         CaseSort::Due => format!("{CLOCKLESS} ASC, c.due_at ASC, c.id ASC"),
         CaseSort::Created => "c.created_at DESC, c.id DESC".into(),
         CaseSort::Updated => "c.updated_at DESC, c.id DESC".into(),
@@ -347,10 +346,6 @@ fn filter_clauses<DB: Dialect>(b: &mut Builder, filter: &CaseFilter, now: DateTi
     if let Some(q) = &filter.text {
         clauses.push(text_clause::<DB>(b, q, among));
     }
-    if let Some(since) = filter.live_since {
-        let t = b.push(Arg::from(Ts(since)));
-        clauses.push(format!("(c.status NOT IN {FINAL} OR c.updated_at >= {t})"));
-    }
     if let Some(after) = after_clause(b, filter) {
         clauses.push(after);
     }
@@ -361,7 +356,6 @@ fn filter_clauses<DB: Dialect>(b: &mut Builder, filter: &CaseFilter, now: DateTi
 pub(crate) fn after_clause(b: &mut Builder, filter: &CaseFilter) -> Option<String> {
     let cursor = filter.after?;
     Some(match filter.sort {
-        CaseSort::Id => format!("c.id > {}", b.push(Arg::from(cursor.id))),
         CaseSort::Due => due_after(b, cursor),
         CaseSort::Created | CaseSort::Updated => {
             let key = if filter.sort == CaseSort::Updated { "c.updated_at" } else { "c.created_at" };
@@ -380,7 +374,7 @@ pub(crate) fn time_order(sort: CaseSort) -> Option<(&'static str, &'static str)>
     match sort {
         CaseSort::Created => Some(("c.created_at", "cases_listing")),
         CaseSort::Updated => Some(("c.updated_at", "cases_updated")),
-        CaseSort::Id | CaseSort::Due => None,
+        CaseSort::Due => None,
     }
 }
 

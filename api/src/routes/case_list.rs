@@ -23,8 +23,7 @@ use crate::{auth::Auth, case_views, error::ApiError, extract::ValidQuery, state:
 /// A list's sort key of a case, as the store orders by it.
 fn key_of(case: &Case, sort: CaseSort) -> DateTime<Utc> {
     match sort {
-        // Id pages carry no moment.
-        CaseSort::Created | CaseSort::Id => case.created_at,
+        CaseSort::Created => case.created_at,
         CaseSort::Updated => case.updated_at,
         CaseSort::Due => match case.due_at {
             Some(due) if !case.status.is_final() => due,

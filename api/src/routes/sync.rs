@@ -8,8 +8,9 @@
 //! changed first. The changes after that number follow, so that whatever
 //! changed during the snapshot is sent again, never lost. Each part is a
 //! list the store already answers from an index at any size, and the phone
-//! has what is still to be done before what is finished. A cursor names the caller's grants: when they
-//! change, the view changes under the copy, and the phone starts again (410).
+//! has what is still to be done before what is finished. A cursor names the
+//! caller's grants: when they change, the view changes under the copy, and
+//! the phone starts again (410).
 
 use std::collections::HashMap;
 
