@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::{auth::Auth, case_views, error::ApiError, extract::ValidQuery, state::AppState};
 
 /// A list's sort key of a case, as the store orders by it.
-fn key_of(case: &Case, sort: CaseSort) -> DateTime<Utc> {
+pub(crate) fn key_of(case: &Case, sort: CaseSort) -> DateTime<Utc> {
     match sort {
         CaseSort::Created => case.created_at,
         CaseSort::Updated => case.updated_at,

@@ -82,13 +82,9 @@ impl Part {
         }
     }
 
-    /// Where the part stands after `case` (its sort key, as the list's).
+    /// Where the part stands after `case`: its sort key, as the list's.
     fn cursor(self, case: &Case) -> ListCursor {
-        let key = match self {
-            Part::Open => case.created_at,
-            Part::Ended => case.updated_at,
-        };
-        ListCursor { key, id: case.id }
+        ListCursor { key: super::case_list::key_of(case, self.sort()), id: case.id }
     }
 }
 
