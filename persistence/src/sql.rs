@@ -312,14 +312,20 @@ pub(crate) trait Dialect: Database + Rows {
     /// The cases of a window of a time order (`range`, at most `window` of
     /// them) as `FROM` source and the start of a `WHERE` clause, so that a
     /// filter tested on them stops at a page's last case where it can: SQLite
-    /// walks the order's index to the page's end; PostgreSQL is given the
-    /// window's cases in order, which its planner cannot turn into a scan of
-    /// every match of a common search.
-    fn window_source(index: &str, range: &str, order: &str, window: u32) -> String;
-    /// Whether a window's last case must be found before its walk (SQLite
-    /// walks the index down to it); otherwise only when the walk did not
-    /// fill the page and the next window starts after it.
-    const BOUNDS_WINDOWS_FIRST: bool;
+    /// walks the order's index to the page's end. PostgreSQL walks a
+    /// `bounded` range (its last case found first) as it is, and is given an
+    /// unbounded window's cases in order, which its planner cannot turn into
+    /// a scan of every match of a common search.
+    fn window_source(index: &str, range: &str, order: &str, window: u32, bounded: bool) -> String;
+    /// Whether the first window's last case is found before its walk too
+    /// (SQLite walks the index down to it), as every later window's is;
+    /// otherwise only when the walk did not fill the page and the next
+    /// window starts after it.
+    const BOUNDS_FIRST_WINDOW: bool;
+    /// How many of the newest cases a windowed list page is first looked for
+    /// among, per case of the page: where a window is bounded first, its
+    /// bound costs a step per case whether or not the page fills early.
+    const FIRST_WINDOW_PER_CASE: u32;
     /// Whether `column` holds the lowercase `LIKE` pattern bound as `param`,
     /// whatever the case of its letters; `cased` when the pattern has any
     /// (a Chinese word has none, and then no case needs folding).

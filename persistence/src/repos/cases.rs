@@ -1,12 +1,12 @@
 use super::{bump_cache, insert_audit};
 use crate::sql::{query, query_as, query_scalar, Dialect, SqlStore};
 
-/// How many of the newest cases a filtered list page is first looked for
-/// among, per case of the page, and the most it is looked for among before
-/// the filter's own plan runs (see `worth_a_recent_window`). Measured by
-/// bench/scale.sh.
-const FIRST_WINDOW_PER_CASE: u32 = 4;
+/// The most of the newest cases a filtered list page is looked for among
+/// before the filter's own plan runs (see `worth_a_recent_window`), and,
+/// per case of the page, among how many none may be found before it does.
+/// Measured by bench/scale.sh.
 const LAST_WINDOW: u32 = 20_000;
+const EMPTY_REACH_PER_CASE: u32 = 40;
 /// Pages longer than this (an export's) go straight to the filter's plan:
 /// their window would hold thousands of whole cases in the statement at once,
 /// and an export's memory is bounded.
@@ -506,11 +506,11 @@ impl<DB: Dialect> SqlStore<DB> {
         // statement, a boundary and the index's matches read again per window.
         let first = match by_search_key {
             Some(_) => LAST_WINDOW,
-            None => limit * FIRST_WINDOW_PER_CASE,
+            None => limit * DB::FIRST_WINDOW_PER_CASE,
         };
         let (mut from, mut looked, mut window) = (filter.after, 0u32, first);
         loop {
-            let end = match DB::BOUNDS_WINDOWS_FIRST {
+            let end = match DB::BOUNDS_FIRST_WINDOW || looked > 0 {
                 true => Some(self.window_end(key, index, from, window).await?),
                 false => None,
             };
@@ -519,7 +519,7 @@ impl<DB: Dialect> SqlStore<DB> {
             let sql = format!(
                 "SELECT {columns} FROM {source} AND {where_sql} ORDER BY {order} LIMIT {want}",
                 columns = crate::case_rows::CASE_COLUMNS,
-                source = DB::window_source(walked, &range, &order, window),
+                source = DB::window_source(walked, &range, &order, window, end.is_some()),
                 want = limit as usize - page.len(),
             );
             page.extend(self.rows_from(&sql, b.args).await?);
@@ -534,12 +534,11 @@ impl<DB: Dialect> SqlStore<DB> {
                 // Fewer cases than the window were left: every one was looked at.
                 return Ok(Some(self.complete(page).await?));
             };
-            let was_empty = looked > 0 && page.is_empty();
             (from, looked) = (Some(to), looked + window);
             // Enough for the page at the share found so far; ten times more
-            // when none was found the first time, and twice none is rare.
+            // when none was found yet, and none in the empty reach is rare.
             let wanted = match page.len() as u64 {
-                0 if was_empty => return Ok(None),
+                0 if looked >= limit * EMPTY_REACH_PER_CASE => return Ok(None),
                 0 => u64::from(looked) * 10,
                 n => u64::from(looked) * u64::from(limit) * 3 / 2 / n,
             };

@@ -65,7 +65,8 @@ impl Dialect for Sqlite {
     const ORDERS_VIEW_BRANCHES: bool = false;
     const SORTS_BROAD_MATCHES: bool = true;
     const POSITIONAL_VALUES: bool = true;
-    const BOUNDS_WINDOWS_FIRST: bool = true;
+    const BOUNDS_FIRST_WINDOW: bool = true;
+    const FIRST_WINDOW_PER_CASE: u32 = 4;
     const AS_UUID: &'static str = "";
     const AS_TIMESTAMP: &'static str = "";
     const SKIP_LOCKED: &'static str = "";
@@ -76,7 +77,7 @@ impl Dialect for Sqlite {
         format!("INDEXED BY {index}")
     }
 
-    fn window_source(index: &str, range: &str, _order: &str, _window: u32) -> String {
+    fn window_source(index: &str, range: &str, _order: &str, _window: u32, _bounded: bool) -> String {
         format!("cases c INDEXED BY {index} WHERE {range}")
     }
 

@@ -5,11 +5,14 @@ use chrono::{Duration, Utc};
 use gridline_tests::{database::execute_raw, Ctx};
 use serde_json::Value;
 
-gridline_tests::tests![seeded_cases_are_what_the_workflow_would_have_written];
+gridline_tests::tests![
+    seeded_cases_are_what_the_workflow_would_have_written,
+    a_search_paged_three_cases_at_a_time_finds_what_one_long_page_finds,
+];
 
 const COUNT: u64 = 600;
 
-async fn seeded_cases_are_what_the_workflow_would_have_written(ctx: Ctx) {
+fn seed(ctx: &Ctx) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline-under-test"))
         .args(["admin", "seed-cases", "--count", &COUNT.to_string(), "--seed", "7"])
         .env_clear()
@@ -19,7 +22,10 @@ async fn seeded_cases_are_what_the_workflow_would_have_written(ctx: Ctx) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.lines().any(|l| l.starts_with(&format!("seeded {COUNT} cases"))), "{said}");
+}
 
+async fn seeded_cases_are_what_the_workflow_would_have_written(ctx: Ctx) {
+    seed(&ctx);
     let app = ctx.app().await;
     let leader = app.token("leader").await;
     // Two years of reports: every case is counted in one of two periods.
@@ -71,4 +77,54 @@ async fn seeded_cases_are_what_the_workflow_would_have_written(ctx: Ctx) {
     let (from, to) = periods[0];
     let rebuilt = app.json_as(&leader, &format!("/api/v1/stats?from={from}&to={to}&group_by=grid")).await;
     assert_eq!(rebuilt, before[0]);
+}
+
+/// Short pages of a search are looked for among the newest cases, window
+/// after window where matches are sparse (department staff's share of a
+/// term); the longest page the list allows takes in the whole district at
+/// once. Both must give a phone the same cases in the same order (and test
+/// builds check every page against the search index's own plan).
+async fn a_search_paged_three_cases_at_a_time_finds_what_one_long_page_finds(ctx: Ctx) {
+    seed(&ctx);
+    let app = ctx.app().await;
+    let mut paged_past_a_window = 0;
+    for user in ["staff_urban", "worker1", "dispatcher_community", "leader"] {
+        let token = app.token(user).await;
+        for term in ["飞线", "垃圾", "占道经营"] {
+            let q = urlencode(term);
+            let whole = app.json_as(&token, &format!("/api/v1/cases?q={q}&limit=200")).await;
+            let whole: Vec<Value> = whole["items"].as_array().unwrap().clone();
+            let mut paged: Vec<Value> = Vec::new();
+            let mut path = format!("/api/v1/cases?q={q}&limit=3");
+            loop {
+                let page = app.json_as(&token, &path).await;
+                paged.extend(page["items"].as_array().unwrap().iter().cloned());
+                let Some(cursor) = page["next_cursor"].as_str() else { break };
+                path = format!("/api/v1/cases?q={q}&limit=3&cursor={}", urlencode(cursor));
+            }
+            let ids = |cases: &[Value]| cases.iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+            assert_eq!(ids(&paged), ids(&whole), "{user} searching {term}: three at a time and all at once");
+            let created: Vec<&str> = paged.iter().map(|c| c["created_at"].as_str().unwrap()).collect();
+            assert!(created.windows(2).all(|w| w[0] >= w[1]), "{user}, {term}: newest first");
+            for case in &paged {
+                let text = format!(
+                    "{} {} {} {}",
+                    case["number"], case["description"], case["address"], case["labels"]["category"]
+                );
+                assert!(text.contains(term), "{user} searching {term} found {text}");
+            }
+            // Sparse matches: a page of three needed more cases than a first window of 120.
+            paged_past_a_window += usize::from(paged.len() >= 3 && paged.len() * 40 < COUNT as usize);
+        }
+    }
+    assert!(paged_past_a_window > 0, "some search had sparse matches");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
