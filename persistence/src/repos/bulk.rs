@@ -32,7 +32,7 @@ impl<DB: Dialect> BulkRepo for SqlStore<DB> {
         let seqs = DB::reserve_seqs(&mut tx, events.len()).await?;
         // The sweeper's markers go in with the row: set by an UPDATE after,
         // they wrote every marked case twice (a dead row and an entry in each
-        // index), a seventh of a million.
+        // index), 7% of the cases.
         for chunk in cases.chunks(CASES_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO cases ({CASE_INSERT_COLUMNS}, warning_sent_for, overdue_sent_for) VALUES {}",
