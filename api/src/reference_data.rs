@@ -5,7 +5,10 @@
 //! transaction; [`caches::follow`](crate::caches::follow) reloads on other
 //! nodes within `GRIDLINE_CACHE_POLL_MS`, and the node that wrote reloads at once.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use gridline_domain::{
     calendar::WorkCalendar,
@@ -22,7 +25,10 @@ use uuid::Uuid;
 
 #[derive(Debug, Default)]
 pub(crate) struct ReferenceData {
-    categories: HashMap<String, Category>,
+    /// By code: whatever lists them (Open311's services, in JSON and in
+    /// XML alike) lists them in one order, whichever node answers and
+    /// however often the catalog was reloaded.
+    categories: BTreeMap<String, Category>,
     units: HashMap<Uuid, OrgUnit>,
     departments: Vec<Department>,
     calendar: Arc<WorkCalendar>,
