@@ -11,6 +11,11 @@ use uuid::Uuid;
 
 use crate::{case_rows, media_rows, rows, types::Ts};
 
+/// Among how many of the newest cases, per case of the page, a windowed list
+/// page may find none before the filter's own plan answers it (the filter is
+/// rare there). Measured by bench/scale.sh.
+pub(crate) const EMPTY_REACH_PER_CASE: u32 = 40;
+
 /// A value bound to a statement; `None` is a NULL of that type.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {

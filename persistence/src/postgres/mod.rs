@@ -11,7 +11,7 @@ use sqlx::{
 use crate::{
     errors::map_sqlx,
     run,
-    sql::{Arg, Dialect, Ex, Reads, SqlStore},
+    sql::{Arg, Dialect, Ex, Reads, SqlStore, EMPTY_REACH_PER_CASE},
     ConnectError, DbOptions,
 };
 
@@ -61,7 +61,7 @@ impl Dialect for Postgres {
     /// last case, so a wide one costs nothing where the page fills early,
     /// and a statement and a bound less where matches are sparse (a search
     /// among the cases of one department).
-    const FIRST_WINDOW_PER_CASE: u32 = 40;
+    const FIRST_WINDOW_PER_CASE: u32 = EMPTY_REACH_PER_CASE;
     const AS_UUID: &'static str = "::uuid";
     const AS_TIMESTAMP: &'static str = "::timestamptz";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";

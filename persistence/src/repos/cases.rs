@@ -1,12 +1,10 @@
 use super::{bump_cache, insert_audit};
-use crate::sql::{query, query_as, query_scalar, Dialect, SqlStore};
+use crate::sql::{query, query_as, query_scalar, Dialect, SqlStore, EMPTY_REACH_PER_CASE};
 
 /// The most of the newest cases a filtered list page is looked for among
-/// before the filter's own plan runs (see `worth_a_recent_window`), and,
-/// per case of the page, among how many none may be found before it does.
-/// Measured by bench/scale.sh.
+/// before the filter's own plan runs (see `worth_a_recent_window`); and see
+/// `EMPTY_REACH_PER_CASE`. Measured by bench/scale.sh.
 const LAST_WINDOW: u32 = 20_000;
-const EMPTY_REACH_PER_CASE: u32 = 40;
 /// Pages longer than this (an export's) go straight to the filter's plan:
 /// their window would hold thousands of whole cases in the statement at once,
 /// and an export's memory is bounded.
